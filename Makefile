@@ -1,0 +1,51 @@
+# Roper: `make run` serves the demo, `make test` runs the tests. Both set up .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint audit format bench worker beat clean screenshots
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-127.0.0.1:8000}
+
+test: $(STAMP)
+	$(PY) -m pytest $${PYTEST_ARGS:--n auto}
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+audit: $(STAMP)  ## security lint of the application code (bandit)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r roper people devices incidents policies reports -x '*/migrations/*'
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A roper worker --loglevel=info
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A roper beat --loglevel=info
+
+# The benchmark (bench/, issue 9): seeds the school and trust scales once (a few minutes),
+# then measures; writes bench/results/<date>.json. Its own database, never DATABASE_URL's.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roper_bench
+bench: $(STAMP)  ## e.g. make bench BENCH_ARGS="--runs 10 --no-rush"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.run $${BENCH_ARGS:-}
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3
+
+screenshots: $(STAMP)  ## re-take the README's pictures from the browser journeys
+	ROPER_SCREENSHOTS=1 $(PY) -m pytest tests/e2e -q -p no:xdist
+	if command -v optipng >/dev/null; then optipng -quiet -o2 docs/screenshots/*.png; fi

@@ -1,0 +1,56 @@
+"""`run_reminders` over the whole data set: time and peak memory.
+
+It runs inside a transaction that is rolled back, so that every benchmark run measures the
+same first run (every reminder due is sent) and leaves the data as it was. Run as a script
+(`python -m bench.reminders`) it prints one JSON line: the runner starts it in a fresh
+process so that its peak RSS is the job's own (the interpreter and Django included).
+"""
+
+import json
+import resource
+import time
+import tracemalloc
+
+from django.db import transaction
+
+
+class Rollback(Exception):
+    pass
+
+
+def measure(*, trace: bool = False) -> dict:
+    from roper.models import Notification, Reminder
+    from roper.reminders import run_reminders
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    out = {}
+    try:
+        with transaction.atomic():
+            before = Reminder.objects.count(), Notification.objects.count()
+            out["jobs"] = run_reminders()
+            out["seconds"] = round(time.perf_counter() - started, 3)
+            out["reminders_sent"] = Reminder.objects.count() - before[0]
+            out["notifications_created"] = Notification.objects.count() - before[1]
+            raise Rollback
+    except Rollback:
+        pass
+    if trace:
+        out["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["rss_before_mb"] = round(rss_before, 1)
+    return out
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roper.settings")
+    django.setup()
+    print(json.dumps(measure(trace="--trace" in sys.argv)))

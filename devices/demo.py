@@ -1,0 +1,113 @@
+"""Demo devices data for Anthony Roper Primary School: this morning's handovers for two
+classes, two confiscations, an exemption and requests awaiting a decision. Idempotent."""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from devices import services
+from devices.models import (
+    Confiscation,
+    CurriculumUseRequest,
+    CustodyState,
+    DeskEntry,
+    Handover,
+    LearnerExemption,
+    StaffException,
+)
+from people.models import Learner
+
+
+def _at(day, hour, minute):
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _handovers(demo, day):
+    office = demo.users["office"]
+    if Handover.objects.filter(school=demo.school, school_day=day).exists():
+        return
+    learners = Learner.objects.filter(school=demo.school, class_name__in=["Hazel", "Oak"])
+    for n, learner in enumerate(learners.order_by("class_name", "pk")):
+        if n % 3 == 2:  # not every child brings a phone
+            continue
+        in_at = _at(day, 8, 40) + timedelta(seconds=20 * n)
+        handover = Handover.objects.create(
+            school=demo.school,
+            learner=learner,
+            school_day=day,
+            tag=f"P{learner.pk:03d}",
+            in_at=in_at,
+            received_by=office,
+        )
+        DeskEntry.objects.create(
+            school=demo.school, handover=handover, kind=DeskEntry.Kind.IN, at=in_at, by=office
+        )
+
+
+def _confiscations(demo):
+    teacher, office = demo.users["teacher"], demo.users["office"]
+    oak = Learner.objects.filter(school=demo.school, class_name="Oak").order_by("pk")
+    first, second = oak[0], oak[1]
+    if not Confiscation.objects.filter(learner=first, device="Black iPhone 12").exists():
+        c = services.confiscation_record(
+            learner=first,
+            device="Black iPhone 12",
+            reason="Used to film another pupil in the playground at lunchtime.",
+            reason_kind="images",
+            by=teacher,
+            held_at="Oak classroom drawer",
+        )
+        services.confiscation_move(
+            confiscation=c, to_state=CustodyState.SECURED, by=office, location="Office safe"
+        )
+    if not Confiscation.objects.filter(learner=second, device="Blue Samsung tablet").exists():
+        services.confiscation_record(
+            learner=second,
+            device="Blue Samsung tablet",
+            reason="Messaging during a lesson.",
+            reason_kind="lesson",
+            by=teacher,
+            held_at="Oak classroom, locked drawer",
+        )
+
+
+def _exceptions(demo):
+    head, teacher = demo.users["head"], demo.users["teacher"]
+    learner = Learner.objects.filter(school=demo.school, class_name="Hazel").order_by("pk")[2]
+    LearnerExemption.objects.get_or_create(
+        school=demo.school,
+        learner=learner,
+        defaults={
+            "requested_by": demo.users["office"],
+            "reason": LearnerExemption.Reason.MEDICAL,
+            "details": "Type 1 diabetes: the glucose monitor app runs on the phone.",
+            "review_on": timezone.localdate() + timedelta(days=90),
+            "status": "approved",
+            "decided_by": head,
+            "decided_at": timezone.now(),
+            "decision_reason": "Care plan agreed with the school nurse.",
+        },
+    )
+    StaffException.objects.get_or_create(
+        school=demo.school,
+        requested_by=teacher,
+        kind=StaffException.Kind.RELATIONSHIP,
+        defaults={"details": "My niece is in Elm class; I see the family socially."},
+    )
+    CurriculumUseRequest.objects.get_or_create(
+        school=demo.school,
+        requested_by=teacher,
+        activity="Bird survey with the RSPB app",
+        defaults={
+            "date": timezone.localdate() + timedelta(days=14),
+            "class_name": "Oak",
+            "risks": "Photographs of other pupils; location sharing.",
+            "controls": "Camera used for birds only, checked by staff; location off.",
+        },
+    )
+
+
+def seed(demo):
+    _handovers(demo, services.school_day())
+    _confiscations(demo)
+    _exceptions(demo)

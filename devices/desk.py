@@ -1,0 +1,99 @@
+"""What the handover desk reads: the search, today's counts and the last entries. Each is a
+fixed number of queries, whatever the size of the school."""
+
+from datetime import date, time
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from devices.models import DeskEntry, Handover, LearnerExemption
+from people.models import Guardianship, Learner
+
+#: From this time (Europe/London), Enter on a learner whose phone is in checks it out.
+HOME_TIME = time(14, 30)
+MIN_CHARS = 2
+LIMIT = 8
+
+
+def is_home_time(now=None) -> bool:
+    return timezone.localtime(now).time() >= HOME_TIME
+
+
+def search(
+    *, school, q: str, day: date, limit: int = LIMIT, home_time: bool | None = None
+) -> list[Learner]:
+    """Learners whose name starts with each word typed (first, preferred or last name), or
+    whose class or pouch/tag number is the word typed. Each learner carries `today` (today's
+    handover or None), `exemption` (an exemption in force or None) and `collectors`
+    (guardians who may collect).
+
+    The learners the desk most likely means come first: before home time those whose phone
+    is not in yet, from home time those whose phone is still held."""
+    words = q.split()
+    if school is None or len(q.strip()) < MIN_CHARS:
+        return []
+    learners = Learner.objects.filter(school=school, active=True)
+    for word in words:
+        match = (
+            Q(legal_first_name__istartswith=word)
+            | Q(preferred_name__istartswith=word)
+            | Q(legal_last_name__istartswith=word)
+            | Q(class_name__iexact=word)
+        )
+        if len(words) == 1:
+            match |= Exists(Handover.objects.filter(learner=OuterRef("pk"), tag__iexact=word))
+        learners = learners.filter(match)
+    learners = learners.prefetch_related(
+        Prefetch(
+            "handovers",
+            queryset=Handover.objects.filter(school_day=day, undone_at__isnull=True),
+            to_attr="today_handovers",
+        ),
+        Prefetch(
+            "device_exemptions",
+            queryset=LearnerExemption.objects.filter(LearnerExemption.active_q(day)),
+            to_attr="exemptions",
+        ),
+        Prefetch(
+            "guardianships",
+            queryset=Guardianship.objects.filter(may_collect=True)
+            .select_related("guardian")
+            .order_by("guardian__name"),
+            to_attr="collectors",
+        ),
+    )
+    today = Handover.objects.filter(learner=OuterRef("pk"), school_day=day, undone_at__isnull=True)
+    if is_home_time() if home_time is None else home_time:
+        first = Exists(today.filter(out_at__isnull=True)).desc()
+    else:
+        first = Exists(today).asc()
+    found = list(learners.order_by(first, "legal_last_name", "legal_first_name", "pk")[:limit])
+    for learner in found:
+        learner.today = learner.today_handovers[0] if learner.today_handovers else None
+        learner.exemption = learner.exemptions[0] if learner.exemptions else None
+    return found
+
+
+def counts(*, school, day: date) -> dict[str, int]:
+    row = Handover.objects.filter(school=school, school_day=day, undone_at__isnull=True).aggregate(
+        handed_in=Count("pk"), collected=Count("pk", filter=Q(out_at__isnull=False))
+    )
+    row["still_held"] = row["handed_in"] - row["collected"]
+    return row
+
+
+def last_entries(*, school, day: date, limit: int = 10) -> list[DeskEntry]:
+    return list(
+        DeskEntry.objects.filter(school=school, handover__school_day=day)
+        .select_related("handover__learner", "handover__collected_by", "by")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def class_names(*, school) -> list[str]:
+    return list(
+        Learner.objects.filter(school=school, active=True)
+        .order_by("class_name")
+        .values_list("class_name", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,108 @@
+"""The end-of-day reminder of devices, run by roper.reminders (beat every few minutes, or cron).
+
+At the school's end of the day (`DeviceSettings.end_of_day_at`, default 16:30), on school
+days only, the office and the DSL are told how many phones handed in today are not yet
+collected, and how many confiscated devices are held longer than the school's limit
+(`confiscation_limit_days` school days). Counts only, never a child's name: the link shows
+who, after sign-in.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from devices.models import Confiscation, CustodyState, DeviceSettings, Handover
+from people.calendar import add_days, is_school_day, school_terms
+from people.models import Membership, School
+from roper.models import Notification
+from roper.reminders import job, reminder_send
+from roper.roles import Role
+
+TOLD = (Role.OFFICE, Role.DSL)
+OPEN_STATES = (CustodyState.CONFISCATED, CustodyState.SECURED)
+
+
+def office_and_dsl(school) -> list:
+    """Active users who hold the office or DSL role in the school (or through its trust)."""
+    rows = Membership.objects.filter(user__is_active=True).select_related("user")
+    if school.trust_id:
+        rows = rows.filter(school=school) | rows.filter(trust_id=school.trust_id)
+    else:
+        rows = rows.filter(school=school)
+    return [m.user for m in rows.order_by("user_id") if set(TOLD) & set(m.roles)]
+
+
+def held_past(at: datetime, limit: int, terms) -> datetime:
+    """When a device confiscated `at` has been held `limit` school days (the same time of day,
+    `limit` school days later; counted with the school's terms, already loaded)."""
+    local = timezone.localtime(at)
+    day, counted = local.date(), 0
+    for _ in range(3660):  # ten years: a school with no future term on file
+        if counted >= limit:
+            break
+        day += timedelta(days=1)
+        if is_school_day(day, terms=terms):
+            counted += 1
+    else:
+        return add_days(at, limit)  # no term on file ahead: count working days
+    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+@job("devices-end-of-day")
+def end_of_day_reminders(now: datetime) -> int:
+    local = timezone.localtime(now)
+    today = local.date()
+    held = dict(
+        Handover.objects.filter(school_day=today, undone_at__isnull=True, out_at__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    open_confiscations: dict[int, list[datetime]] = {}
+    for school_id, at in Confiscation.objects.filter(
+        state__in=OPEN_STATES, confiscated_at__lt=now
+    ).values_list("school_id", "confiscated_at"):
+        open_confiscations.setdefault(school_id, []).append(at)
+    sent = 0
+    for school in School.objects.filter(pk__in=set(held) | set(open_confiscations)):
+        settings = DeviceSettings.for_school(school)
+        terms = school_terms(school)
+        if not is_school_day(today, terms=terms) or local.time() < settings.end_of_day_at:
+            continue
+        limit = settings.confiscation_limit_days
+        too_long = sum(
+            1 for at in open_confiscations.get(school.pk, []) if held_past(at, limit, terms) <= now
+        )
+        people = None
+        if held.get(school.pk):
+            people = office_and_dsl(school)
+            count = held[school.pk]
+            sent += reminder_send(
+                key=f"devices-end-of-day:{school.pk}:{today}:phones",
+                recipients=people,
+                school=school,
+                title=f"End of day: {_plural(count, 'phone is', 'phones are')} not yet collected",
+                url=reverse("devices:end_of_day"),
+                urgency=Notification.Urgency.HIGH,
+            )
+        if too_long:
+            people = people if people is not None else office_and_dsl(school)
+            days = _plural(limit, "school day", "school days")
+            sent += reminder_send(
+                key=f"devices-end-of-day:{school.pk}:{today}:confiscations",
+                recipients=people,
+                school=school,
+                title=(
+                    f"{_plural(too_long, 'confiscated device has', 'confiscated devices have')}"
+                    f" been held longer than {days}"
+                ),
+                url=reverse("devices:confiscations"),
+                urgency=Notification.Urgency.HIGH,
+            )
+    return sent

@@ -1,0 +1,457 @@
+"""Devices: the daily handover at the office, confiscations with their chain of custody, the
+end-of-day reconciliation and the exceptions register (policy §5.2, §5.3, §6.2)."""
+
+from datetime import time
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from roper.models import ImmutableError
+
+USER = settings.AUTH_USER_MODEL
+
+
+class DeskError(Exception):
+    """A desk or custody action that is refused; the message is shown to the user as is."""
+
+
+# --------------------------------------------------------------------------------------------
+# The daily handover
+
+
+class Handover(models.Model):
+    """A learner's phone handed in at the office on one school day (Europe/London) and, later,
+    collected by the learner or by a named parent/carer. A mistaken check-in is undone by
+    marking it undone (never deleted); the undo is also a `DeskEntry`."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(
+        "people.Learner", on_delete=models.PROTECT, related_name="handovers"
+    )
+    school_day = models.DateField(db_index=True)
+    tag = models.CharField("pouch or tag number", max_length=20, blank=True)
+    in_at = models.DateTimeField()
+    received_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    out_at = models.DateTimeField(null=True, blank=True)
+    handed_back_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    collected_by_learner = models.BooleanField(default=False)
+    collected_by = models.ForeignKey(
+        "people.Guardian",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The parent or carer who collected the phone, when not the learner.",
+    )
+    held_note = models.CharField(
+        "why it is still held",
+        max_length=200,
+        blank=True,
+        help_text="Explains a phone still held at the end of the day.",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-in_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "school_day"],
+                condition=models.Q(undone_at__isnull=True),
+                name="handover_one_per_learner_per_day",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(collected_by_learner=True, collected_by__isnull=False),
+                name="handover_collected_by_one",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "school_day"])]
+
+    def __str__(self):
+        return f"{self.learner} on {self.school_day}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.undone_at is None and self.out_at is None
+
+    @property
+    def collector(self) -> str:
+        if self.collected_by_id:
+            return self.collected_by.name
+        return "learner" if self.collected_by_learner else ""
+
+
+class DeskEntry(models.Model):
+    """One action at the desk, in order: a check-in, a check-out or an undo. Append-only."""
+
+    class Kind(models.TextChoices):
+        IN = "in", "Checked in"
+        OUT = "out", "Checked out"
+        UNDO_IN = "undo_in", "Check-in undone"
+        UNDO_OUT = "undo_out", "Check-out undone"
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    undone = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "desk entries"
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.handover}"
+
+
+class DayReconciliation(models.Model):
+    """The office's mark that a school day's phones have been reconciled. After it, changes to
+    that day's handovers need a reason."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school_day = models.DateField()
+    reconciled_at = models.DateTimeField(default=timezone.now)
+    reconciled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_day"], name="reconciliation_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.school_day} reconciled"
+
+
+# --------------------------------------------------------------------------------------------
+# Confiscations and the chain of custody
+
+
+class CustodyState(models.TextChoices):
+    CONFISCATED = "confiscated", "Confiscated"
+    SECURED = "secured", "In secure store"
+    RELEASED = "released", "Released to parent/carer"
+    POLICE = "police", "Handed to police (evidence)"
+
+
+#: state -> the states it may move to. Police is terminal: evidence is never released.
+MOVES: dict[str, tuple[str, ...]] = {
+    CustodyState.CONFISCATED: (CustodyState.SECURED, CustodyState.POLICE),
+    CustodyState.SECURED: (CustodyState.RELEASED, CustodyState.POLICE),
+    CustodyState.RELEASED: (),
+    CustodyState.POLICE: (),
+}
+
+
+class ConfiscationReason(models.TextChoices):
+    """Why a device was confiscated, in the policy's terms: what governors see counted."""
+
+    LESSON = "lesson", "Used during lessons or school time without permission (§5.3)"
+    ABUSE = "abuse", "Abusive or inappropriate messages or bullying (§5.1)"
+    SOCIAL_MEDIA = "social", "Social media during school hours (§6.1)"
+    IMAGES = "images", "Photos or recordings taken without consent (§5.1)"
+    ILLEGAL = "illegal", "Suspected illegal material or evidence of an offence (§5.3)"
+    OTHER = "other", "Other breach of the policy"
+
+
+class Confiscation(models.Model):
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(
+        "people.Learner", on_delete=models.PROTECT, related_name="confiscations"
+    )
+    device = models.CharField("device description", max_length=200)
+    reason_kind = models.CharField(
+        "reason", max_length=8, choices=ConfiscationReason.choices, default=ConfiscationReason.OTHER
+    )
+    reason = models.TextField("what happened")
+    confiscated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    confiscated_at = models.DateTimeField(default=timezone.now)
+    held_at = models.CharField("where it is held", max_length=200)
+    concern = models.ForeignKey(
+        "incidents.Concern",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confiscations",
+        help_text="The concern this confiscation belongs to, when there is one.",
+    )
+    state = models.CharField(
+        max_length=12, choices=CustodyState.choices, default=CustodyState.CONFISCATED
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-confiscated_at"]
+        indexes = [models.Index(fields=["school", "state"])]
+
+    def __str__(self):
+        return f"{self.device} from {self.learner}"
+
+    @property
+    def is_open(self) -> bool:
+        return bool(MOVES[self.state])
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.state == CustodyState.POLICE
+
+    def allowed_moves(self) -> tuple[str, ...]:
+        return MOVES[self.state]
+
+    def check_move(self, to_state: str) -> None:
+        if self.state == CustodyState.POLICE:
+            raise DeskError("This device is with the police as evidence: no one may move it.")
+        if to_state not in MOVES[self.state]:
+            raise DeskError(
+                f"A device that is {self.get_state_display().lower()} cannot be moved to "
+                f"“{CustodyState(to_state).label.lower()}”."
+            )
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError("Custody events cannot be changed.")
+
+    def delete(self):
+        raise ImmutableError("Custody events cannot be deleted.")
+
+
+class CustodyEvent(models.Model):
+    """One movement of a confiscated device. Append-only: never changed, never deleted."""
+
+    confiscation = models.ForeignKey(Confiscation, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=12, choices=CustodyState.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    location = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    # Released to a parent/carer.
+    guardian = models.ForeignKey(
+        "people.Guardian", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    guardian_name = models.CharField(max_length=200, blank=True)
+    relationship = models.CharField(max_length=50, blank=True)
+    checked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    id_checked = models.BooleanField("identity checked", default=False)
+    override_reason = models.TextField(
+        blank=True, help_text="Why the headteacher released it to someone not on file."
+    )
+    # Handed to the police.
+    officer = models.CharField(max_length=200, blank=True)
+    force = models.CharField(max_length=200, blank=True)
+    reference = models.CharField("police reference", max_length=100, blank=True)
+    seal_number = models.CharField(max_length=100, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["confiscation", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["confiscation", "sequence"], name="custody_event_in_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_state_display()} at {self.at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("A custody event cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("A custody event cannot be deleted.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exceptions and approvals: each request is decided (approved or declined, with a reason and
+# dates) by the role the policy names.
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
+class Decided(models.Model):
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    #: The permission of the person who decides.
+    decider_permission = "devices.exceptions.approve"
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def is_pending(self):
+        return self.status == Decision.PENDING
+
+    def decide(self, *, by, approve: bool, reason: str, starts_on=None, ends_on=None):
+        if not self.is_pending:
+            raise DeskError("This request has already been decided.")
+        if not reason.strip():
+            raise DeskError("Give a reason for the decision.")
+        if starts_on and ends_on and ends_on < starts_on:
+            raise DeskError("The end date is before the start date.")
+        if by.pk == self.requested_by_id:
+            raise DeskError("You cannot decide your own request.")
+        self.status = Decision.APPROVED if approve else Decision.DECLINED
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.decision_reason = reason
+        self.starts_on, self.ends_on = starts_on, ends_on
+        self.save()
+
+
+class StaffException(Decided):
+    """A staff member's request (§5.2, §6.2) or declaration of a pre-existing relationship."""
+
+    class Kind(models.TextChoices):
+        PERSONAL_DEVICE = "device", "Use a personal device during teaching (§5.2)"
+        SOCIAL_MEDIA = "social", "Contact a pupil or parent through personal social media (§6.2)"
+        RELATIONSHIP = "relationship", "Pre-existing relationship with a pupil or family"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    details = models.TextField(help_text="What, with whom, and why.")
+    history = HistoricalRecords()
+
+    class Meta(Decided.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.requested_by}"
+
+    @property
+    def decider_permission(self):
+        if self.kind == self.Kind.RELATIONSHIP:
+            return "devices.relationships.decide"
+        return "devices.exceptions.approve"
+
+
+class ParentContactException(Decided):
+    """Parents may contact this learner directly during school hours (§5.3)."""
+
+    learner = models.ForeignKey("people.Learner", on_delete=models.PROTECT, related_name="+")
+    details = models.TextField()
+    history = HistoricalRecords()
+
+    class Meta(Decided.Meta):
+        pass
+
+    def __str__(self):
+        return f"Parent contact for {self.learner}"
+
+
+class LearnerExemption(Decided):
+    """A learner who keeps their phone (a glucose monitor app, a young carer), until review."""
+
+    class Reason(models.TextChoices):
+        MEDICAL = "medical", "Medical (e.g. a glucose monitor app)"
+        YOUNG_CARER = "carer", "Young carer"
+        OTHER = "other", "Other"
+
+    learner = models.ForeignKey(
+        "people.Learner", on_delete=models.PROTECT, related_name="device_exemptions"
+    )
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    details = models.TextField()
+    review_on = models.DateField("review by")
+    history = HistoricalRecords()
+
+    class Meta(Decided.Meta):
+        pass
+
+    def __str__(self):
+        return f"Exemption for {self.learner}"
+
+    @classmethod
+    def active_q(cls, day, prefix=""):
+        """Approved exemptions in force on `day` (the review date not yet passed)."""
+        return models.Q(
+            **{
+                f"{prefix}status": Decision.APPROVED,
+                f"{prefix}review_on__gte": day,
+            }
+        ) & (
+            models.Q(**{f"{prefix}starts_on__isnull": True})
+            | models.Q(**{f"{prefix}starts_on__lte": day})
+        )
+
+
+class CurriculumUseRequest(Decided):
+    """A teacher's request to use learners' own devices in a lesson, with its risk
+    assessment; decided by a member of the leadership team (§5.3)."""
+
+    activity = models.CharField(max_length=200)
+    date = models.DateField()
+    class_name = models.CharField("class", max_length=50)
+    risks = models.TextField()
+    controls = models.TextField(help_text="How each risk is controlled.")
+    history = HistoricalRecords()
+
+    decider_permission = "devices.curriculum.approve"
+
+    class Meta(Decided.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.activity} ({self.class_name}, {self.date})"
+
+
+# --------------------------------------------------------------------------------------------
+# Per-school settings of the end-of-day reminder
+
+
+class DeviceSettings(models.Model):
+    """When the school's day ends (the end-of-day reminder goes then, on school days) and how
+    long a confiscated device may be held before the office and DSL are told."""
+
+    school = models.OneToOneField(
+        "people.School", on_delete=models.CASCADE, related_name="device_settings"
+    )
+    end_of_day_at = models.TimeField(
+        "end of the school day", default=time(16, 30), help_text="The reminder goes at this time."
+    )
+    confiscation_limit_days = models.PositiveSmallIntegerField(
+        "confiscation limit (school days)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="A confiscated device held longer than this is reported at the end of the day.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "device settings"
+
+    def __str__(self):
+        return f"Device settings of {self.school}"
+
+    @classmethod
+    def for_school(cls, school) -> "DeviceSettings":
+        return cls.objects.filter(school=school).first() or cls(school=school)

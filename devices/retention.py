@@ -1,0 +1,44 @@
+"""Retention of the daily phone handover log: a period the school sets (default 1 year)."""
+
+from datetime import timedelta
+
+from django.db.models import Max, Min
+
+from devices.models import DeskEntry, Handover
+from roper.retention import Rule, destroy_with_history, register
+
+DEFAULT_HANDOVER_DAYS = 365
+
+
+def _handovers_due(school, today):
+    return Handover.objects.filter(
+        school=school, school_day__lt=today - timedelta(days=DEFAULT_HANDOVER_DAYS)
+    )
+
+
+def destroy_handovers(queryset) -> None:
+    ids = list(queryset.values_list("pk", flat=True))
+    DeskEntry.objects.filter(handover_id__in=ids).delete()
+    destroy_with_history(Handover.objects.filter(pk__in=ids))
+
+
+def describe_handovers(ids) -> list[str]:
+    span = Handover.objects.filter(pk__in=ids).aggregate(
+        first=Min("school_day"), last=Max("school_day")
+    )
+    if not span["first"]:
+        return []
+    return [f"{len(ids)} phone handovers from {span['first']:%d/%m/%Y} to {span['last']:%d/%m/%Y}"]
+
+
+register(
+    Rule(
+        key="handovers",
+        label="Daily phone handover log",
+        period=f"{DEFAULT_HANDOVER_DAYS} days",
+        model=Handover,
+        due=_handovers_due,
+        destroy=destroy_handovers,
+        describe=describe_handovers,
+    )
+)

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from devices import views
+
+app_name = "devices"
+
+urlpatterns = [
+    path("desk/", views.desk_page, name="desk"),
+    path("desk/search/", views.desk_search, name="desk_search"),
+    path("desk/enter/", views.desk_enter, name="desk_enter"),
+    path("desk/<int:pk>/in/", views.desk_check_in, name="desk_check_in"),
+    path("desk/<int:pk>/out/", views.desk_check_out, name="desk_check_out"),
+    path("desk/undo/<int:pk>/", views.desk_undo, name="desk_undo"),
+    path("desk/class/", views.desk_class, name="desk_class"),
+]
+
+urlpatterns += [
+    path("confiscations/", views.ConfiscationListView.as_view(), name="confiscations"),
+    path("confiscations/new/", views.ConfiscationCreateView.as_view(), name="confiscation_new"),
+    path("confiscations/<int:pk>/", views.ConfiscationDetailView.as_view(), name="confiscation"),
+    path("confiscations/<int:pk>/move/", views.confiscation_move, name="confiscation_move"),
+    path("end-of-day/", views.end_of_day, name="end_of_day"),
+    path("end-of-day/reconcile/", views.end_of_day_reconcile, name="end_of_day_reconcile"),
+    path("end-of-day/<int:pk>/explain/", views.end_of_day_explain, name="end_of_day_explain"),
+]
+
+urlpatterns += [
+    path("exceptions/", views.exceptions, name="exceptions"),
+    path("exceptions/<slug:kind>/new/", views.exception_new, name="exception_new"),
+    path("exceptions/<slug:kind>/<int:pk>/", views.exception_detail, name="exception"),
+]

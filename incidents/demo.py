@@ -1,0 +1,70 @@
+"""Demo data for incidents: the default categories for each demo school and a few concerns
+at Anthony Roper Primary School. Idempotent: running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from incidents.models import Category, Concern, Involvement
+from incidents.routing import categories_seed
+from incidents.services import concern_report
+
+DEMO_CONCERNS = [
+    # category key, reporter, what happened, where, learner index, part
+    (
+        "social_media",
+        "teacher",
+        "Said in class they have a TikTok account and talk to people they do not know.",
+        "Classroom",
+        0,
+        Involvement.Part.CHILD,
+    ),
+    (
+        "abusive_messages",
+        "office",
+        "A parent showed unkind messages sent in a class group chat.",
+        "School office",
+        3,
+        Involvement.Part.CHILD,
+    ),
+    (
+        "device_misuse",
+        "teacher",
+        "Phone used to take photos in the playground at lunch.",
+        "Playground",
+        7,
+        Involvement.Part.ALLEGED,
+    ),
+]
+
+
+def seed(demo):
+    for school in (demo.school, demo.other_school):
+        categories_seed(school=school)
+    if "admin" in demo.users:
+        # The admin role edits the categories (the routing rules) in the Django admin.
+        demo.users["admin"].user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="incidents",
+                codename__in=["add_category", "change_category", "view_category"],
+            )
+        )
+    if Concern.objects.filter(school=demo.school).exists():
+        return
+    learners = list(demo.school.learners.order_by("upn")[:10])
+    now = timezone.now()
+    for key, reporter, text, where, index, part in DEMO_CONCERNS:
+        concern_report(
+            school=demo.school,
+            reporter=demo.users[reporter],
+            data={
+                "category": Category.objects.get(school=demo.school, key=key),
+                "what_happened": text,
+                "happened_at": now - timedelta(hours=3),
+                "where": where,
+            },
+            involvements=[{"kind": "learner", "learner": learners[index], "part": part}]
+            if len(learners) > index
+            else [],
+        )

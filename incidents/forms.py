@@ -1,0 +1,293 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+
+from incidents.models import Category, Concern, Entry, Involvement
+from incidents.services import evidence_check
+from people.models import Learner
+from policies.models import Policy
+
+YES_NO = [(False, "No"), (True, "Yes")]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def school_staff(school):
+    return (
+        get_user_model()
+        .objects.filter(memberships__school=school, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+class ConcernForm(forms.ModelForm):
+    immediate_danger = forms.TypedChoiceField(
+        label="Is anyone in immediate danger?",
+        choices=YES_NO,
+        coerce=lambda v: v in (True, "True"),
+        widget=forms.RadioSelect(attrs={"data-immediate-danger": ""}),
+        initial=False,
+    )
+    evidence = MultipleFileField(
+        label="Evidence (images or PDFs, up to 10 MB each)",
+        help_text="Optional. Photos of a screen or a PDF. Never a sexual image of a child.",
+    )
+
+    class Meta:
+        model = Concern
+        fields = [
+            "category",
+            "immediate_danger",
+            "what_happened",
+            "happened_at",
+            "where",
+            "done_already",
+            "dsl_told_verbally",
+            "platform",
+            "handles",
+            "reported_to_platform",
+            "reported_to_ceop",
+        ]
+        widgets = {
+            "happened_at": _datetime_widget(),
+            "what_happened": forms.Textarea(attrs={"rows": 5}),
+            "done_already": forms.Textarea(attrs={"rows": 2}),
+            "handles": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(school=school, active=True)
+        self.fields["category"].widget.attrs["data-category"] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        if category:
+            for upload in cleaned.get("evidence") or []:
+                try:
+                    evidence_check(upload=upload, category=category)
+                except ValidationError as exc:
+                    self.add_error("evidence", exc)
+        return cleaned
+
+
+class InvolvementForm(forms.ModelForm):
+    class Meta:
+        model = Involvement
+        fields = ["kind", "learner", "staff", "name", "part"]
+        labels = {"kind": "Who", "staff": "Staff member", "name": "Name (visitor or parent)"}
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = Learner.objects.filter(school=school, active=True)
+        self.fields["staff"].queryset = school_staff(school)
+        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["kind"].required = False
+        self.fields["part"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.has_changed():
+            return cleaned
+        kind, part = cleaned.get("kind"), cleaned.get("part")
+        if not kind:
+            self.add_error("kind", "Say who this person is.")
+        if not part:
+            self.add_error("part", "Say what their part was.")
+        if kind:
+            given = {"learner": cleaned.get("learner"), "staff": cleaned.get("staff")}.get(
+                kind, cleaned.get("name")
+            )
+            if not given:
+                self.add_error(None, "Choose the learner or staff member, or type the name.")
+        return cleaned
+
+    def person(self) -> dict | None:
+        if not self.has_changed() or not self.cleaned_data.get("kind"):
+            return None
+        kind = self.cleaned_data["kind"]
+        return {
+            "kind": kind,
+            "learner": self.cleaned_data["learner"] if kind == "learner" else None,
+            "staff": self.cleaned_data["staff"] if kind == "staff" else None,
+            "name": self.cleaned_data["name"] if kind in ("visitor", "parent") else "",
+            "part": self.cleaned_data["part"],
+        }
+
+
+InvolvementFormSet = formset_factory(InvolvementForm, extra=3, max_num=30)
+
+
+class AdditionForm(forms.Form):
+    text = forms.CharField(label="Information to add", widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = MultipleFileField(label="Evidence (images or PDFs)")
+
+    def __init__(self, *args, concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.concern = concern
+
+    def clean_evidence(self):
+        files = self.cleaned_data["evidence"]
+        for upload in files:
+            evidence_check(upload=upload, category=self.concern.category)
+        return files
+
+
+class TriageForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["risk_level", "owner", "text"]
+        labels = {"text": "Reason"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_level"].required = True
+        self.fields["text"].required = True
+        self.fields["owner"].queryset = school_staff(concern.school).exclude(
+            pk__in=concern.involvements.filter(is_subject=True, staff__isnull=False).values(
+                "staff_id"
+            )
+        )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["text", "action_by", "action_due", "action_done"]
+        labels = {"text": "What"}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "action_due": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, concern=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = True
+
+
+class ReferralForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["referral", "referred_at", "police_reference", "referral_outcome", "text"]
+        labels = {"text": "Notes (e.g. advice given)"}
+        widgets = {
+            "referred_at": _datetime_widget(),
+            "referral_outcome": forms.Textarea(attrs={"rows": 2}),
+            "text": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, concern=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].required = True
+        self.fields["referred_at"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("referral") == "police" and not cleaned.get("police_reference"):
+            self.add_error("police_reference", "Give the police reference.")
+        return cleaned
+
+
+class ParentContactForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["contact_who", "referred_at", "contact_how", "not_told_reason", "text"]
+        labels = {"referred_at": "When", "text": "What was said"}
+        widgets = {
+            "referred_at": _datetime_widget(),
+            "not_told_reason": forms.Textarea(attrs={"rows": 2}),
+            "text": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, concern=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        told = (
+            cleaned.get("contact_who") and cleaned.get("referred_at") and cleaned.get("contact_how")
+        )
+        if not told and not cleaned.get("not_told_reason"):
+            raise ValidationError("Say who was told, when and how — or why they were not told.")
+        return cleaned
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["text"]
+        labels = {"text": "Note"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, concern=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = True
+
+
+RECORD_FORMS = {
+    Entry.Kind.TRIAGE: TriageForm,
+    Entry.Kind.ACTION: ActionForm,
+    Entry.Kind.REFERRAL: ReferralForm,
+    Entry.Kind.PARENT_CONTACT: ParentContactForm,
+    Entry.Kind.NOTE: NoteForm,
+}
+
+
+class CloseForm(forms.Form):
+    decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    lessons_learnt = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="With a policy chosen below, this opens a review of that policy.",
+    )
+    finding = forms.ChoiceField(
+        choices=[("", "—"), *Concern.Finding.choices],
+        required=False,
+        label="Finding (allegations about staff)",
+        help_text="A malicious allegation is removed from the records once the DSL approves.",
+    )
+    policy = forms.ModelChoiceField(
+        queryset=Policy.objects.none(),
+        required=False,
+        label="Policy to review in the light of the lessons learnt",
+    )
+
+    def __init__(self, *args, concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.filter(school=concern.school)
+        if not concern.is_staff_case:
+            del self.fields["finding"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "finding" in self.fields and not cleaned.get("finding"):
+            self.add_error("finding", "Record the finding of the allegation.")
+        if cleaned.get("policy") and not cleaned.get("lessons_learnt", "").strip():
+            self.add_error("lessons_learnt", "Say what was learnt, to open a policy review.")
+        return cleaned

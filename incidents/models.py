@@ -1,0 +1,327 @@
+"""Concerns, their categories (the routing rules as data), the people involved, the
+timeline and the evidence. Routing lives in `incidents/routing.py`, who may see what in
+`incidents/visibility.py`, and the working-day clock in `incidents/clock.py`."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from roper.roles import Role
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_STORAGE_ROOT, which no URL serves: evidence is only
+    downloadable through a permission-checked view. The root is read on every use so a
+    test (or a deployment) can change the setting."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_STORAGE_ROOT)
+
+    @property
+    def location(self):
+        return str(settings.PRIVATE_STORAGE_ROOT)
+
+    def url(self, name):
+        raise ValueError("Evidence has no public URL; use incidents:evidence.")
+
+
+private_storage = PrivateStorage()
+
+
+class Referral(models.TextChoices):
+    POLICE = "police", "Police"
+    LADO = "lado", "LADO"
+    SOCIAL_CARE = "social_care", "Children's social care"
+    PARENTS = "parents", "Parents/carers informed"
+    ESS = "ess", "Education Safeguarding Service advice"
+
+
+class DeadlineUnit(models.TextChoices):
+    MINUTES = "minutes", "Minutes"
+    SCHOOL_DAYS = "school_days", "School days"
+    WORKING_DAYS = "working_days", "Working days"
+
+
+class Category(models.Model):
+    """A kind of concern and its routing rule, per school (seeded from DESIGN.md's routing
+    table by `incidents.routing.categories_seed`; an admin may edit them)."""
+
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(max_length=50, help_text="Stable key of a seeded default.")
+    name = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True, help_text="Shown to the reporter when chosen.")
+    owner_role = models.CharField(max_length=20, choices=Role.choices, default=Role.DSL)
+    informed_roles = models.JSONField(default=list, blank=True)
+    required_referrals = models.JSONField(default=list, blank=True)
+    referral_note = models.CharField(max_length=200, blank=True)
+    deadline_amount = models.PositiveIntegerField(default=1)
+    deadline_unit = models.CharField(
+        max_length=12, choices=DeadlineUnit.choices, default=DeadlineUnit.SCHOOL_DAYS
+    )
+    is_online = models.BooleanField(
+        default=False, help_text="Online safety: asks for platform and handles; the OSL sees it."
+    )
+    allows_images = models.BooleanField(default=True)
+    no_images_reason = models.CharField(max_length=300, blank=True)
+    is_staff_case = models.BooleanField(default=False, help_text="An allegation about staff.")
+    is_about_head = models.BooleanField(default=False)
+    is_immediate_danger = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["school", "order", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "key"], name="category_unique_key"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def deadline_text(self):
+        unit = self.get_deadline_unit_display().lower()
+        if self.deadline_amount == 1:
+            unit = unit.rstrip("s")
+        return f"{self.deadline_amount} {unit}"
+
+
+class Concern(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        AWAITING_REFERRAL = "awaiting_referral", "Awaiting referral"
+        CLOSED = "closed", "Closed"
+
+    class Finding(models.TextChoices):
+        SUBSTANTIATED = "substantiated", "Substantiated"
+        UNSUBSTANTIATED = "unsubstantiated", "Unsubstantiated"
+        UNFOUNDED = "unfounded", "Unfounded"
+        FALSE = "false", "False"
+        MALICIOUS = "malicious", "Malicious"
+
+    class Risk(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="concerns")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    what_happened = models.TextField()
+    happened_at = models.DateTimeField("when it happened")
+    where = models.CharField(max_length=200)
+    done_already = models.TextField("what was done already", blank=True)
+    dsl_told_verbally = models.BooleanField("a DSL was told in person", default=False)
+    immediate_danger = models.BooleanField("someone is in immediate danger", default=False)
+    # Online concerns.
+    platform = models.CharField("platform or app", max_length=100, blank=True)
+    handles = models.TextField("account handles involved", blank=True)
+    reported_to_platform = models.BooleanField(default=False)
+    reported_to_ceop = models.BooleanField("reported to CEOP", default=False)
+    # Routing and triage (copied from the category at report time: a later edit of the
+    # category does not change who may see an existing concern).
+    is_staff_case = models.BooleanField(default=False)
+    is_about_head = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    risk_level = models.CharField(max_length=6, choices=Risk.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    routed_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    deadline = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, help_text="How many steps up the escalation chain it has gone untriaged."
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
+    first_read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Closure (KCSIE record keeping: decision, reason, outcome).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField(blank=True)
+    closure_reason = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+    lessons_learnt = models.TextField(blank=True)
+    #: For an allegation about staff, the finding (KCSIE part 4). A malicious allegation is
+    #: removed from the records by the retention job, with the DSL's approval.
+    finding = models.CharField(max_length=16, choices=Finding.choices, blank=True)
+    history = HistoricalRecords(excluded_fields=["read_at", "first_read_by"])
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["school", "status", "deadline"]),
+            models.Index(fields=["school", "reporter"]),
+        ]
+
+    def __str__(self):
+        return f"Concern #{self.pk}"
+
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED
+
+    @property
+    def is_overdue(self):
+        return (
+            self.status == self.Status.NEW
+            and self.deadline is not None
+            and self.deadline < timezone.now()
+        )
+
+    def mark_read(self, user) -> bool:
+        """The first view by someone other than the reporter marks it read."""
+        if self.read_at is not None or user.pk == self.reporter_id:
+            return False
+        updated = Concern.objects.filter(pk=self.pk, read_at__isnull=True).update(
+            read_at=timezone.now(), first_read_by=user
+        )
+        if updated:
+            self.refresh_from_db(fields=["read_at", "first_read_by"])
+        return bool(updated)
+
+
+class Involvement(models.Model):
+    """A person involved in a concern: a learner or staff member from the school's records,
+    or a visitor or parent/carer typed in by name."""
+
+    class Kind(models.TextChoices):
+        LEARNER = "learner", "Learner"
+        STAFF = "staff", "Staff member"
+        VISITOR = "visitor", "Visitor"
+        PARENT = "parent", "Parent/carer"
+
+    class Part(models.TextChoices):
+        CHILD = "child", "Child of concern"
+        ALLEGED = "alleged", "Alleged perpetrator"
+        WITNESS = "witness", "Witness"
+        OTHER = "other", "Other"
+
+    #: The parts that make someone a subject of the concern (a witness is not).
+    SUBJECT_PARTS = frozenset({Part.CHILD, Part.ALLEGED})
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="involvements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    learner = models.ForeignKey(
+        "people.Learner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="For visitors and parents.")
+    part = models.CharField(max_length=8, choices=Part.choices)
+    is_subject = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "is_subject"])]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_part_display().lower()})"
+
+    def save(self, *args, **kwargs):
+        self.is_subject = self.part in self.SUBJECT_PARTS
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self):
+        if self.learner_id:
+            return self.learner.name
+        if self.staff_id:
+            return self.staff.get_full_name() or self.staff.get_username()
+        return self.name
+
+    def clean(self):
+        given = {
+            self.Kind.LEARNER: self.learner_id,
+            self.Kind.STAFF: self.staff_id,
+        }.get(self.kind, self.name)
+        if not given:
+            raise ValidationError("Say who: choose a learner or staff member, or type a name.")
+
+
+class Entry(models.Model):
+    """One line of a concern's timeline. Entries are added, never edited by a user."""
+
+    class Kind(models.TextChoices):
+        ADDITION = "addition", "Information added"
+        TRIAGE = "triage", "Triage decision"
+        ACTION = "action", "Action"
+        REFERRAL = "referral", "Referral"
+        PARENT_CONTACT = "parent_contact", "Contact with parents/carers"
+        NOTE = "note", "Note"
+        CLOSURE = "closure", "Closed"
+        ESCALATED = "escalated", "Escalated (not triaged in time)"
+
+    #: What the reporter sees of the timeline (never triage notes).
+    REPORTER_KINDS = frozenset({Kind.ADDITION})
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)
+    # Triage.
+    risk_level = models.CharField(max_length=6, choices=Concern.Risk.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Action.
+    action_by = models.CharField("who", max_length=200, blank=True)
+    action_due = models.DateField("due", null=True, blank=True)
+    action_done = models.BooleanField("done", default=False)
+    # Referral.
+    referral = models.CharField(max_length=12, choices=Referral.choices, blank=True)
+    police_reference = models.CharField(max_length=100, blank=True)
+    referred_at = models.DateTimeField("date and time", null=True, blank=True)
+    referral_outcome = models.TextField("outcome", blank=True)
+    # Contact with parents/carers.
+    contact_who = models.CharField("who was told", max_length=200, blank=True)
+    contact_how = models.CharField("how", max_length=100, blank=True)
+    not_told_reason = models.TextField("why not told", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "entries"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on concern #{self.concern_id}"
+
+
+def evidence_path(instance, filename):
+    return f"evidence/{instance.concern.school_id}/{instance.concern_id}/{filename}"
+
+
+class Evidence(models.Model):
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, storage=private_storage, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,186 @@
+"""What happens to a concern: report, add information, triage and record, close."""
+
+import mimetypes
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import Category, Concern, Entry, Evidence, Involvement
+from incidents.routing import concern_route
+from policies.services import review_trigger_open
+from roper.notifications import notification_send
+from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def evidence_check(*, upload, category: Category) -> str:
+    """The file's real type (by its content, not its name), or a ValidationError."""
+    mime = upload_check(
+        upload=upload,
+        allowed=IMAGE_TYPES | PDF_TYPES,
+        max_bytes=MAX_EVIDENCE_BYTES,
+        kinds="an image or a PDF",
+    )
+    if mime in IMAGE_TYPES and not category.allows_images:
+        raise ValidationError(category.no_images_reason or "This category takes no images.")
+    return mime
+
+
+def _evidence_store(*, concern, upload, mime, by) -> Evidence:
+    extension = mimetypes.guess_extension(mime) or ""
+    evidence = Evidence(
+        concern=concern,
+        original_name=upload.name[:200],
+        content_type=mime,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    evidence.file.save(f"{uuid.uuid4().hex}{extension}", ContentFile(upload.read()), save=False)
+    evidence.save()
+    return evidence
+
+
+def concern_report(*, school, reporter, data: dict, involvements: list[dict], files=()) -> Concern:
+    """Save a report with the people involved and its evidence, then route it."""
+    category = data["category"]
+    for upload in files:
+        evidence_check(upload=upload, category=category)
+    with transaction.atomic():
+        concern = Concern.objects.create(school=school, reporter=reporter, **data)
+        for person in involvements:
+            Involvement(concern=concern, **person).save()
+        for upload in files:
+            _evidence_store(
+                concern=concern,
+                upload=upload,
+                mime=evidence_check(upload=upload, category=category),
+                by=reporter,
+            )
+        concern_route(concern=concern)
+    return concern
+
+
+def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Entry:
+    for upload in files:
+        evidence_check(upload=upload, category=concern.category)
+    with transaction.atomic():
+        entry = Entry.objects.create(
+            concern=concern, kind=Entry.Kind.ADDITION, author=by, text=text
+        )
+        for upload in files:
+            _evidence_store(
+                concern=concern,
+                upload=upload,
+                mime=evidence_check(upload=upload, category=concern.category),
+                by=by,
+            )
+        if concern.owner_id and concern.owner_id != by.pk:
+            notification_send(
+                recipients=[concern.owner],
+                school=concern.school,
+                title="New information on a concern you own",
+                url=reverse("incidents:detail", args=[concern.pk]),
+            )
+    return entry
+
+
+def concern_record(*, concern: Concern, by, kind: str, fields: dict) -> Entry:
+    """Record a triage decision, action, referral, parent contact or note, and move the
+    concern's status along."""
+    if concern.is_closed:
+        raise ValidationError("This concern is closed.")
+    with transaction.atomic():
+        # Two DSLs triaging at once: lock the row so status and owner stay consistent.
+        locked = Concern.objects.select_for_update().get(pk=concern.pk)
+        entry = Entry.objects.create(concern=locked, kind=kind, author=by, **fields)
+        changed = []
+        if kind == Entry.Kind.TRIAGE:
+            locked.risk_level = entry.risk_level
+            changed.append("risk_level")
+            if entry.owner_id and entry.owner_id != locked.owner_id:
+                locked.owner_id = entry.owner_id
+                changed.append("owner")
+                if entry.owner_id != by.pk:
+                    notification_send(
+                        recipients=[entry.owner],
+                        school=locked.school,
+                        title="A concern has been passed to you",
+                        url=reverse("incidents:detail", args=[locked.pk]),
+                    )
+            pending = set(locked.category.required_referrals) - set(
+                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
+            )
+            locked.status = (
+                Concern.Status.AWAITING_REFERRAL if pending else Concern.Status.IN_PROGRESS
+            )
+            changed.append("status")
+        elif kind == Entry.Kind.REFERRAL and locked.status == Concern.Status.AWAITING_REFERRAL:
+            pending = set(locked.category.required_referrals) - set(
+                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
+            )
+            if not pending:
+                locked.status = Concern.Status.IN_PROGRESS
+                changed.append("status")
+        elif locked.status == Concern.Status.NEW:
+            locked.status = Concern.Status.IN_PROGRESS
+            changed.append("status")
+        if changed:
+            locked.save(update_fields=changed)
+    concern.refresh_from_db()
+    return entry
+
+
+def concern_close(
+    *,
+    concern: Concern,
+    by,
+    decision: str,
+    reason: str,
+    outcome: str,
+    lessons_learnt: str = "",
+    policy=None,
+    finding: str = "",
+) -> Concern:
+    """Close with a decision, the reason and the outcome (KCSIE record keeping). Lessons
+    learnt with a policy open a review trigger on that policy, in the same transaction."""
+    missing = [
+        label
+        for label, value in (("decision", decision), ("reason", reason), ("outcome", outcome))
+        if not value.strip()
+    ]
+    if missing:
+        raise ValidationError(f"Closing needs the {', '.join(missing)}.")
+    with transaction.atomic():
+        # Closing twice at once (two tabs): lock the row and refuse a second closure.
+        locked = Concern.objects.select_for_update().get(pk=concern.pk)
+        if locked.is_closed:
+            raise ValidationError("This concern is already closed.")
+        locked.status = Concern.Status.CLOSED
+        locked.closed_at = timezone.now()
+        locked.decision, locked.closure_reason, locked.outcome = decision, reason, outcome
+        locked.lessons_learnt = lessons_learnt
+        locked.finding = finding
+        locked.save()
+        Entry.objects.create(
+            concern=locked,
+            kind=Entry.Kind.CLOSURE,
+            author=by,
+            text=f"Decision: {decision}\nReason: {reason}\nOutcome: {outcome}"
+            + (f"\nLessons learnt: {lessons_learnt}" if lessons_learnt else "")
+            + (f"\nFinding: {Concern.Finding(finding).label}" if finding else ""),
+        )
+        if lessons_learnt.strip() and policy is not None:
+            review_trigger_open(
+                policy=policy,
+                reason="lessons_learnt",
+                by=by,
+                note=lessons_learnt,
+                source=f"concern #{locked.pk}",
+            )
+    concern.refresh_from_db()
+    return concern

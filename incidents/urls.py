@@ -1,0 +1,20 @@
+"""Included at the site root: the concern pages under incidents/, and a learner's
+chronology under learners/ (DESIGN.md's URL map), all in the `incidents` namespace."""
+
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("incidents/", views.MyConcernsView.as_view(), name="mine"),
+    path("incidents/new/", views.concern_new, name="new"),
+    path("incidents/dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("incidents/<int:pk>/", views.concern_detail, name="detail"),
+    path("incidents/<int:pk>/add/", views.concern_add, name="add"),
+    path("incidents/<int:pk>/record/<slug:kind>/", views.concern_record, name="record"),
+    path("incidents/<int:pk>/close/", views.concern_close, name="close"),
+    path("incidents/evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
+]

@@ -1,0 +1,83 @@
+"""Who may see which concern, in one place (DESIGN.md, "Roles and what they may see").
+
+- The reporter sees their own report (what they wrote, its status, that it was read, the
+  information they added) but no triage notes.
+- DSL and deputy DSL: every concern of the school except staff allegations not routed to them.
+- Headteacher: every concern except allegations about the headteacher.
+- Online Safety Lead: online-safety concerns about learners and visitors (not staff cases).
+- Chair of governors: allegations about the headteacher.
+- Anyone with a triage role that a concern was routed or escalated to.
+- Nobody sees a concern in which they are named as a subject.
+- Everyone else (office, staff, leadership, governors, admin) sees only their own reports.
+
+`concerns_triaged_by(user)` is the full view (timeline, triage, referrals);
+`concerns_visible_to(user)` adds the user's own reports (the reporter's view).
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from incidents.models import Concern, Involvement
+from roper.permissions import roles_by_school, schools_with
+from roper.roles import Role
+
+R = Role
+
+
+def _schools(user, *roles) -> list[int]:
+    return [sid for sid, held in roles_by_school(user).items() if held & set(roles)]
+
+
+def _not_subject(user) -> Q:
+    return ~Q(
+        Exists(
+            Involvement.objects.filter(concern=OuterRef("pk"), staff_id=user.pk, is_subject=True)
+        )
+    )
+
+
+def full_access_q(user) -> Q:
+    routed = Exists(
+        Concern.routed_to.through.objects.filter(concern_id=OuterRef("pk"), user_id=user.pk)
+    )
+    q = Q(pk__in=[])
+    dsl = _schools(user, R.DSL, R.DEPUTY_DSL)
+    if dsl:
+        q |= Q(school_id__in=dsl) & (Q(is_staff_case=False) | routed)
+    head = _schools(user, R.HEADTEACHER)
+    if head:
+        q |= Q(school_id__in=head, is_about_head=False)
+    osl = _schools(user, R.OSL)
+    if osl:
+        q |= Q(school_id__in=osl, category__is_online=True, is_staff_case=False)
+    chair = _schools(user, R.CHAIR)
+    if chair:
+        q |= Q(school_id__in=chair, is_about_head=True)
+    # Whoever a concern was routed or escalated to (e.g. the chair, for an untriaged staff
+    # allegation) sees it, if they hold a triage role there.
+    triage = schools_with(user, "incidents.triage")
+    if triage:
+        q |= Q(school_id__in=triage) & routed
+    return q
+
+
+def concerns_triaged_by(user) -> QuerySet:
+    """Concerns the user sees in full (and may triage)."""
+    if not getattr(user, "is_authenticated", False):
+        return Concern.objects.none()
+    return Concern.objects.filter(full_access_q(user)).filter(_not_subject(user))
+
+
+def concerns_visible_to(user) -> QuerySet:
+    """Concerns the user may open at all: those above and their own reports."""
+    if not getattr(user, "is_authenticated", False):
+        return Concern.objects.none()
+    own = Q(reporter_id=user.pk, school_id__in=list(roles_by_school(user)))
+    return Concern.objects.filter(full_access_q(user) | own).filter(_not_subject(user))
+
+
+def can_triage(user, concern: Concern) -> bool:
+    return concerns_triaged_by(user).filter(pk=concern.pk).exists()
+
+
+def can_see(user, concern: Concern) -> bool:
+    return concerns_visible_to(user).filter(pk=concern.pk).exists()

@@ -1,0 +1,45 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
+
+
+@admin.register(Policy)
+class PolicyAdmin(SimpleHistoryAdmin):
+    """Policies are written, reviewed and ratified in Roper itself; the admin only shows them."""
+
+    list_display = ["title", "school", "status", "listed_only", "next_review_on"]
+    list_filter = ["school", "status", "listed_only"]
+    search_fields = ["title"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PolicyVersion, ReviewTrigger)
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingSettings)
+class TrainingSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["school", "refresher_months"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "held_on", "topic", "school"]
+    list_filter = ["school", "topic"]

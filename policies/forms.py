@@ -1,0 +1,157 @@
+from django import forms
+from django.utils import timezone
+
+from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
+from policies.services import school_people, school_staff
+from roper.roles import EVERYONE
+from roper.uploads import DOCUMENT_TYPES, upload_check
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _users_choice(field, users):
+    field.queryset = field.queryset.filter(pk__in=[u.pk for u in users])
+    field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+MAX_POLICY_FILE_BYTES = 20 * 1024 * 1024
+
+
+class PolicyFileMixin:
+    """A policy's file is a document (PDF, Word or OpenDocument), checked by its content."""
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            upload_check(
+                upload=upload,
+                allowed=DOCUMENT_TYPES,
+                max_bytes=MAX_POLICY_FILE_BYTES,
+                kinds="a PDF, Word or OpenDocument file",
+            )
+        return upload
+
+
+class PolicyCreateForm(PolicyFileMixin, forms.ModelForm):
+    class Meta:
+        model = Policy
+        fields = [
+            "title",
+            "listed_only",
+            "owner",
+            "body",
+            "file",
+            "ratified_on",
+            "next_review_on",
+            "requires_acknowledgement",
+        ]
+        widgets = {"ratified_on": DATE, "next_review_on": DATE}
+        help_texts = {
+            "ratified_on": "For a listed-only policy. A policy written in Roper is ratified "
+            "through its review.",
+        }
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.instance.school = school
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("listed_only"):
+            data["ratified_on"] = None
+            if not (data.get("body") or "").strip():
+                self.add_error("body", "Write the policy text, or tick 'listed only'.")
+        return data
+
+
+class PolicyForm(PolicyFileMixin, forms.ModelForm):
+    """Key people, dates and links. The text changes only through a review."""
+
+    class Meta:
+        model = Policy
+        fields = [
+            "title",
+            "owner",
+            "dsl",
+            "deputy_dsl",
+            "osl",
+            "governor",
+            "written_on",
+            "ratified_on",
+            "review_months",
+            "next_review_on",
+            "requires_acknowledgement",
+            "linked",
+            "file",
+        ]
+        widgets = {"written_on": DATE, "ratified_on": DATE, "next_review_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        school = self.instance.school
+        people = school_people(school, EVERYONE)
+        for name in ("dsl", "deputy_dsl", "osl", "governor"):
+            _users_choice(self.fields[name], people)
+        self.fields["linked"].queryset = Policy.objects.filter(school=school).exclude(
+            pk=self.instance.pk
+        )
+        self.fields["linked"].required = False
+        if not self.instance.listed_only:
+            # Ratification is recorded through the review workflow.
+            del self.fields["ratified_on"]
+
+
+class PolicyVersionForm(forms.ModelForm):
+    class Meta:
+        model = PolicyVersion
+        fields = ["body", "change_summary"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 30, "class": "font-monospace"})}
+        labels = {"body": "Policy text (Markdown)", "change_summary": "What changed"}
+
+
+class RatifyForm(forms.Form):
+    ratified_on = forms.DateField(label="Date ratified", widget=DATE)
+    ratified_by = forms.CharField(label="Ratified by", initial="Governing Body", max_length=200)
+    next_review_on = forms.DateField(
+        label="Next review",
+        required=False,
+        widget=DATE,
+        help_text="Leave empty for the policy's review cycle (at most a year).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ratified_on"].initial = timezone.localdate()
+
+
+class ReviewTriggerForm(forms.ModelForm):
+    class Meta:
+        model = ReviewTrigger
+        fields = ["reason", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+
+class TrainingSessionForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSession
+        fields = ["title", "held_on", "topic", "notes", "attendees"]
+        widgets = {
+            "held_on": DATE,
+            "attendees": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"attendees": "Who attended"}
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.school = school
+        _users_choice(self.fields["attendees"], school_staff(school))
+        self.fields["attendees"].required = False
+
+
+class TrainingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSettings
+        fields = ["refresher_months"]
+        labels = {"refresher_months": "Refresher training every (months)"}

@@ -1,0 +1,330 @@
+"""Policy rules that touch several rows: reviews, ratification, review triggers,
+acknowledgements and training records.
+
+`review_trigger_open` is the entry point other apps use (incidents/ opens a
+lessons-learnt trigger when a concern is closed); policies/ never imports them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from policies.models import (
+    Acknowledgement,
+    Policy,
+    PolicyVersion,
+    ReviewTrigger,
+    TrainingSession,
+    TrainingSettings,
+    add_months,
+)
+from roper.notifications import notification_send
+from roper.roles import STAFF, roles_holding
+
+
+def school_people(school, roles) -> list:
+    """Active users holding any of `roles` in the school, directly or through its trust,
+    ordered by name."""
+    from people.models import Membership
+
+    wanted = set(roles)
+    rows = Membership.objects.filter(user__is_active=True).select_related("user")
+    if school.trust_id:
+        rows = rows.filter(school=school) | rows.filter(trust_id=school.trust_id)
+    else:
+        rows = rows.filter(school=school)
+    users = {m.user_id: m.user for m in rows if wanted & set(m.roles)}
+    return sorted(users.values(), key=lambda u: (u.last_name, u.first_name, u.username))
+
+
+def school_staff(school) -> list:
+    """Everyone who works in the school (roper.roles.STAFF): the people who acknowledge."""
+    return school_people(school, STAFF)
+
+
+def policy_managers(school) -> list:
+    return school_people(school, roles_holding("policies.manage"))
+
+
+# -- review triggers and the review workflow ----------------------------------------------
+
+
+def review_trigger_open(
+    *, policy: Policy, reason: str, by, note: str = "", source: str = ""
+) -> ReviewTrigger:
+    """Record why a policy must be reviewed early. The policy goes under review at once
+    (with a draft version to edit) and the people who manage policies are told."""
+    if reason not in ReviewTrigger.Reason.values:
+        raise ValidationError(f"Unknown review trigger reason {reason!r}.")
+    with transaction.atomic():
+        # Race: two triggers (or a trigger and a ratification) at once; lock the policy row.
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        trigger = ReviewTrigger.objects.create(
+            policy=policy, reason=reason, note=note, source=source, opened_by=by
+        )
+        if policy.status != Policy.Status.ARCHIVED and not policy.listed_only:
+            _start_review(policy=policy, by=by)
+        elif policy.listed_only and policy.status != Policy.Status.ARCHIVED:
+            policy.status = Policy.Status.UNDER_REVIEW
+            policy.save(update_fields=["status"])
+    notification_send(
+        recipients=policy_managers(policy.school),
+        school=policy.school,
+        title=f"A policy needs an early review: {policy.title}",
+        url=policy.get_absolute_url(),
+    )
+    return trigger
+
+
+def _start_review(*, policy: Policy, by) -> PolicyVersion:
+    """Under a lock held by the caller: the open draft, or a new draft copied from the
+    current text."""
+    draft = policy.versions.filter(ratified_on__isnull=True).order_by("-number").first()
+    if draft is None:
+        number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        draft = PolicyVersion.objects.create(
+            policy=policy, number=number, body=policy.body, created_by=by
+        )
+    if policy.status == Policy.Status.RATIFIED:
+        policy.status = Policy.Status.UNDER_REVIEW
+        policy.save(update_fields=["status"])
+    return draft
+
+
+def policy_review_start(*, policy: Policy, by) -> PolicyVersion:
+    """Start a review: a draft version copied from the current one (or the open draft)."""
+    if policy.listed_only:
+        raise ValidationError("Roper only lists this policy; review it where its text lives.")
+    if policy.status == Policy.Status.ARCHIVED:
+        raise ValidationError("An archived policy cannot be reviewed.")
+    with transaction.atomic():
+        # Race: two people starting a review at once would create two drafts.
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        return _start_review(policy=policy, by=by)
+
+
+def policy_ratify(
+    *,
+    policy: Policy,
+    by,
+    ratified_on: date,
+    ratified_by: str = "Governing Body",
+    next_review_on: date | None = None,
+) -> PolicyVersion:
+    """Record that the governing body ratified the draft. The draft becomes the current
+    version (earlier ones stay readable), open triggers close, the next review is set
+    (a year at most), and staff are asked to acknowledge it if they must read it."""
+    if ratified_on > timezone.localdate():
+        raise ValidationError("The ratification date cannot be in the future.")
+    with transaction.atomic():
+        # Race: a second ratification of the same draft, or a trigger opening meanwhile.
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        version = policy.versions.filter(ratified_on__isnull=True).order_by("-number").first()
+        if version is None:
+            raise ValidationError("There is no draft to ratify: start a review first.")
+        previous = policy.versions.filter(ratified_on__isnull=False).order_by("-number").first()
+        if previous and ratified_on < previous.ratified_on:
+            raise ValidationError(
+                f"Version {previous.number} was ratified on {previous.ratified_on:%-d %B %Y}; "
+                "a later version cannot be ratified before it."
+            )
+        version.ratified_on = ratified_on
+        version.ratified_by = ratified_by
+        version.recorded_by = by
+        version.save()
+        policy.body = version.body
+        policy.ratified_on = ratified_on
+        policy.ratified_by = ratified_by
+        policy.ratification_recorded_by = by
+        policy.status = Policy.Status.RATIFIED
+        policy.set_next_review(next_review_on)
+        policy.save()
+        ReviewTrigger.objects.filter(policy=policy, closed_at__isnull=True).update(
+            closed_at=timezone.now(), closed_by_version=version
+        )
+    if policy.requires_acknowledgement:
+        notification_send(
+            recipients=school_staff(policy.school),
+            school=policy.school,
+            title=f"Please read and acknowledge: {policy.title} (version {version.number})",
+            url=policy.get_absolute_url(),
+        )
+    return version
+
+
+def policy_create(
+    *,
+    school,
+    by,
+    title: str,
+    listed_only: bool = False,
+    owner: str = "",
+    body: str = "",
+    file=None,
+    ratified_on: date | None = None,
+    next_review_on: date | None = None,
+    requires_acknowledgement: bool = True,
+) -> Policy:
+    """A new policy. One written in Roper starts as a draft (version 1) to be ratified; one
+    Roper only lists is recorded with its ratification and review dates as they are."""
+    from policies.importer import RESERVED_SLUGS
+
+    slug = slugify(title)[:200]
+    if not slug or slug in RESERVED_SLUGS:
+        raise ValidationError(f"Choose another title: {title!r} cannot be a web address.")
+    if Policy.objects.filter(school=school, slug=slug).exists():
+        raise ValidationError(f"There is already a policy called {title!r}.")
+    with transaction.atomic():
+        policy = Policy(
+            school=school,
+            title=title,
+            slug=slug,
+            listed_only=listed_only,
+            owner=owner,
+            body="" if listed_only else body,
+            requires_acknowledgement=requires_acknowledgement and not listed_only,
+        )
+        if file:
+            policy.file = file
+        if listed_only and ratified_on:
+            policy.ratified_on = ratified_on
+            policy.ratification_recorded_by = by
+            policy.status = Policy.Status.RATIFIED
+            policy.set_next_review(next_review_on)
+        else:
+            policy.next_review_on = next_review_on
+        policy.save()
+        if not listed_only:
+            PolicyVersion.objects.create(policy=policy, number=1, body=body, created_by=by)
+    return policy
+
+
+def listed_policy_reviewed(*, policy: Policy, by) -> None:
+    """A listed-only policy was re-ratified elsewhere: its new dates (already saved) make it
+    ratified again, and its open triggers close."""
+    if not policy.listed_only or policy.ratified_on is None:
+        return
+    with transaction.atomic():
+        policy.status = Policy.Status.RATIFIED
+        policy.ratification_recorded_by = by
+        policy.save(update_fields=["status", "ratification_recorded_by"])
+        ReviewTrigger.objects.filter(policy=policy, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
+
+
+def policy_archive(*, policy: Policy) -> None:
+    policy.status = Policy.Status.ARCHIVED
+    policy.save(update_fields=["status"])
+
+
+# -- acknowledgements ------------------------------------------------------------------
+
+
+@dataclass
+class AcknowledgementSummary:
+    version: PolicyVersion
+    acknowledged: list  # [(user, Acknowledgement)]
+    outstanding: list  # [user]
+
+    @property
+    def total(self) -> int:
+        return len(self.acknowledged) + len(self.outstanding)
+
+    @property
+    def done(self) -> int:
+        return len(self.acknowledged)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def acknowledgement_summary(*, version: PolicyVersion, staff=None) -> AcknowledgementSummary:
+    """Who of the school's current staff has and has not acknowledged this version."""
+    staff = staff if staff is not None else school_staff(version.policy.school)
+    acks = {a.user_id: a for a in version.acknowledgements.all()}
+    acknowledged = [(u, acks[u.pk]) for u in staff if u.pk in acks]
+    outstanding = [u for u in staff if u.pk not in acks]
+    return AcknowledgementSummary(version, acknowledged, outstanding)
+
+
+def acknowledgement_record(*, version: PolicyVersion, user) -> Acknowledgement:
+    """'I have read and understood' — for the current ratified version only."""
+    policy = version.policy
+    if version.is_draft or policy.current_version != version:
+        raise ValidationError("Only the current ratified version can be acknowledged.")
+    if user.pk not in {u.pk for u in school_staff(policy.school)}:
+        raise ValidationError("Only staff of the school acknowledge its policies.")
+    ack, _ = Acknowledgement.objects.get_or_create(version=version, user=user)
+    return ack
+
+
+def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
+    """The current versions of the school's policies that this staff member must still read."""
+    if school is None or user.pk not in {u.pk for u in school_staff(school)}:
+        return []
+    policies = Policy.objects.filter(
+        school=school,
+        requires_acknowledgement=True,
+        listed_only=False,
+        status__in=[Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW],
+    )
+    current = {}
+    for version in (
+        PolicyVersion.objects.filter(policy__in=policies, ratified_on__isnull=False)
+        .select_related("policy")
+        .order_by("policy_id", "-number")
+    ):
+        current.setdefault(version.policy_id, version)
+    done = set(
+        Acknowledgement.objects.filter(user=user, version__in=list(current.values())).values_list(
+            "version_id", flat=True
+        )
+    )
+    todo = [v for v in current.values() if v.pk not in done]
+    return sorted(todo, key=lambda v: v.policy.title)
+
+
+# -- training -----------------------------------------------------------------------
+
+
+@dataclass
+class TrainingRecord:
+    user: object
+    sessions: list  # TrainingSession, newest first
+    last_on: date | None
+    due_on: date | None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is None or self.due_on < today
+
+
+def training_records(*, school, today: date | None = None) -> list[TrainingRecord]:
+    """Each staff member's training, with when the refresher is (or was) due. A staff member
+    with no training at all is due now."""
+    today = today or timezone.localdate()
+    months = TrainingSettings.for_school(school).refresher_months
+    staff = school_staff(school)
+    by_user: dict[int, list] = {u.pk: [] for u in staff}
+    sessions = TrainingSession.objects.filter(school=school).prefetch_related("attendances")
+    for session in sessions:  # newest first
+        for attendance in session.attendances.all():
+            if attendance.user_id in by_user:
+                by_user[attendance.user_id].append(session)
+    records = []
+    for user in staff:
+        done = by_user[user.pk]
+        last = done[0].held_on if done else None
+        records.append(TrainingRecord(user, done, last, add_months(last, months) if last else None))
+    return records
+
+
+def training_overdue(*, school, today: date | None = None) -> list[TrainingRecord]:
+    today = today or timezone.localdate()
+    return [r for r in training_records(school=school, today=today) if r.is_overdue(today)]

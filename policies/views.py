@@ -1,0 +1,449 @@
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from policies import services
+from policies.diffing import changes
+from policies.forms import (
+    PolicyCreateForm,
+    PolicyForm,
+    PolicyVersionForm,
+    RatifyForm,
+    ReviewTriggerForm,
+    TrainingSessionForm,
+    TrainingSettingsForm,
+)
+from policies.models import Policy, PolicyVersion, TrainingSession, TrainingSettings
+from policies.rendering import render_markdown
+from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
+
+
+def _policy(request, slug, permission="policies.view") -> Policy:
+    """A policy of the school the user is working in (slugs are unique per school)."""
+    qs = Policy.objects.filter(school=request.school).select_related("school")
+    return get_object_or_404(qs, request.user, permission, slug=slug)
+
+
+def _version(policy, number, user) -> PolicyVersion:
+    try:
+        version = policy.versions.get(number=number)
+    except PolicyVersion.DoesNotExist:
+        raise Http404 from None
+    if version.is_draft:
+        require(user, "policies.manage", policy.school_id)
+    return version
+
+
+class PolicyListView(PermissionMixin, ListView):
+    permission = "policies.view"
+    model = Policy
+    template_name = "policies/policy_list.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(school=self.request.school)
+            .select_related("dsl", "osl", "governor")
+            .in_review_order(timezone.localdate())
+        )
+
+    def get_context_data(self, **kwargs):
+        school = self.request.school
+        return super().get_context_data(
+            today=timezone.localdate(),
+            can_manage=has_perm(self.request.user, "policies.manage", school),
+            **kwargs,
+        )
+
+
+class PolicyDetailView(PermissionMixin, DetailView):
+    permission = "policies.view"
+    model = Policy
+    template_name = "policies/policy_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(school=self.request.school)
+            .select_related("dsl", "deputy_dsl", "osl", "governor", "ratification_recorded_by")
+            .prefetch_related(
+                Prefetch("versions", queryset=PolicyVersion.objects.order_by("-number")),
+                "linked",
+                "triggers__opened_by",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        policy, user = self.object, self.request.user
+        versions = list(policy.versions.all())
+        ratified = [v for v in versions if not v.is_draft]
+        current = ratified[0] if ratified else None
+        draft = next((v for v in versions if v.is_draft), None)
+        summary = services.acknowledgement_summary(version=current) if current else None
+        can_manage = has_perm(user, "policies.manage", policy.school_id)
+        is_staff = summary is not None and any(
+            u.pk == user.pk for u in summary.outstanding + [u for u, _ in summary.acknowledged]
+        )
+        return super().get_context_data(
+            body_html=render_markdown(policy.body),
+            current=current,
+            draft=draft if can_manage else None,
+            versions=ratified,
+            summary=summary,
+            can_manage=can_manage,
+            can_see_names=has_perm(user, "policies.acknowledgements", policy.school_id),
+            must_acknowledge=is_staff
+            and policy.requires_acknowledgement
+            and any(u.pk == user.pk for u in summary.outstanding),
+            acknowledged=summary
+            and next((a for u, a in summary.acknowledged if u.pk == user.pk), None),
+            overdue=policy.is_overdue(),
+            open_triggers=[t for t in policy.triggers.all() if t.is_open],
+            closed_triggers=[t for t in policy.triggers.all() if not t.is_open],
+            **kwargs,
+        )
+
+
+class PolicyCreateView(PermissionMixin, CreateView):
+    permission = "policies.manage"
+    model = Policy
+    form_class = PolicyCreateForm
+    template_name = "policies/policy_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require(request.user, "policies.manage", request.school)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "school": self.request.school}
+
+    def form_valid(self, form):
+        try:
+            self.object = services.policy_create(
+                school=self.request.school, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.object.title} added.")
+        return redirect(self.object)
+
+
+class PolicyUpdateView(PermissionMixin, UpdateView):
+    permission = "policies.manage"
+    model = Policy
+    form_class = PolicyForm
+    template_name = "policies/policy_form.html"
+
+    def get_queryset(self):
+        return super().get_queryset().filter(school=self.request.school)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if "ratified_on" in form.changed_data:
+            services.listed_policy_reviewed(policy=self.object, by=self.request.user)
+        messages.success(self.request, "Saved.")
+        return response
+
+
+def version_detail(request, slug, number):
+    policy = _policy(request, slug)
+    version = _version(policy, number, request.user)
+    summary = None if version.is_draft else services.acknowledgement_summary(version=version)
+    return render(
+        request,
+        "policies/policyversion_detail.html",
+        {
+            "policy": policy,
+            "version": version,
+            "body_html": render_markdown(version.body),
+            "summary": summary,
+            "is_current": policy.current_version == version,
+        },
+    )
+
+
+def version_diff(request, slug):
+    """Differences between two versions: ?from=N&to=M (default: the previous and latest)."""
+    policy = _policy(request, slug)
+    numbers = list(policy.versions.order_by("number").values_list("number", flat=True))
+    if not has_perm(request.user, "policies.manage", policy.school_id):
+        numbers = list(
+            policy.versions.filter(ratified_on__isnull=False)
+            .order_by("number")
+            .values_list("number", flat=True)
+        )
+    try:
+        new_n = int(request.GET.get("to") or numbers[-1])
+        old_n = int(request.GET.get("from") or (numbers[-2] if len(numbers) > 1 else new_n))
+    except (ValueError, IndexError):
+        raise Http404 from None
+    old, new = _version(policy, old_n, request.user), _version(policy, new_n, request.user)
+    return render(
+        request,
+        "policies/policyversion_diff.html",
+        {
+            "policy": policy,
+            "old": old,
+            "new": new,
+            "numbers": numbers,
+            "changes": changes(old.body, new.body),
+        },
+    )
+
+
+@require_POST
+def review_start(request, slug):
+    policy = _policy(request, slug, "policies.manage")
+    try:
+        services.policy_review_start(policy=policy, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(policy)
+    messages.success(request, "Review started: edit the draft, then record its ratification.")
+    return redirect("policies:draft", slug=policy.slug)
+
+
+@require_POST
+def archive(request, slug):
+    policy = _policy(request, slug, "policies.manage")
+    services.policy_archive(policy=policy)
+    messages.success(request, f"{policy.title} archived: it no longer asks for reviews.")
+    return redirect(policy)
+
+
+class DraftUpdateView(UpdateView):
+    form_class = PolicyVersionForm
+    template_name = "policies/policyversion_form.html"
+
+    def get_object(self, queryset=None):
+        self.policy = _policy(self.request, self.kwargs["slug"], "policies.manage")
+        draft = self.policy.draft_version
+        if draft is None:
+            raise Http404("No review in progress.")
+        return draft
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(policy=self.policy, **kwargs)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, "Draft saved.")
+        return redirect(self.policy)
+
+
+class RatifyView(FormView):
+    form_class = RatifyForm
+    template_name = "policies/policy_ratify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.policy = _policy(request, kwargs["slug"], "policies.manage")
+        self.draft = self.policy.draft_version
+        if self.draft is None:
+            messages.error(request, "There is no draft to ratify: start a review first.")
+            return redirect(self.policy)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(policy=self.policy, draft=self.draft, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            version = services.policy_ratify(
+                policy=self.policy, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Version {version.number} ratified.")
+        return redirect(self.policy)
+
+
+class TriggerCreateView(FormView):
+    form_class = ReviewTriggerForm
+    template_name = "policies/reviewtrigger_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.policy = _policy(request, kwargs["slug"], "policies.manage")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(policy=self.policy, **kwargs)
+
+    def form_valid(self, form):
+        services.review_trigger_open(policy=self.policy, by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "Review trigger recorded: the policy is under review.")
+        return redirect(self.policy)
+
+
+@require_POST
+def acknowledge(request, slug):
+    policy = _policy(request, slug, "policies.acknowledge")
+    current = policy.current_version
+    if current is None:
+        raise Http404
+    try:
+        services.acknowledgement_record(version=current, user=request.user)
+    except ValidationError as exc:
+        raise PermissionDenied(" ".join(exc.messages)) from None
+    messages.success(request, f"Thank you: you have acknowledged version {current.number}.")
+    return redirect(policy)
+
+
+def acknowledgements(request, slug, number):
+    """Who has and has not acknowledged a version. Governors (and anyone without
+    `policies.acknowledgements`) see the percentage only."""
+    policy = _policy(request, slug)
+    version = _version(policy, number, request.user)
+    if version.is_draft:
+        raise Http404
+    return render(
+        request,
+        "policies/acknowledgement_list.html",
+        {
+            "policy": policy,
+            "version": version,
+            "summary": services.acknowledgement_summary(version=version),
+            "can_see_names": has_perm(request.user, "policies.acknowledgements", policy.school_id),
+        },
+    )
+
+
+def policy_file(request, slug):
+    policy = _policy(request, slug)
+    if not policy.file:
+        raise Http404
+    return FileResponse(
+        policy.file.open("rb"), as_attachment=True, filename=policy.file.name.rsplit("/", 1)[-1]
+    )
+
+
+def policy_pdf(request, slug):
+    import weasyprint
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per step
+    policy = _policy(request, slug)
+    html = render_to_string(
+        "policies/policy_print.html",
+        {
+            "policy": policy,
+            "body_html": render_markdown(policy.body),
+            "current": policy.current_version,
+        },
+        request=request,
+    )
+    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{policy.slug}.pdf"'
+    return response
+
+
+# -- training -------------------------------------------------------------------------
+
+
+class TrainingListView(PermissionMixin, ListView):
+    permission = "policies.training"
+    model = TrainingSession
+    template_name = "policies/training_list.html"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require(request.user, "policies.training", request.school)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(school=self.request.school)
+            .prefetch_related("attendances")
+        )
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        records = services.training_records(school=self.request.school, today=today)
+        return super().get_context_data(
+            records=records,
+            overdue=[r for r in records if r.is_overdue(today)],
+            today=today,
+            settings=TrainingSettings.for_school(self.request.school),
+            can_manage=has_perm(self.request.user, "policies.manage", self.request.school),
+            **kwargs,
+        )
+
+
+class TrainingSessionCreateView(PermissionMixin, CreateView):
+    permission = "policies.training"
+    model = TrainingSession
+    form_class = TrainingSessionForm
+    template_name = "policies/trainingsession_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require(request.user, "policies.training", request.school)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "school": self.request.school}
+
+    def get_success_url(self):
+        messages.success(self.request, "Training session recorded.")
+        return reverse("policies:training")
+
+
+class TrainingSessionUpdateView(PermissionMixin, UpdateView):
+    permission = "policies.training"
+    model = TrainingSession
+    form_class = TrainingSessionForm
+    template_name = "policies/trainingsession_form.html"
+
+    def get_queryset(self):
+        return super().get_queryset().filter(school=self.request.school)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "school": self.object.school}
+
+    def get_success_url(self):
+        messages.success(self.request, "Attendance saved.")
+        return reverse("policies:training")
+
+
+def training_mine(request):
+    """A staff member's own training record."""
+    require(request.user, "policies.acknowledge", request.school)
+    today = timezone.localdate()
+    record = next(
+        (
+            r
+            for r in services.training_records(school=request.school, today=today)
+            if r.user.pk == request.user.pk
+        ),
+        None,
+    )
+    return render(request, "policies/training_mine.html", {"record": record, "today": today})
+
+
+class TrainingSettingsView(UpdateView):
+    form_class = TrainingSettingsForm
+    template_name = "policies/trainingsettings_form.html"
+
+    def get_object(self, queryset=None):
+        require(self.request.user, "policies.manage", self.request.school)
+        return TrainingSettings.for_school(self.request.school)
+
+    def get_success_url(self):
+        messages.success(self.request, "Training settings saved.")
+        return reverse("policies:training")

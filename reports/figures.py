@@ -1,0 +1,625 @@
+"""Every figure of the governors' report, in one place.
+
+A report covers *spans*: one school over a range of days (a term, the previous term, the
+same term last year, or "this term so far"). `figures_for(spans)` computes every figure for
+all the spans at once, each section with a fixed number of aggregate queries (GROUP BY the
+span, conditional counts); the number of queries does not grow with the number of rows, of
+spans or of schools. Python only finishes small, already-aggregated lists: the median of a
+term's daily handover counts, and from one bounded list of (time to triage, deadline) per
+concern of the spans, the median and longest time and how many were triaged in time.
+
+A term's span runs from the day after the previous term ended (the holiday before a term is
+reported with it, so that no concern falls between two reports) to the term's last day.
+
+Derived figures (the models do not hold them as such):
+- time to triage: from `Concern.reported_at` to its first triage `incidents.Entry`; in time
+  when that entry is no later than `Concern.deadline` (set from the category's rule);
+- route: the chair for an allegation about the headteacher (`Concern.is_about_head`), else
+  the owner role of the concern's category (DSL or deputy DSL → DSL, headteacher); LADO and
+  police: concerns with a referral entry of that kind;
+- referrals in time: for each referral its category requires, a referral entry of that kind
+  whose `referred_at` (or, if blank, when it was recorded) is no later than the concern's
+  deadline;
+- escalated: `Concern.escalation_level` above 0;
+- outcome: the concern's status now (the outcome itself is free text and never shown);
+- policies: acknowledgements of the version current at the span's end by the school's
+  present staff; training up to date at the span's end by the school's refresher cycle.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from devices.models import (
+    Confiscation,
+    ConfiscationReason,
+    CurriculumUseRequest,
+    CustodyState,
+    DayReconciliation,
+    Decision,
+    Handover,
+    LearnerExemption,
+    ParentContactException,
+    StaffException,
+)
+from incidents.models import Category, Concern, Entry, Referral
+from people.calendar import is_working_day
+from people.models import Membership, School, Term
+from policies.models import (
+    Acknowledgement,
+    Policy,
+    PolicyVersion,
+    ReviewTrigger,
+    TrainingAttendance,
+    TrainingSettings,
+    add_months,
+)
+from roper.roles import STAFF, Role
+
+ROUTES = [("dsl", "DSL"), ("headteacher", "Headteacher"), ("chair", "Chair of governors")]
+REFERRAL_ROUTES = [(Referral.LADO, "LADO"), (Referral.POLICE, "Police")]
+CONFISCATION_ENDS = [
+    ("parent", "Released to parent/carer"),
+    ("police", "Handed to police"),
+    ("held", "Still held"),
+]
+
+
+# -- spans ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """One school over a range of days, [start, end] inclusive (Europe/London dates)."""
+
+    school_id: int
+    start: date
+    end: date
+    term: Term | None = None
+    #: The term's own days (school days are counted inside them only).
+    term_start: date | None = None
+    term_end: date | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.term) if self.term else f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_before(self) -> datetime:
+        """The first moment after the span."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def school_days(self) -> int:
+        """Working days (weekdays that are not bank holidays) inside the term's own dates."""
+        first = max(self.start, self.term_start or self.start)
+        last = min(self.end, self.term_end or self.end)
+        days = (last - first).days + 1
+        return sum(is_working_day(first + timedelta(n)) for n in range(max(days, 0)))
+
+
+def span_for_term(term: Term, terms: list[Term], *, today: date | None = None) -> Span:
+    """The span a term's report covers; `terms` are the school's terms in date order. A term
+    not yet over ends today ("this term so far")."""
+    index = next(i for i, t in enumerate(terms) if t.pk == term.pk)
+    start = terms[index - 1].ends_on + timedelta(days=1) if index else term.starts_on
+    end = term.ends_on
+    if today is not None and today < end:
+        end = max(today, start)
+    return Span(term.school_id, start, end, term, term.starts_on, term.ends_on)
+
+
+def previous_term(term: Term, terms: list[Term]) -> Term | None:
+    index = next(i for i, t in enumerate(terms) if t.pk == term.pk)
+    return terms[index - 1] if index else None
+
+
+def same_term_last_year(term: Term, terms: list[Term]) -> Term | None:
+    return next(
+        (
+            t
+            for t in terms
+            if t.season == term.season and t.starts_on.year == term.starts_on.year - 1
+        ),
+        None,
+    )
+
+
+def last_completed_term(terms: list[Term], today: date) -> Term | None:
+    done = [t for t in terms if t.ends_on < today]
+    return done[-1] if done else None
+
+
+def current_term(terms: list[Term], today: date) -> Term | None:
+    """The term whose span holds today: the first not yet over (holiday included)."""
+    started = [t for t in terms if t.ends_on >= today]
+    if not started:
+        return None
+    term = started[0]
+    index = terms.index(term)
+    # Its span has begun once the previous term is over (or when it starts, for the first).
+    if index == 0 and term.starts_on > today:
+        return None
+    return term
+
+
+# -- figures --------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    span: Span
+    concerns: dict = field(default_factory=dict)
+    by_category: dict = field(default_factory=dict)
+    devices: dict = field(default_factory=dict)
+    policies: dict = field(default_factory=dict)
+    lessons: dict = field(default_factory=dict)
+    #: policy title -> (opened, done) reviews opened from lessons learnt in the span.
+    reviews: dict = field(default_factory=dict)
+
+
+def _bucket(spans: list[Span], field_name: str, *, dates: bool = False, school="school_id"):
+    """(filter, bucket expression): rows of any span, and the index of the span they fall in."""
+    whens, match = [], Q()
+    for i, span in enumerate(spans):
+        if dates:
+            q = Q(**{school: span.school_id, f"{field_name}__range": (span.start, span.end)})
+        else:
+            q = Q(
+                **{
+                    school: span.school_id,
+                    f"{field_name}__gte": span.start_at,
+                    f"{field_name}__lt": span.end_before,
+                }
+            )
+        whens.append(When(q, then=Value(i)))
+        match |= q
+    return match, Case(*whens, default=Value(-1), output_field=IntegerField())
+
+
+def _rows(queryset, spans, field_name, *, dates=False, school="school_id", group=(), **aggs):
+    match, bucket = _bucket(spans, field_name, dates=dates, school=school)
+    return (
+        queryset.filter(match)
+        .annotate(span=bucket)
+        .values("span", *group)
+        .annotate(**aggs)
+        .order_by()
+    )
+
+
+def _median(values):
+    return statistics.median(values) if values else None
+
+
+def figures_for(spans: list[Span], *, today: date | None = None) -> list[Figures]:
+    """The figures of each span, in the order given."""
+    today = today or timezone.localdate()
+    result = [Figures(span) for span in spans]
+    if not spans:
+        return result
+    school_ids = sorted({s.school_id for s in spans})
+    categories = list(
+        Category.objects.filter(school_id__in=school_ids).values_list("pk", "required_referrals")
+    )
+    _concerns(spans, result, categories)
+    _devices(spans, result)
+    _policies(spans, result, school_ids, today)
+    _lessons(spans, result)
+    return result
+
+
+def category_labels(school_ids) -> dict[str, str]:
+    """category key -> name, in the schools' order (a school may have renamed one: the first
+    school's name is used)."""
+    labels = {}
+    for key, name in (
+        Category.objects.filter(school_id__in=school_ids)
+        .order_by("order", "school_id")
+        .values_list("key", "name")
+    ):
+        labels.setdefault(key, name)
+    return labels
+
+
+def _concerns(spans, result, categories):
+    required = {kind: [] for kind in Referral.values}
+    for pk, kinds in categories:
+        for kind in kinds or []:
+            required.setdefault(kind, []).append(pk)
+    aggs = {
+        "total": Count("pk"),
+        "escalated": Count("pk", filter=Q(escalation_level__gt=0)),
+        "lessons_learnt": Count("pk", filter=~Q(lessons_learnt="")),
+        "route_chair": Count("pk", filter=Q(is_about_head=True)),
+        "route_headteacher": Count(
+            "pk", filter=Q(is_about_head=False, category__owner_role=Role.HEADTEACHER)
+        ),
+        "route_dsl": Count(
+            "pk", filter=Q(is_about_head=False) & ~Q(category__owner_role=Role.HEADTEACHER)
+        ),
+    }
+    for status in Concern.Status.values:
+        aggs[f"status_{status}"] = Count("pk", filter=Q(status=status))
+    for kind in Referral.values:
+        if required[kind]:
+            aggs[f"required_{kind}"] = Count("pk", filter=Q(category_id__in=required[kind]))
+    for row in _rows(Concern.objects.all(), spans, "reported_at", **aggs):
+        if row["span"] >= 0:
+            result[row["span"]].concerns.update({k: v for k, v in row.items() if k != "span"})
+
+    # Referrals made, and made in time where the category requires them: one pass over the
+    # referral entries, grouped by span and kind.
+    needed = Q(pk__in=[])
+    for kind, ids in required.items():
+        if ids:
+            needed |= Q(referral=kind, concern__category_id__in=ids)
+    on_time = Q(referred_at__lte=F("concern__deadline")) | Q(
+        referred_at__isnull=True, at__lte=F("concern__deadline")
+    )
+    for row in _rows(
+        Entry.objects.filter(kind=Entry.Kind.REFERRAL),
+        spans,
+        "concern__reported_at",
+        school="concern__school_id",
+        group=("referral",),
+        made=Count("concern", distinct=True),
+        made_required=Count("concern", distinct=True, filter=needed),
+        in_time=Count("concern", distinct=True, filter=needed & on_time),
+    ):
+        if row["span"] >= 0:
+            c = result[row["span"]].concerns
+            kind = row["referral"]
+            c[f"made_{kind}"] = row["made"]
+            c[f"in_time_{kind}"] = row["in_time"]
+            c[f"late_{kind}"] = row["made_required"] - row["in_time"]
+
+    # Time to triage: one duration per concern of the spans (a term's concerns: a bounded
+    # list, one query); the median needs them all.
+    triage = Entry.objects.filter(concern=OuterRef("pk"), kind=Entry.Kind.TRIAGE)
+    match, bucket = _bucket(spans, "reported_at")
+    triaged: dict[int, list[tuple]] = {}
+    for span_index, reported_at, due, triaged_at in (
+        Concern.objects.filter(match)
+        .annotate(span=bucket, first_triage=Subquery(triage.order_by("at").values("at")[:1]))
+        .filter(first_triage__isnull=False)
+        .values_list("span", "reported_at", "deadline", "first_triage")
+        .order_by()
+    ):
+        triaged.setdefault(span_index, []).append((triaged_at - reported_at, triaged_at, due))
+
+    for i, fig in enumerate(result):
+        c = fig.concerns
+        c.setdefault("total", 0)
+        for key in aggs:
+            c.setdefault(key, 0)
+        for kind in Referral.values:
+            for prefix in ("made", "in_time", "late"):
+                c.setdefault(f"{prefix}_{kind}", 0)
+        c["route"] = {key: c[f"route_{key}"] for key, _ in ROUTES}
+        c["referral_route"] = {kind: c[f"made_{kind}"] for kind, _ in REFERRAL_ROUTES}
+        c["status"] = {s: c[f"status_{s}"] for s in Concern.Status.values}
+        c["referrals"] = {k: c[f"made_{k}"] for k in Referral.values}
+        c["referrals_required"] = sum(c.get(f"required_{k}", 0) for k in Referral.values)
+        c["referrals_in_time"] = sum(c[f"in_time_{k}"] for k in Referral.values)
+        c["referrals_late"] = sum(c[f"late_{k}"] for k in Referral.values)
+        c["referrals_missing"] = (
+            c["referrals_required"] - c["referrals_in_time"] - c["referrals_late"]
+        )
+        rows = triaged.get(i, [])
+        durations = [d for d, _, _ in rows]
+        c["triaged"] = len(rows)
+        c["triaged_in_time"] = sum(1 for _, at, due in rows if due is not None and at <= due)
+        c["triaged_late"] = c["triaged"] - c["triaged_in_time"]
+        c["untriaged"] = c["total"] - c["triaged"]
+        c["median_triage"] = _median(durations)
+        c["longest_triage"] = max(durations) if durations else None
+
+    # By category (GROUP BY span, category key).
+    for row in _rows(
+        Concern.objects.all(), spans, "reported_at", group=("category__key",), n=Count("pk")
+    ):
+        if row["span"] >= 0:
+            result[row["span"]].by_category[row["category__key"]] = row["n"]
+
+
+def _devices(spans, result):
+    per_day: dict[int, list[int]] = {}
+    for row in _rows(
+        Handover.objects.filter(undone_at__isnull=True),
+        spans,
+        "school_day",
+        dates=True,
+        group=("school_day",),
+        n=Count("pk"),
+        uncollected=Count("pk", filter=Q(out_at__isnull=True)),
+    ):
+        if row["span"] < 0:
+            continue
+        per_day.setdefault(row["span"], []).append(row["n"])
+        d = result[row["span"]].devices
+        d["not_collected"] = d.get("not_collected", 0) + row["uncollected"]
+        d["days_not_collected"] = d.get("days_not_collected", 0) + bool(row["uncollected"])
+    for row in _rows(
+        DayReconciliation.objects.all(), spans, "school_day", dates=True, n=Count("pk")
+    ):
+        if row["span"] >= 0:
+            result[row["span"]].devices["days_reconciled"] = row["n"]
+    for row in _rows(
+        Confiscation.objects.all(),
+        spans,
+        "confiscated_at",
+        n=Count("pk"),
+        parent=Count("pk", filter=Q(state=CustodyState.RELEASED)),
+        police=Count("pk", filter=Q(state=CustodyState.POLICE)),
+        held=Count("pk", filter=Q(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])),
+    ):
+        if row["span"] >= 0:
+            d = result[row["span"]].devices
+            d["confiscations"] = row["n"]
+            d["confiscation_ends"] = {key: row[key] for key, _ in CONFISCATION_ENDS}
+    for row in _rows(
+        Confiscation.objects.all(), spans, "confiscated_at", group=("reason_kind",), n=Count("pk")
+    ):
+        if row["span"] >= 0:
+            reasons = result[row["span"]].devices.setdefault("confiscation_reasons", {})
+            reasons[row["reason_kind"]] = row["n"]
+    granted: dict[int, dict] = {}
+    approved = Q(status=Decision.APPROVED)
+    for model, group, prefix in (
+        (StaffException, "kind", "staff_"),
+        (LearnerExemption, "reason", "exemption_"),
+        (ParentContactException, None, "parent_contact"),
+        (CurriculumUseRequest, None, "curriculum"),
+    ):
+        rows = _rows(
+            model.objects.filter(approved),
+            spans,
+            "decided_at",
+            group=(group,) if group else (),
+            n=Count("pk"),
+        )
+        for row in rows:
+            if row["span"] < 0:
+                continue
+            key = f"{prefix}{row[group]}" if group else prefix
+            granted.setdefault(row["span"], {})[key] = row["n"]
+    for i, fig in enumerate(result):
+        d = fig.devices
+        days = per_day.get(i, [])
+        d["school_days"] = fig.span.school_days()
+        d["handover_days"] = len(days)
+        d["handovers"] = sum(days)
+        d["median_handovers"] = _median(days)
+        d.setdefault("not_collected", 0)
+        d.setdefault("days_not_collected", 0)
+        d.setdefault("days_reconciled", 0)
+        d.setdefault("confiscations", 0)
+        d.setdefault("confiscation_ends", {key: 0 for key, _ in CONFISCATION_ENDS})
+        reasons = d.setdefault("confiscation_reasons", {})
+        for key in ConfiscationReason.values:
+            reasons.setdefault(key, 0)
+        g = granted.get(i, {})
+        d["granted"] = {
+            **{f"staff_{k}": g.get(f"staff_{k}", 0) for k in StaffException.Kind.values},
+            "parent_contact": g.get("parent_contact", 0),
+            **{
+                f"exemption_{k}": g.get(f"exemption_{k}", 0) for k in LearnerExemption.Reason.values
+            },
+        }
+        d["curriculum_approved"] = g.get("curriculum", 0)
+
+
+GRANTED_LABELS = {
+    **{f"staff_{k}": label for k, label in StaffException.Kind.choices},
+    "parent_contact": "Parents may contact a learner in school hours (§5.3)",
+    **{
+        f"exemption_{k}": f"Learner keeps their phone: {label}"
+        for k, label in LearnerExemption.Reason.choices
+    },
+}
+
+
+def _staff_by_school(school_ids) -> dict[int, set[int]]:
+    """The present staff of each school (roles held directly or through its trust)."""
+    trusts = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "trust_id"))
+    by_trust: dict[int, list[int]] = {}
+    for sid, tid in trusts.items():
+        if tid:
+            by_trust.setdefault(tid, []).append(sid)
+    staff: dict[int, set[int]] = {sid: set() for sid in school_ids}
+    for user_id, school_id, trust_id, roles in Membership.objects.filter(
+        Q(school_id__in=school_ids) | Q(trust_id__in=list(by_trust)), user__is_active=True
+    ).values_list("user_id", "school_id", "trust_id", "roles"):
+        if not set(roles) & STAFF:
+            continue
+        for sid in [school_id] if school_id else by_trust.get(trust_id, []):
+            staff[sid].add(user_id)
+    return staff
+
+
+def _policies(spans, result, school_ids, today):
+    staff = _staff_by_school(school_ids)
+    # The version of each policy current at each span's end (ratified versions: a small list).
+    versions = list(
+        PolicyVersion.objects.filter(
+            policy__school_id__in=school_ids,
+            policy__requires_acknowledgement=True,
+            ratified_on__isnull=False,
+        )
+        .exclude(policy__status=Policy.Status.ARCHIVED)
+        .values_list("pk", "policy_id", "policy__school_id", "number", "ratified_on")
+        .order_by("policy_id", "number")
+    )
+    current_at: dict[int, dict[int, int]] = {}  # span -> policy -> version
+    for i, span in enumerate(spans):
+        current = {}
+        for pk, policy_id, school_id, _number, ratified_on in versions:
+            if school_id == span.school_id and ratified_on <= span.end:
+                current[policy_id] = pk
+        current_at[i] = current
+    match = Q(pk__in=[])
+    for i, span in enumerate(spans):
+        if current_at[i] and staff[span.school_id]:
+            match |= Q(
+                version_id__in=list(current_at[i].values()),
+                user_id__in=staff[span.school_id],
+                at__lt=span.end_before,
+            )
+    acks = dict(
+        Acknowledgement.objects.filter(match)
+        .values("version_id")
+        .annotate(n=Count("pk"))
+        .values_list("version_id", "n")
+        .order_by()
+    )
+    months = dict(
+        TrainingSettings.objects.filter(school_id__in=school_ids).values_list(
+            "school_id", "refresher_months"
+        )
+    )
+    training = {}
+    for i, span in enumerate(spans):
+        people = Q(session__school_id=span.school_id, user_id__in=staff[span.school_id])
+        window = add_months(span.end, -months.get(span.school_id, 12))
+        # Up to date at the span's end: a session attended within the refresher cycle.
+        training[f"up_{i}"] = Count(
+            "user_id",
+            distinct=True,
+            filter=people & Q(session__held_on__gte=window, session__held_on__lte=span.end),
+        )
+        training[f"in_{i}"] = Count(
+            "user_id",
+            distinct=True,
+            filter=people & Q(session__held_on__range=(span.start, span.end)),
+        )
+    trained = TrainingAttendance.objects.filter(session__school_id__in=school_ids).aggregate(
+        **training
+    )
+    overdue = dict(
+        Policy.objects.filter(
+            school_id__in=school_ids,
+            next_review_on__lt=today,
+            status__in=[Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW],
+        )
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+        .order_by()
+    )
+    for i, (span, fig) in enumerate(zip(spans, result, strict=True)):
+        n_staff = len(staff[span.school_id])
+        expected = n_staff * len(current_at[i])
+        done = sum(acks.get(v, 0) for v in current_at[i].values())
+        up_to_date = trained[f"up_{i}"] or 0
+        fig.policies.update(
+            staff=n_staff,
+            ack_expected=expected,
+            ack_done=done,
+            ack_rate=round(100 * done / expected) if expected else None,
+            training_up_to_date=up_to_date,
+            training_rate=round(100 * up_to_date / n_staff) if n_staff else None,
+            trained_in_span=trained[f"in_{i}"] or 0,
+            overdue_now=overdue.get(span.school_id, 0),
+        )
+
+
+def policy_table(school_id: int, *, today: date) -> list[dict]:
+    """Each policy of the school now: status, next review, overdue, acknowledgement rate of
+    its current version. Three queries whatever the number of policies."""
+    staff = _staff_by_school([school_id])[school_id]
+    policies = list(
+        Policy.objects.filter(school_id=school_id)
+        .exclude(status=Policy.Status.ARCHIVED)
+        .order_by("title")
+        .values("pk", "title", "status", "next_review_on", "requires_acknowledgement")
+    )
+    current = {}
+    for pk, policy_id in (
+        PolicyVersion.objects.filter(policy__school_id=school_id, ratified_on__isnull=False)
+        .order_by("policy_id", "number")
+        .values_list("pk", "policy_id")
+    ):
+        current[policy_id] = pk
+    acks = dict(
+        Acknowledgement.objects.filter(version_id__in=list(current.values()), user_id__in=staff)
+        .values("version_id")
+        .annotate(n=Count("pk"))
+        .values_list("version_id", "n")
+        .order_by()
+    )
+    labels = dict(Policy.Status.choices)
+    rows = []
+    for p in policies:
+        version = current.get(p["pk"])
+        rate = None
+        if p["requires_acknowledgement"] and version and staff:
+            rate = round(100 * acks.get(version, 0) / len(staff))
+        rows.append(
+            {
+                "title": p["title"],
+                "status": labels[p["status"]],
+                "next_review_on": p["next_review_on"],
+                "overdue": bool(
+                    p["next_review_on"]
+                    and p["next_review_on"] < today
+                    and p["status"] in (Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW)
+                ),
+                "ack_rate": rate,
+            }
+        )
+    return rows
+
+
+def _lessons(spans, result):
+    for row in _rows(
+        ReviewTrigger.objects.filter(reason=ReviewTrigger.Reason.LESSONS_LEARNT),
+        spans,
+        "opened_at",
+        school="policy__school_id",
+        group=("policy__title",),
+        opened=Count("pk"),
+        done=Count("pk", filter=Q(closed_at__isnull=False)),
+    ):
+        if row["span"] >= 0:
+            result[row["span"]].reviews[row["policy__title"]] = (row["opened"], row["done"])
+    for row in _rows(
+        Entry.objects.filter(kind=Entry.Kind.ACTION),
+        spans,
+        "at",
+        school="concern__school_id",
+        n=Count("pk"),
+        done=Count("pk", filter=Q(action_done=True)),
+    ):
+        if row["span"] >= 0:
+            result[row["span"]].lessons.update(actions=row["n"], actions_done=row["done"])
+    for fig in result:
+        fig.lessons.setdefault("actions", 0)
+        fig.lessons.setdefault("actions_done", 0)
+        fig.lessons["reviews_opened"] = sum(o for o, _ in fig.reviews.values())
+        fig.lessons["reviews_done"] = sum(d for _, d in fig.reviews.values())
+
+
+def concern_trend(spans: list[Span]) -> list[int]:
+    """Concerns reported in each span (one query)."""
+    counts = [0] * len(spans)
+    for row in _rows(Concern.objects.all(), spans, "reported_at", n=Count("pk")):
+        if row["span"] >= 0:
+            counts[row["span"]] += row["n"]
+    return counts

@@ -1,0 +1,211 @@
+"""The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`."""
+
+import csv
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from people.models import Membership, School, Term
+from reports.figures import current_term, last_completed_term
+from reports.forms import CommentaryForm
+from reports.models import Commentary
+from reports.report import school_report, school_terms, today, trust_report
+from roper.permissions import get_object_or_404, has_perm, require
+from roper.roles import roles_holding
+
+PERMISSION = "reports.governors"
+
+
+def _term_choices(terms, now):
+    """Terms the picker offers: every term already begun, newest first; the current one is
+    "so far"."""
+    current = current_term(terms, now)
+    choices = []
+    for term in reversed(terms):
+        if term.ends_on < now:
+            choices.append((str(term.pk), str(term)))
+        elif term == current:
+            choices.append(("now", f"{term} so far"))
+    return choices
+
+
+def governors(request):
+    now = today()
+    param = request.GET.get("term", "")
+    if param and param != "now":
+        if not param.isdigit():
+            raise Http404
+        term = get_object_or_404(
+            Term.objects.select_related("school"), request.user, PERMISSION, pk=int(param)
+        )
+        school = term.school
+        terms = school_terms(school)
+    else:
+        school = request.school
+        require(request.user, PERMISSION, school)
+        terms = school_terms(school)
+        current = current_term(terms, now)
+        term = current if param == "now" else (last_completed_term(terms, now) or current)
+    if term is None:
+        return render(request, "reports/governors.html", {"report": None, "school": school})
+    report = school_report(school=school, term=term, terms=terms, today=now)
+    commentary = Commentary.objects.filter(school=school, term=term).first()
+    fmt = request.GET.get("format", "")
+    filename = f"governors-report-{slugify(school.name)}-{slugify(str(term))}"
+    if fmt:
+        return _download(request, report, fmt, filename, commentary)
+    may_comment = has_perm(request.user, "reports.commentary", school)
+    return render(
+        request,
+        "reports/governors.html",
+        {
+            "report": report,
+            "term": term,
+            "selected": "now" if term == current_term(terms, now) else str(term.pk),
+            "choices": _term_choices(terms, now),
+            "commentary": commentary,
+            "form": CommentaryForm(instance=commentary) if may_comment else None,
+            "trusts": _trusts(request.user),
+        },
+    )
+
+
+def _download(request, report, fmt, filename, commentary=None):
+    context = {"report": report, "commentary": commentary}
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        write_csv(response, report, commentary)
+        return response
+    if fmt == "pdf":
+        import weasyprint
+
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+        html = render_to_string("reports/governors_pdf.html", context, request=request)
+        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return response
+    raise Http404
+
+
+def write_csv(out, report, commentary=None):
+    writer = csv.writer(out)
+    writer.writerow([report.title])
+    writer.writerow(["Period", report.period])
+    writer.writerow(
+        [
+            "Small numbers",
+            f"counts from 1 to {report.threshold} are shown as “{report.suppressed_text}”",
+        ]
+    )
+    writer.writerow([])
+    writer.writerow(["Section", "Figure", *report.columns])
+    for section in report.sections:
+        for table in section.tables:
+            for row in table.rows:
+                writer.writerow([table.title, row.label, *row.cells])
+        for extra in section.extra:
+            writer.writerow([])
+            writer.writerow(
+                ["Policy", "Status", "Next review", "Overdue", "Acknowledged (current version)"]
+            )
+            for p in extra["policies"]:
+                writer.writerow(
+                    [
+                        p["title"],
+                        p["status"],
+                        p["next_review_on"].isoformat() if p["next_review_on"] else "",
+                        "yes" if p["overdue"] else "no",
+                        "" if p["ack_rate"] is None else f"{p['ack_rate']}%",
+                    ]
+                )
+            writer.writerow([])
+    if commentary and commentary.text:
+        writer.writerow([])
+        writer.writerow(["Named governor's commentary", commentary.text])
+
+
+@require_POST
+def commentary_save(request, term_id):
+    term = get_object_or_404(
+        Term.objects.select_related("school"), request.user, "reports.commentary", pk=term_id
+    )
+    commentary = Commentary.objects.filter(school=term.school, term=term).first()
+    form = CommentaryForm(request.POST, instance=commentary)
+    if form.is_valid():
+        saved = form.save(commit=False)
+        saved.school, saved.term, saved.updated_by = term.school, term, request.user
+        saved.save()
+        messages.success(request, "Commentary saved.")
+    else:
+        messages.error(request, "The commentary could not be saved.")
+    return redirect(f"{reverse('reports:governors')}?term={term.pk}")
+
+
+# -- the trust view ---------------------------------------------------------------------
+
+
+def _trusts(user):
+    """Trusts in which the user holds a trust-level role that reads governor reports."""
+    allowed = roles_holding(PERMISSION)
+    return sorted(
+        {
+            m.trust
+            for m in Membership.objects.filter(
+                user=user, school__isnull=True, trust__isnull=False
+            ).select_related("trust")
+            if set(m.roles) & allowed
+        },
+        key=lambda t: t.name,
+    )
+
+
+def _trust_keys(schools, now):
+    """(key, label) of the terms of the trust's schools that have begun, newest first."""
+    keys = {}
+    for term in Term.objects.filter(school__in=schools, starts_on__lte=now).order_by("-starts_on"):
+        key = f"{term.season}-{term.starts_on.year}"
+        label = str(term) + (" so far" if term.ends_on >= now else "")
+        keys.setdefault(key, (label, term.ends_on < now))
+    return keys
+
+
+def trust(request):
+    trusts = _trusts(request.user)
+    if not trusts:
+        raise PermissionDenied
+    param = request.GET.get("trust", "")
+    chosen = next((t for t in trusts if str(t.pk) == param), None) if param else trusts[0]
+    if chosen is None:
+        raise Http404
+    schools = list(School.objects.filter(trust=chosen).order_by("name"))
+    now = today()
+    keys = _trust_keys(schools, now)
+    key = request.GET.get("term") or next((k for k, (_, done) in keys.items() if done), "")
+    if not key and keys:
+        key = next(iter(keys))
+    if key and key not in keys:
+        raise Http404
+    report = trust_report(schools=schools, key=key, today=now) if key else None
+    fmt = request.GET.get("format", "")
+    if fmt and report:
+        return _download(request, report, fmt, f"governors-report-{slugify(chosen.name)}-{key}")
+    return render(
+        request,
+        "reports/trust.html",
+        {
+            "report": report,
+            "trust": chosen,
+            "trusts": trusts,
+            "choices": [(k, label) for k, (label, _) in keys.items()],
+            "selected": key,
+        },
+    )

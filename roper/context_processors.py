@@ -1,0 +1,23 @@
+from django.utils.functional import SimpleLazyObject
+
+from roper.navigation import nav_for
+from roper.permissions import roles_for, schools_of
+
+
+def roper(request):
+    """Per-request values for base.html. Each is lazy and computed at most once, so a page
+    that does not show one pays nothing for it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    school = request.school
+    return {
+        "school": school,
+        "nav": SimpleLazyObject(lambda: nav_for(user, school)),
+        "my_roles": SimpleLazyObject(lambda: sorted(roles_for(user, school))),
+        "my_schools": schools_of(user),
+        "unread_notifications": SimpleLazyObject(
+            lambda: user.notifications.filter(read_at__isnull=True).count()
+        ),
+    }

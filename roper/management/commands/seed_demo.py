@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+import devices.demo
+import incidents.demo
+import policies.demo
+import reports.demo
+from people.demo import DEMO_PASSWORD, seed_people
+
+
+class Command(BaseCommand):
+    help = "Seed the demo schools and one account per role. Running it twice changes nothing."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        demo = seed_people()
+        # Later features add their demo data here, each from its own app.
+        policies.demo.seed(demo)
+        incidents.demo.seed(demo)
+        devices.demo.seed(demo)
+        reports.demo.seed(demo)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {demo.school}, {demo.other_school}. "
+                f"Accounts {', '.join(demo.users)} (password {DEMO_PASSWORD!r})."
+            )
+        )

@@ -1,0 +1,186 @@
+"""What every app shares: the access log and in-app notifications."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class AccessLog(models.Model):
+    """Who viewed or changed a sensitive record, and when. Append-only; it keeps the
+    user's name so that it survives the deletion of the user."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        DOWNLOAD = "download", "Downloaded"
+        PRINT = "print", "Printed"
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(max_length=200)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEW)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    what = models.CharField(max_length=200, help_text="e.g. 'concern #12', 'chronology'")
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self):
+        return f"{self.user_name} {self.get_action_display().lower()} {self.what} at {self.at}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("An access log entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("An access log entry cannot be deleted.")
+
+    @classmethod
+    def record_access(cls, *, user, obj, school, what: str, action: str = Action.VIEW):
+        return cls.objects.create(
+            school_id=getattr(school, "pk", school),
+            user=user,
+            user_name=user.get_full_name() or user.get_username(),
+            action=action,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            what=what,
+        )
+
+
+class Notification(models.Model):
+    """An in-app notification. It never carries case detail: a title such as
+    'A new concern to triage', an urgency and a link that requires sign-in."""
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, blank=True)
+    urgency = models.CharField(max_length=6, choices=Urgency.choices, default=Urgency.NORMAL)
+    read_at = models.DateTimeField(null=True, blank=True)
+    #: Email delivery: set when sent; failures are counted and kept for an admin to see.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_email_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Reminder(models.Model):
+    """A reminder that has been sent, under a key naming what, for which record, which step
+    and for whom. The unique key, not a check-then-insert, makes every job idempotent: two
+    runs (or two beat processes) at once send a reminder exactly once."""
+
+    key = models.CharField(max_length=255, unique=True)
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    notification = models.OneToOneField(
+        Notification, null=True, on_delete=models.SET_NULL, related_name="reminder"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key
+
+
+class UserSession(models.Model):
+    """Which sessions a user has, so that they can all be ended at once (a user deactivated,
+    a membership removed)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user} since {self.created_at}"
+
+
+class RetentionBatch(models.Model):
+    """Records of one school past their retention period under one rule, found by the monthly
+    retention job, for the DSL to approve. Once destroyed, the batch stays as the destruction
+    record: which rule, how many, which record numbers, who approved, when — no personal data."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        DESTROYED = "destroyed", "Destroyed"
+        DECLINED = "declined", "Kept (declined)"
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=40)
+    month = models.DateField(help_text="The first day of the month the job found them.")
+    object_ids = models.JSONField(default=list)
+    count = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-month", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "rule", "month"], name="retention_batch_once_a_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rule}: {self.count} ({self.get_status_display()})"
+
+
+class LegalHold(models.Model):
+    """A record that must not be destroyed (an investigation, a court case, an inquiry)."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=300)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="legal_hold_once")
+        ]
+
+    def __str__(self):
+        return f"Hold on {self.content_type} {self.object_id}: {self.reason}"

@@ -1,0 +1,165 @@
+"""The one place that decides what a signed-in user may see and do.
+
+- `roles_for(user, school)` — the roles a user holds in a school (school and trust memberships).
+- `has_perm(user, permission, school)` — whether one of those roles holds the permission.
+- `scope(queryset, user, permission)` — only rows of schools where the user holds it.
+- `get_object_or_404(queryset, user, permission, **lookup)` — a record of a school the user
+  does not belong to is a 404; a member without the right gets a 403.
+- `PermissionMixin` — the same for class-based views, with a `permission` attribute.
+
+Memberships are read once per request and cached on the user object.
+"""
+
+from functools import reduce
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.shortcuts import get_object_or_404 as _get_object_or_404
+from django.views.generic.detail import SingleObjectMixin
+
+from roper.roles import roles_holding
+
+_CACHE_ATTR = "_roper_access"
+
+
+def _access(user) -> tuple[dict[int, frozenset[str]], dict]:
+    """({school id: roles}, {school id: School}) for every school the user belongs to,
+    directly or through a trust. One or two queries, then cached on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}, {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from people.models import Membership, School
+
+    roles: dict[int, set[str]] = {}
+    schools = {}
+    trust_roles: dict[int, set[str]] = {}
+    for membership in Membership.objects.filter(user=user).select_related("school"):
+        if membership.school_id:
+            roles.setdefault(membership.school_id, set()).update(membership.roles)
+            schools[membership.school_id] = membership.school
+        else:
+            trust_roles.setdefault(membership.trust_id, set()).update(membership.roles)
+    if trust_roles:
+        for school in School.objects.filter(trust_id__in=trust_roles):
+            roles.setdefault(school.pk, set()).update(trust_roles[school.trust_id])
+            schools[school.pk] = school
+    result = ({sid: frozenset(r) for sid, r in roles.items()}, schools)
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def roles_by_school(user) -> dict[int, frozenset[str]]:
+    return _access(user)[0]
+
+
+def schools_of(user) -> list:
+    """The schools the user belongs to, by name."""
+    return sorted(_access(user)[1].values(), key=lambda school: school.name)
+
+
+def forget(user) -> None:
+    """Drop the cached roles (after a membership of this user object changed)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _school_id(school) -> int | None:
+    if school is None:
+        return None
+    return school.pk if isinstance(school, Model) else int(school)
+
+
+def roles_for(user, school) -> frozenset[str]:
+    return roles_by_school(user).get(_school_id(school), frozenset())
+
+
+def has_perm(user, permission: str, school) -> bool:
+    return bool(roles_for(user, school) & roles_holding(permission))
+
+
+def schools_with(user, permission: str) -> list[int]:
+    """Ids of the schools in which the user holds the permission."""
+    allowed = roles_holding(permission)
+    return sorted(sid for sid, roles in roles_by_school(user).items() if roles & allowed)
+
+
+def member_of(user) -> list[int]:
+    return sorted(roles_by_school(user))
+
+
+def holders(school, permission: str) -> list:
+    """The active users who hold a permission in a school, directly or through its trust."""
+    from people.models import Membership
+
+    allowed = roles_holding(permission)
+    found = {}
+    memberships = Membership.objects.filter(
+        Q(school=school) | Q(trust_id=school.trust_id, trust__isnull=False)
+    ).select_related("user")
+    for membership in memberships:
+        if membership.user.is_active and set(membership.roles) & allowed:
+            found[membership.user_id] = membership.user
+    return list(found.values())
+
+
+def scope(queryset: QuerySet, user, permission: str, school_field: str = "school") -> QuerySet:
+    """Rows of the schools where the user holds `permission`; nothing for anyone else."""
+    return queryset.filter(**{f"{school_field}__in": schools_with(user, permission)})
+
+
+def school_of(obj, school_field: str = "school") -> int:
+    """The school id of a record, following a `__` path such as `learner__school`."""
+    *path, last = school_field.split("__")
+    target = reduce(getattr, path, obj)
+    return getattr(target, f"{last}_id")
+
+
+def get_object_or_404(
+    queryset: QuerySet, user, permission: str, school_field: str = "school", **lookup
+):
+    """Another school's record is a 404 (its existence is not revealed); a record of the
+    user's own school that their roles do not cover is a 403."""
+    obj = _get_object_or_404(queryset.filter(**{f"{school_field}__in": member_of(user)}), **lookup)
+    if not has_perm(user, permission, school_of(obj, school_field)):
+        raise PermissionDenied
+    return obj
+
+
+def require(user, permission: str, school) -> None:
+    """Raise 403 unless the user holds the permission in this school."""
+    if not has_perm(user, permission, school):
+        raise PermissionDenied
+
+
+class PermissionMixin:
+    """For class-based views. Set `permission`; optionally `school_field`.
+
+    - The view is refused (403) to a user who holds the permission in no school.
+    - A list's `get_queryset()` is scoped to the schools where the user holds it.
+    - A single-object view gives 404 for another school's record and 403 for a record of the
+      user's school that their roles do not cover.
+    """
+
+    permission: str = ""
+    school_field: str = "school"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.permission:
+            raise ValueError(f"{type(self).__name__} must set `permission`.")
+        if not schools_with(request.user, self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        user = self.request.user
+        if isinstance(self, SingleObjectMixin):
+            return qs.filter(**{f"{self.school_field}__in": member_of(user)})
+        return scope(qs, user, self.permission, self.school_field)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        require(self.request.user, self.permission, school_of(obj, self.school_field))
+        return obj

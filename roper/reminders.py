@@ -1,0 +1,102 @@
+"""Reminders on a clock.
+
+Each app registers its jobs in `<app>/jobs.py` with `@job("name")`; a job takes `now` and sends
+what is due through `reminder_send`, which records every reminder under a unique key, so
+running a job twice never sends twice. Beat runs every job every few minutes
+(`roper.tasks.run_reminders`); `manage.py run_reminders` runs the same code once, for cron.
+The database is the source of truth: whatever a broker outage delayed is found and sent on
+the next run.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from roper.models import Notification, Reminder
+from roper.notifications import notification_send
+
+log = logging.getLogger(__name__)
+
+JOBS: dict[str, Callable[[datetime], int]] = {}
+
+
+def job(name: str):
+    """Register a reminder job: a function (now) -> number of reminders sent."""
+
+    def register(func):
+        JOBS[name] = func
+        return func
+
+    return register
+
+
+def reminder_send(
+    *,
+    key: str,
+    recipients,
+    school,
+    title: str,
+    url: str = "",
+    urgency: str = Notification.Urgency.NORMAL,
+) -> int:
+    """Notify each recipient once for `key`. Returns how many were sent now."""
+    sent = 0
+    for user in {u.pk: u for u in recipients}.values():
+        try:
+            with transaction.atomic():
+                # The unique key settles a race between two runs: one insert wins.
+                reminder = Reminder.objects.create(
+                    key=f"{key}:u{user.pk}"[:255], school=school, recipient=user
+                )
+                (note,) = notification_send(
+                    recipients=[user], school=school, title=title, url=url, urgency=urgency
+                )
+                reminder.notification = note
+                reminder.save(update_fields=["notification"])
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
+
+
+def run_reminders(now: datetime | None = None, only: list[str] | None = None) -> dict:
+    """Run every registered job once; a job that fails is logged and the others still run."""
+    autodiscover_modules("jobs")
+    now = now or timezone.now()
+    results = {}
+    for name, func in sorted(JOBS.items()):
+        if only and name not in only:
+            continue
+        started = time.perf_counter()
+        try:
+            count = func(now)
+        except Exception:  # noqa: BLE001 - one job's failure must not stop the others
+            log.exception("Reminder job %s failed", name)
+            count = None
+        results[name] = {"sent": count, "seconds": round(time.perf_counter() - started, 3)}
+    return results
+
+
+EMAIL_RETRY_AFTER = timedelta(minutes=2)
+EMAIL_MAX_ATTEMPTS = 5
+
+
+@job("notification-emails")
+def email_pending_notifications(now: datetime) -> int:
+    """Email notifications whose email never went (a broker outage, a mail server down)."""
+    from roper.tasks import deliver_notification_emails
+
+    pending = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - EMAIL_RETRY_AFTER,
+            email_attempts__lt=EMAIL_MAX_ATTEMPTS,
+            recipient__email__gt="",
+        ).values_list("pk", flat=True)[:1000]
+    )
+    return deliver_notification_emails(pending) if pending else 0

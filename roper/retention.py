@@ -1,0 +1,168 @@
+"""Retention (the IRMS toolkit for schools): records past their retention period are listed
+each month for the DSL to approve; approved records are destroyed, with their history and
+files, and the batch is kept as the destruction record. A legal hold blocks destruction.
+
+Each app states its rules in `<app>/retention.py` with `@rule(...)`: a function
+(school, today) -> queryset of the records due, and one that destroys a queryset of them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from roper.models import LegalHold, RetentionBatch
+from roper.permissions import holders
+from roper.reminders import job, reminder_send
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    label: str
+    #: The retention period, in words, for the DSL.
+    period: str
+    model: type
+    #: (school, today) -> a queryset of the records past their period.
+    due: Callable
+    #: (queryset) -> None: destroys the records, their history and their files.
+    destroy: Callable
+    #: (ids) -> lines that let the DSL recognise the records, naming no one.
+    describe: Callable
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    RULES[rule.key] = rule
+    return rule
+
+
+def rules() -> dict[str, Rule]:
+    autodiscover_modules("retention")
+    return RULES
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _held_ids(model) -> set[int]:
+    ct = ContentType.objects.get_for_model(model)
+    return set(LegalHold.objects.filter(content_type=ct).values_list("object_id", flat=True))
+
+
+def retention_find(*, school, today: date) -> list[RetentionBatch]:
+    """Open this month's batches (once per school, rule and month)."""
+    month = today.replace(day=1)
+    found = []
+    for r in rules().values():
+        held = _held_ids(r.model)
+        ids = sorted(set(r.due(school, today).values_list("pk", flat=True)) - held)
+        if not ids:
+            continue
+        batch, created = RetentionBatch.objects.get_or_create(
+            school=school,
+            rule=r.key,
+            month=month,
+            defaults={"object_ids": ids, "count": len(ids)},
+        )
+        if created:
+            found.append(batch)
+    return found
+
+
+def retention_destroy(*, batch: RetentionBatch, by) -> int:
+    """Destroy an approved batch: only what is still due and not held. Returns the count."""
+    r = rules()[batch.rule]
+    with transaction.atomic():
+        # Two DSLs approving the same batch at once: lock it, and destroy once.
+        locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != RetentionBatch.Status.PENDING:
+            raise ValidationError("This batch has already been decided.")
+        still_due = r.due(locked.school, timezone.localdate()).filter(pk__in=locked.object_ids)
+        ids = sorted(set(still_due.values_list("pk", flat=True)) - _held_ids(r.model))
+        r.destroy(r.model.objects.filter(pk__in=ids))
+        locked.object_ids, locked.count = ids, len(ids)
+        locked.status = RetentionBatch.Status.DESTROYED
+        locked.decided_by, locked.decided_by_name = by, by.get_full_name() or by.get_username()
+        locked.decided_at = timezone.now()
+        locked.save()
+    return len(ids)
+
+
+def retention_keep(*, batch: RetentionBatch, by, note: str) -> None:
+    if not note.strip():
+        raise ValidationError("Say why these records are kept.")
+    with transaction.atomic():
+        locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != RetentionBatch.Status.PENDING:
+            raise ValidationError("This batch has already been decided.")
+        locked.status = RetentionBatch.Status.DECLINED
+        locked.decided_by, locked.decided_by_name = by, by.get_full_name() or by.get_username()
+        locked.decided_at, locked.note = timezone.now(), note[:300]
+        locked.save()
+
+
+def legal_hold_place(*, batch: RetentionBatch, object_id: int, reason: str, by) -> LegalHold:
+    """Hold one record of a pending batch: it leaves the batch and is never destroyed while
+    the hold stands."""
+    if not reason.strip():
+        raise ValidationError("Say why the record is held.")
+    r = rules()[batch.rule]
+    with transaction.atomic():
+        locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
+        if object_id not in locked.object_ids:
+            raise ValidationError("That record is not in this batch.")
+        hold, _ = LegalHold.objects.get_or_create(
+            content_type=ContentType.objects.get_for_model(r.model),
+            object_id=object_id,
+            defaults={"school": locked.school, "reason": reason[:300], "placed_by": by},
+        )
+        locked.object_ids = [i for i in locked.object_ids if i != object_id]
+        locked.count = len(locked.object_ids)
+        locked.save(update_fields=["object_ids", "count"])
+    return hold
+
+
+def destroy_with_history(queryset) -> None:
+    """Delete rows and their django-simple-history rows (history must not outlive them)."""
+    model = queryset.model
+    ids = list(queryset.values_list("pk", flat=True))
+    history = getattr(model, "history", None)
+    queryset.delete()
+    if history is not None:
+        history.model.objects.filter(id__in=ids).delete()
+
+
+@job("retention")
+def retention_monthly(now) -> int:
+    """In the first week of each month (so a missed day is caught up): find what is due in
+    each school and ask its DSLs to review it, once a month."""
+    from people.models import School
+
+    today = timezone.localdate(now)
+    if today.day > 7:
+        return 0
+    sent = 0
+    for school in School.objects.all():
+        retention_find(school=school, today=today)
+        if RetentionBatch.objects.filter(school=school, status="pending").exists():
+            sent += reminder_send(
+                key=f"retention:{school.pk}:{today:%Y-%m}",
+                recipients=holders(school, "retention.approve"),
+                school=school,
+                title="Records are due for destruction: please review them",
+                url=reverse("retention"),
+            )
+    return sent

@@ -1,0 +1,74 @@
+"""The roles a person can hold in a school (several at once) and what each may do.
+
+This module is the one table of who-may-do-what. Views never check a role by name: they ask
+for a permission through `roper.permissions`, which reads the table below.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", "Office"
+    STAFF = "staff", "Staff"
+    LEADERSHIP = "leadership", "Leadership team"
+    OSL = "osl", "Online Safety Lead"
+    DSL = "dsl", "Designated Safeguarding Lead"
+    DEPUTY_DSL = "deputy_dsl", "Deputy DSL"
+    HEADTEACHER = "headteacher", "Headteacher"
+    CHAIR = "chair_of_governors", "Chair of governors"
+    GOVERNOR = "governor", "Governor"
+    ADMIN = "admin", "Admin"
+
+
+R = Role
+EVERYONE = frozenset(Role.values)
+#: People who work in the school (governors are not staff; admin is IT support).
+STAFF = frozenset({R.OFFICE, R.STAFF, R.LEADERSHIP, R.OSL, R.DSL, R.DEPUTY_DSL, R.HEADTEACHER})
+SAFEGUARDING = frozenset({R.OSL, R.DSL, R.DEPUTY_DSL, R.HEADTEACHER})
+GOVERNANCE = frozenset({R.GOVERNOR, R.CHAIR})
+#: Roles that read safeguarding records: shorter idle timeout.
+READS_SAFEGUARDING = SAFEGUARDING | {R.CHAIR}
+
+#: permission name -> the roles that hold it (DESIGN.md, "Roles and what they may see").
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # Everyone who belongs to the school.
+    "school.member": EVERYONE,
+    "policies.view": EVERYONE,
+    "incidents.report": EVERYONE,
+    # People and learners.
+    "learners.view": STAFF,
+    "learners.chronology": SAFEGUARDING,
+    "school.admin": frozenset({R.ADMIN}),
+    # Approving the destruction of records past their retention period, and legal holds.
+    "retention.approve": frozenset({R.DSL, R.DEPUTY_DSL}),
+    # Devices.
+    "devices.desk": frozenset({R.OFFICE, R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
+    "devices.confiscate": STAFF - {R.OFFICE},
+    "devices.confiscations": STAFF,
+    "devices.release": frozenset({R.OFFICE, R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
+    "devices.override_release": frozenset({R.HEADTEACHER}),
+    "devices.exceptions.request": STAFF,
+    "devices.exceptions.approve": frozenset({R.HEADTEACHER}),
+    "devices.relationships.decide": frozenset({R.DSL, R.DEPUTY_DSL}),
+    "devices.curriculum.approve": frozenset({R.LEADERSHIP}),
+    # Incidents (which concerns a person may see is decided per concern by incidents/).
+    "incidents.triage": SAFEGUARDING | {R.CHAIR},
+    # Policies.
+    "policies.manage": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL}),
+    "policies.acknowledge": STAFF,
+    # Names on the acknowledgement page (governors and others see the percentage only).
+    "policies.acknowledgements": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL, R.LEADERSHIP}),
+    # Training sessions and everyone's training record (§6.2).
+    "policies.training": SAFEGUARDING | {R.LEADERSHIP},
+    # Reports.
+    "reports.governors": SAFEGUARDING | GOVERNANCE,
+    # The named governor's commentary on a term's report (governors and the chair).
+    "reports.commentary": GOVERNANCE,
+}
+
+
+def roles_holding(permission: str) -> frozenset[str]:
+    try:
+        return PERMISSIONS[permission]
+    except KeyError:
+        raise ValueError(f"Unknown permission {permission!r}") from None

@@ -1,0 +1,92 @@
+"""Session rules: idle and absolute timeouts, and ending every session of a user who is
+deactivated or loses a membership. A new session key at sign-in is Django's own login()."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.models import Session
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from roper.models import UserSession
+from roper.permissions import roles_by_school
+from roper.roles import READS_SAFEGUARDING
+
+LOGIN_AT = "roper_login_at"
+SEEN_AT = "roper_seen_at"
+
+
+def idle_limit(user) -> int:
+    """Seconds of inactivity allowed: shorter for anyone who reads safeguarding records."""
+    sensitive = any(roles & READS_SAFEGUARDING for roles in roles_by_school(user).values())
+    minutes = settings.SAFEGUARDING_IDLE_MINUTES if sensitive else settings.IDLE_MINUTES
+    return minutes * 60
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            login_at = request.session.get(LOGIN_AT, now)
+            seen_at = request.session.get(SEEN_AT, now)
+            if now - login_at > settings.SESSION_ABSOLUTE_MINUTES * 60:
+                return self._sign_out(request, "Your session ended: please sign in again.")
+            if now - seen_at > idle_limit(user):
+                return self._sign_out(
+                    request, "You were signed out after a while without activity."
+                )
+            if now - seen_at > 30:  # write the session at most twice a minute
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def _sign_out(request, message):
+        logout(request)
+        messages.info(request, message)
+        login = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login
+            return response
+        return redirect(login)
+
+
+@receiver(user_logged_in)
+def _remember_session(sender, request, user, **kwargs):
+    now = time.time()
+    request.session[LOGIN_AT] = now
+    request.session[SEEN_AT] = now
+    request.session.save()  # make sure the key exists before it is recorded
+    UserSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+
+
+def sessions_end(*, user_id: int) -> int:
+    """End every session of a user. Returns how many there were."""
+    keys = list(UserSession.objects.filter(user_id=user_id).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user_id=user_id).delete()
+    return len(keys)
+
+
+@receiver(post_save, sender=get_user_model())
+def _end_sessions_of_deactivated_user(sender, instance, **kwargs):
+    if not instance.is_active:
+        sessions_end(user_id=instance.pk)
+
+
+@receiver(post_delete, sender="people.Membership")
+def _end_sessions_when_membership_removed(sender, instance, **kwargs):
+    sessions_end(user_id=instance.user_id)

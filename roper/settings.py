@@ -1,0 +1,244 @@
+"""Roper settings: one file, read from the environment.
+
+A fresh clone runs with no configuration (SQLite, console email, tasks run eagerly).
+Production differs only by environment variables; a bad value stops start-up with a
+message that names it.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+def _read(name, reader, **kwargs):
+    """Read one variable, turning any parse error into a message that names it."""
+    try:
+        return reader(name, **kwargs)
+    except (ValueError, ImproperlyConfigured, KeyError) as exc:
+        raise ImproperlyConfigured(f"Environment variable {name} has a bad value: {exc}") from exc
+
+
+def _strict_bool(name, default):
+    value = env.str(name, default=str(default)).strip().lower()
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    if value in {"false", "0", "no", "off", ""}:
+        return False
+    raise ValueError(f"{value!r} is not true or false")
+
+
+DEBUG = _read("DEBUG", _strict_bool, default=False)
+
+SECRET_KEY = _read("SECRET_KEY", env.str, default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG=true.")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105  # nosec B105 - DEBUG only
+
+ALLOWED_HOSTS = _read(
+    "ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, default=[])
+
+INSTALLED_APPS = [
+    "roper.admin_site.RoperAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_filters",
+    "django_htmx",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "roper",
+    "people",
+    "policies",
+    "devices",
+    "incidents",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "roper.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "roper.sessions.SessionTimeoutMiddleware",
+    "roper.two_factor.TwoFactorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "roper.middleware.SchoolMiddleware",
+    # Last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "roper.urls"
+WSGI_APPLICATION = "roper.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "roper.context_processors.roper",
+            ],
+        },
+    },
+]
+
+# Database: SQLite by default, PostgreSQL (with psycopg 3's connection pool) in production.
+DATABASES = {
+    "default": _read("DATABASE_URL", env.db, default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] not in {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}:
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL has a bad value: use postgres://… or sqlite:///…"
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": _read("DATABASE_POOL_MIN", env.int, default=1),
+        "max_size": _read("DATABASE_POOL_MAX", env.int, default=10),
+        "timeout": 10,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": _read("CACHE_URL", env.cache_url, default="locmemcache://")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = _read("TIME_ZONE", env.str, default="Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": _read(
+            "STATICFILES_BACKEND",
+            env.str,
+            default="django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+# Uploaded evidence lives outside any public path and is served only through
+# permission-checked views.
+PRIVATE_STORAGE_ROOT = Path(
+    _read("PRIVATE_STORAGE_ROOT", env.str, default=str(BASE_DIR / "private"))
+)
+
+# Email: console in development; e.g. smtp+tls://user:password@smtp.example.org:587
+_email = _read("EMAIL_URL", env.email_url, default="consolemail://")
+vars().update(_email)
+DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, default="Roper <roper@localhost>")
+SITE_URL = _read("SITE_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
+
+# Celery: no REDIS_URL means no broker, and tasks run eagerly in the calling process.
+REDIS_URL = _read("REDIS_URL", env.str, default="")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # One task runs every registered reminder job (roper/reminders.py); each job finds what
+    # is due from the database, so a missed or doubled run neither loses nor repeats one.
+    "reminders": {"task": "roper.tasks.run_reminders", "schedule": 300.0},
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_ABSOLUTE_MINUTES = _read("SESSION_ABSOLUTE_MINUTES", env.int, default=10 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_MINUTES * 60
+IDLE_MINUTES = _read("IDLE_MINUTES", env.int, default=120)
+SAFEGUARDING_IDLE_MINUTES = _read("SAFEGUARDING_IDLE_MINUTES", env.int, default=30)
+
+# Two-factor sign-in (roper/two_factor.py) for the roles that read safeguarding records and
+# for admins. Only the tests switch it off, except in the tests of two-factor itself.
+TWO_FACTOR_ENFORCED = _read("TWO_FACTOR_ENFORCED", _strict_bool, default=True)
+OTP_TOTP_ISSUER = _read("OTP_TOTP_ISSUER", env.str, default="Roper")
+
+# Lockout after repeated failed sign-ins. By username, not address: a whole school signs in
+# from one public IP. An admin unlocks in /admin/ (Axes › Access attempts: delete).
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, default=5)
+AXES_COOLOFF_TIME = _read("AXES_COOLOFF_MINUTES", env.int, default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 asks for 'ip_address' in the lockout key; locking by username alone is deliberate
+# (one public IP per school), and no header an attacker rotates is part of the key.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# HTTPS: on by default in production, behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto. HTTPS=false only for local development and tests.
+HTTPS = _read("HTTPS", _strict_bool, default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check speaks plain HTTP
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, default="INFO")},
+}

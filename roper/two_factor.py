@@ -1,0 +1,170 @@
+"""Two-factor sign-in: an authenticator app (TOTP) and one-time backup codes, with django-otp.
+
+Required for anyone who holds a role in `TWO_FACTOR_ROLES` in any school: after the password
+they enter a code, and a user with such a role and no device is taken to enrol before
+anything else. Optional for everyone else (they may enrol from the Security page).
+"""
+
+import base64
+import io
+import secrets
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from roper.permissions import roles_by_school
+from roper.roles import READS_SAFEGUARDING, Role
+
+TWO_FACTOR_ROLES = READS_SAFEGUARDING | {Role.ADMIN}
+BACKUP_CODES = 10
+EXEMPT_URL_NAMES = {"two_factor_verify", "two_factor_setup", "logout", "login", "healthz"}
+
+
+def two_factor_required(user) -> bool:
+    return any(roles & TWO_FACTOR_ROLES for roles in roles_by_school(user).values())
+
+
+def _next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default)
+
+
+class TwoFactorMiddleware:
+    """After the password: a user with a device must enter a code; a user whose role needs
+    two-factor and has no device must enrol. Nothing else opens until then."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not settings.TWO_FACTOR_ENFORCED or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is None or match.url_name in EXEMPT_URL_NAMES:
+            return None
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        if user_has_device(user):
+            return redirect(f"{reverse('two_factor_verify')}?{query}")
+        if two_factor_required(user):
+            return redirect(f"{reverse('two_factor_setup')}?{query}")
+        return None
+
+
+def verify(request):
+    """Enter the code from the authenticator app, or a backup code."""
+    if request.user.is_verified():
+        return redirect(_next(request))
+    error = ""
+    if request.method == "POST":
+        token = "".join(request.POST.get("token", "").split()).lower()
+        device = match_token(request.user, token) if token else None
+        if device is not None:
+            otp_login(request, device)
+            request.session.cycle_key()
+            return redirect(_next(request))
+        error = "That code did not work. Check the time on your phone and try the newest code."
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"error": error, "next": _next(request)},
+        status=400 if error else 200,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True)
+    return out.getvalue().decode()
+
+
+def setup(request):
+    """Enrol an authenticator app: scan, confirm with a code, get backup codes once."""
+    user = request.user
+    if user_has_device(user) and not request.user.is_verified():
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': _next(request)})}")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    error = ""
+    if request.method == "POST":
+        token = "".join(request.POST.get("token", "").split())
+        if token.isdigit() and device.verify_token(token):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save()
+                codes = _new_backup_codes(user)
+            otp_login(request, device)
+            request.session.cycle_key()
+            return render(
+                request,
+                "registration/two_factor_codes.html",
+                {"codes": codes, "next": _next(request)},
+            )
+        error = "That code did not match. Scan the code again and enter the newest 6 digits."
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "qr": _qr_svg(device.config_url),
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "error": error,
+            "next": _next(request),
+            "required": two_factor_required(user),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _new_backup_codes(user) -> list[str]:
+    static, _ = StaticDevice.objects.get_or_create(
+        user=user, name="Backup codes", defaults={"confirmed": True}
+    )
+    static.token_set.all().delete()
+    codes = [secrets.token_hex(4) for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def security(request):
+    """A person's own sign-in security: enrolled or not, backup codes left."""
+    devices = list(devices_for_user(request.user))
+    static = next((d for d in devices if isinstance(d, StaticDevice)), None)
+    return render(
+        request,
+        "registration/security.html",
+        {
+            "has_app": any(isinstance(d, TOTPDevice) for d in devices),
+            "codes_left": static.token_set.count() if static else 0,
+            "required": two_factor_required(request.user),
+        },
+    )
+
+
+@require_POST
+def new_backup_codes(request):
+    if not request.user.is_verified():
+        messages.error(request, "Enter a code from your authenticator app first.")
+        return redirect("security")
+    return render(
+        request,
+        "registration/two_factor_codes.html",
+        {"codes": _new_backup_codes(request.user), "next": reverse("security")},
+    )

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from roper import two_factor, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/security/", two_factor.security, name="security"),
+    path("accounts/security/backup-codes/", two_factor.new_backup_codes, name="backup_codes"),
+    path("school/switch/", views.switch_school, name="switch_school"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("healthz", views.healthz, name="healthz"),
+    path("retention/", views.retention, name="retention"),
+    path("retention/<int:pk>/decide/", views.retention_decide, name="retention_decide"),
+    path("retention/<int:pk>/hold/", views.retention_hold, name="retention_hold"),
+    path("learners/", include("people.urls")),
+    # incidents/… and learners/<pk>/chronology/ (incidents:chronology).
+    path("", include("incidents.urls")),
+    path("policies/", include("policies.urls")),
+    path("devices/", include("devices.urls")),
+    path("reports/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "roper.errors.permission_denied"
+handler404 = "roper.errors.page_not_found"
+handler500 = "roper.errors.server_error"

@@ -1,0 +1,157 @@
+import redis
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import ListView
+
+from roper.middleware import SESSION_KEY
+from roper.models import RetentionBatch
+from roper.navigation import landing_for, nav_for
+from roper.permissions import get_object_or_404 as get_scoped
+from roper.permissions import member_of, schools_with
+
+
+def home(request):
+    """Role-aware home: office → desk, DSL → dashboard, governor → reports, others a page."""
+    landing = landing_for(request.user, request.school)
+    if landing:
+        return redirect(landing)
+    items = [item for item in nav_for(request.user, request.school) if item.url_name != "home"]
+    return render(request, "roper/home.html", {"items": items})
+
+
+@require_POST
+def switch_school(request):
+    try:
+        school_id = int(request.POST.get("school", ""))
+    except ValueError:
+        school_id = None
+    if school_id in member_of(request.user):
+        request.session[SESSION_KEY] = school_id
+    else:
+        messages.error(request, "You do not belong to that school.")
+    return redirect("home")
+
+
+class NotificationListView(ListView):
+    template_name = "roper/notification_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        # A person's notifications are their own; no school permission is involved.
+        return self.request.user.notifications.only(
+            "title", "url", "urgency", "created_at", "read_at"
+        )
+
+
+@require_POST
+def notification_read(request, pk):
+    """Mark one of my notifications read and follow its link."""
+    note = get_object_or_404(request.user.notifications, pk=pk)
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return redirect(note.url or "notifications")
+
+
+@require_POST
+def notification_read_all(request):
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and broker status. 200 when the database answers, 503 when not."""
+    body = {"database": "ok", "broker": "not configured: tasks run in the web process"}
+    status = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means the database is not answering
+        body["database"] = "unavailable"
+        status = 503
+    if settings.REDIS_URL:
+        try:
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+            client.ping()
+            body["broker"] = "ok"
+        except redis.RedisError:
+            body["broker"] = "unavailable: reminders will catch up when it returns"
+    body["status"] = "ok" if status == 200 else "unavailable"
+    return JsonResponse(body, status=status)
+
+
+def retention(request):
+    """Records past their retention period, for the DSL to approve or keep."""
+    from roper.retention import rules
+
+    schools = schools_with(request.user, "retention.approve")
+    if not schools:
+        raise PermissionDenied
+    known = rules()
+    batches = list(
+        RetentionBatch.objects.filter(school_id__in=schools).select_related("school")[:50]
+    )
+    for batch in batches:
+        rule = known.get(batch.rule)
+        batch.rule_label = rule.label if rule else batch.rule
+        batch.period = rule.period if rule else ""
+        batch.lines = (
+            rule.describe(batch.object_ids)
+            if rule and batch.status == RetentionBatch.Status.PENDING
+            else []
+        )
+        batch.items = list(zip(batch.object_ids, batch.lines, strict=False))
+    return render(request, "roper/retention.html", {"batches": batches})
+
+
+def _batch(request, pk) -> RetentionBatch:
+    return get_scoped(RetentionBatch.objects.all(), request.user, "retention.approve", pk=pk)
+
+
+@require_POST
+def retention_decide(request, pk):
+    from roper.retention import retention_destroy, retention_keep
+
+    batch = _batch(request, pk)
+    try:
+        if request.POST.get("action") == "destroy":
+            count = retention_destroy(batch=batch, by=request.user)
+            messages.success(request, f"{count} records destroyed. The destruction is recorded.")
+        else:
+            retention_keep(batch=batch, by=request.user, note=request.POST.get("note", ""))
+            messages.success(request, "The records are kept; your reason is recorded.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("retention")
+
+
+@require_POST
+def retention_hold(request, pk):
+    from roper.retention import legal_hold_place
+
+    batch = _batch(request, pk)
+    try:
+        object_id = int(request.POST.get("object_id", ""))
+        legal_hold_place(
+            batch=batch, object_id=object_id, reason=request.POST.get("reason", ""), by=request.user
+        )
+        messages.success(request, "Legal hold placed: that record will not be destroyed.")
+    except (ValueError, ValidationError) as error:
+        text = (
+            " ".join(error.messages) if isinstance(error, ValidationError) else "Choose a record."
+        )
+        messages.error(request, text)
+    return redirect("retention")

@@ -1,0 +1,110 @@
+"""The benchmark harness at the tiny scale: it keeps working, and no page's number of queries
+grows with the data (tiny → tiny+). No timing is asserted here."""
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from bench import cases, reminders
+from bench.run import verdicts
+from bench.volume import SCALES, seed
+from devices.models import Handover
+from incidents.models import Concern, Involvement
+from people.models import Learner, Membership, School
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (School, Learner, Handover, Concern, Involvement, Membership)
+    }
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """tiny and tiny+ seeded once for the module, in a transaction rolled back at its end
+    (each test runs in a savepoint inside it)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            seed("tiny", log=quiet)
+            seed("tiny+", log=quiet)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_the_tiny_scale_has_the_shape_of_a_school(seeded, db):
+    school = School.objects.get(name=SCALES["tiny"][0].school_name(1))
+    learners = Learner.objects.filter(school=school).count()
+    days = Handover.objects.filter(school=school).values("school_day").distinct().count()
+    assert learners == SCALES["tiny"][0].learners
+    # Most learners hand a phone in on most days, over about three school years.
+    assert days > 400
+    assert Handover.objects.filter(school=school).count() > 0.7 * learners * days
+    open_statuses = set(
+        Concern.objects.filter(school=school)
+        .exclude(status="closed")
+        .values_list("status", flat=True)
+    )
+    assert open_statuses == {"new", "in_progress", "awaiting_referral"}
+    trust = SCALES["tiny"][1]
+    trust_roles = [m.roles for m in Membership.objects.filter(trust__name=trust.trust_name)]
+    assert ["dsl"] in trust_roles and ["governor"] in trust_roles
+
+
+def test_seeding_twice_changes_nothing(seeded, db):
+    before = _counts()
+    assert seed("tiny", log=quiet) == {}
+    assert _counts() == before
+
+
+@pytest.fixture(scope="module")
+def grown(seeded, django_db_blocker):
+    """The page cases at tiny and tiny+, once for the module."""
+    with django_db_blocker.unblock():
+        small = cases.run_cases(cases.parts("tiny"), runs=1, warmup=1)
+        bigger = cases.run_cases(cases.parts("tiny+"), runs=1, warmup=1)
+    grew = {
+        a["key"]: (a["queries"], b["queries"])
+        for a, b in zip(small["cases"], bigger["cases"], strict=True)
+        if b["queries"] > a["queries"]
+    }
+    return small, bigger, grew
+
+
+def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
+    small, bigger, grew = grown
+    assert small["floor"]["queries"] == 1
+    keys = [c["key"] for c in small["cases"]]
+    assert keys == [
+        "floor_signed_in",
+        "desk_search",
+        "desk_check_in",
+        "dashboard_school",
+        "concern",
+        "chronology",
+        "governors",
+        "dashboard_trust",
+        "trust_view",
+    ]
+    assert all(c["status"] == 200 for c in small["cases"] + bigger["cases"])
+    assert grew == {}
+    # The check-in case leaves no handover of today behind.
+    assert not Handover.objects.filter(school_day=timezone.localdate()).exists()
+    assert verdicts(small)  # every case has its targets
+
+
+def test_run_reminders_is_measured_and_rolled_back(seeded, db):
+    before = _counts()
+    out = reminders.measure()
+    assert out["seconds"] >= 0 and out["peak_rss_mb"] > 0
+    # The seeded data has a policy overdue for review and acknowledgements outstanding.
+    assert out["reminders_sent"] > 0
+    assert _counts() == before

@@ -1,0 +1,26 @@
+"""The morning rush at the tiny scale, over HTTP against gunicorn (PostgreSQL only): every
+check-in answered is in the database exactly once. Its own module: the tiny data of
+test_bench.py live in a transaction that gunicorn would not see."""
+
+import pytest
+from django.db import connection
+
+from bench.volume import SCALES, seed
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_morning_rush_counts_every_check_in_once():
+    from bench.rush import rush
+
+    seed("tiny", log=quiet)
+    result = rush(SCALES["tiny"][1], seconds=2, desks=2, port=8797, workers=1, threads=2, log=quiet)
+    assert result["check_ins"] > 0
+    assert result["errors"] == 0
+    assert result["lost"] == result["duplicated"] == result["extra_in_database"] == 0
+    assert result["in_database"] == result["check_ins"]
+    assert connection.vendor == "postgresql"

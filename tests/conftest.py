@@ -1,0 +1,136 @@
+"""Fixtures shared by every test: services, schools, and one persona per role.
+
+Services: a test marked `postgres`, `redis` or `browser` needs that service. Under CI=true a
+missing service fails the test; on a laptop without it, the test is skipped.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _redis_available() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        return f"Redis at REDIS_URL does not answer: {exc}"
+    return None
+
+
+def _postgres_missing() -> str | None:
+    return None if connection.vendor == "postgresql" else "DATABASE_URL is not PostgreSQL"
+
+
+def _chromium_missing() -> str | None:
+    if os.path.exists(CHROMIUM) or shutil.which("chromium"):
+        return None
+    return f"Chromium is not installed at {CHROMIUM}"
+
+
+SERVICES = {"postgres": _postgres_missing, "redis": _redis_available, "browser": _chromium_missing}
+
+
+def pytest_runtest_setup(item):
+    for marker, missing in SERVICES.items():
+        if item.get_closest_marker(marker):
+            reason = missing()
+            if reason:
+                if IN_CI:
+                    pytest.fail(f"CI=true and this test needs {marker}: {reason}", pytrace=False)
+                pytest.skip(f"needs {marker}: {reason}")
+
+
+#: persona -> roles at school A. `outsider` is headteacher and DSL of school B.
+PERSONAS = {
+    "office": ["office"],
+    "teacher": ["staff"],
+    "leadership": ["leadership", "staff"],
+    "osl": ["osl", "staff"],
+    "dsl": ["dsl", "staff"],
+    "deputy_dsl": ["deputy_dsl", "staff"],
+    "head": ["headteacher"],
+    "chair": ["chair_of_governors", "governor"],
+    "governor": ["governor"],
+    "admin": ["admin"],
+}
+ALL_PERSONAS = [*PERSONAS, "outsider"]
+
+
+@dataclass
+class World:
+    """Two schools of one trust, with a learner each, and a user per persona at school A."""
+
+    school: object
+    other_school: object
+    learner: object
+    other_learner: object
+    users: dict
+
+
+@pytest.fixture
+def world(db):
+    trust = TrustFactory()
+    school = SchoolFactory(trust=trust, name="Anthony Roper Primary School")
+    other = SchoolFactory(trust=trust, name="Other Primary School")
+    users = {}
+    for persona, roles in PERSONAS.items():
+        users[persona] = MembershipFactory(school=school, roles=roles, user__username=persona).user
+    users["outsider"] = MembershipFactory(
+        school=other, roles=["headteacher", "dsl"], user__username="outsider"
+    ).user
+    return World(
+        school=school,
+        other_school=other,
+        learner=LearnerFactory(school=school, legal_first_name="Amelia", legal_last_name="Khan"),
+        other_learner=LearnerFactory(school=other, legal_first_name="Zed", legal_last_name="Other"),
+        users=users,
+    )
+
+
+def _persona_fixture(name):
+    @pytest.fixture(name=name)
+    def _fixture(world):
+        return world.users[name]
+
+    return _fixture
+
+
+for _name in ALL_PERSONAS:
+    globals()[_name] = _persona_fixture(_name)
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the test client in as a user and return it."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_testing_the_broker(request):
+    """Tasks run in the test's own process, except in tests marked `redis`, which exercise
+    the real broker and worker."""
+    from roper.celery import app
+
+    eager = request.node.get_closest_marker("redis") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous

@@ -1,0 +1,95 @@
+from datetime import UTC, datetime
+
+import time_machine
+from django.urls import reverse
+
+from devices import services
+from devices.models import DayReconciliation, Handover
+from tests.devices.factories import confiscation
+from tests.factories import LearnerFactory
+
+MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
+
+
+def seeded_day(world, office):
+    """Oak: 3 in, 2 collected, 1 still held with no explanation. Elm: 2 in, 1 collected and
+    1 held with an explanation. An open confiscation in Elm."""
+    oak = [world.learner] + [
+        LearnerFactory(school=world.school, class_name="Oak") for _ in range(2)
+    ]
+    elm = [
+        LearnerFactory(school=world.school, class_name="Elm", legal_first_name=n)
+        for n in ("Edie", "Eric")
+    ]
+    with time_machine.travel(MORNING, tick=False):
+        for learner in oak + elm:
+            services.handover_check_in(learner=learner, by=office)
+        for learner in oak[1:] + elm[:1]:
+            services.handover_check_out(learner=learner, by=office)
+        held = Handover.objects.get(learner=elm[1])
+        services.handover_explain(handover=held, by=office, note="Dad collecting tomorrow")
+    confiscation(elm[0], office, device="Blue tablet")
+    return oak, elm
+
+
+@time_machine.travel(MORNING)
+def test_a_day_with_one_unexplained_phone_flags_exactly_that_one(as_user, office, world):
+    seeded_day(world, office)
+    response = as_user(office).get(reverse("devices:end_of_day"))
+    content = response.content.decode()
+    assert "1 phone still held with no explanation." in content
+    assert content.count('class="text-danger fw-semibold unexplained"') == 1
+    assert [h.learner for h in response.context["unexplained"]] == [world.learner]
+    rows = {c["name"]: c for c in response.context["classes"]}
+    assert (rows["Oak"]["handed_in"], rows["Oak"]["collected"], len(rows["Oak"]["held"])) == (
+        3,
+        2,
+        1,
+    )
+    assert (rows["Elm"]["handed_in"], rows["Elm"]["collected"], len(rows["Elm"]["held"])) == (
+        2,
+        1,
+        1,
+    )
+    assert [c.device for c in rows["Elm"]["confiscations"]] == ["Blue tablet"]
+    assert "Dad collecting tomorrow" in content
+
+
+@time_machine.travel(MORNING)
+def test_explaining_a_phone_clears_the_flag(as_user, office, world):
+    seeded_day(world, office)
+    client = as_user(office)
+    handover = Handover.objects.get(learner=world.learner)
+    client.post(reverse("devices:end_of_day_explain", args=[handover.pk]), {"note": "Unwell"})
+    response = client.get(reverse("devices:end_of_day"))
+    assert response.context["unexplained"] == []
+
+
+@time_machine.travel(MORNING)
+def test_after_reconciling_a_change_needs_a_reason(as_user, office, world):
+    seeded_day(world, office)
+    client = as_user(office)
+    client.post(reverse("devices:end_of_day_reconcile"), {"day": "2026-11-24"})
+    assert DayReconciliation.objects.get().reconciled_by == office
+    handover = Handover.objects.get(learner=world.learner)
+    url = reverse("devices:end_of_day_explain", args=[handover.pk])
+    response = client.post(url, {"note": "Unwell"}, follow=True)
+    assert "give a reason for this change" in response.content.decode()
+    assert Handover.objects.get(pk=handover.pk).held_note == ""
+    client.post(url, {"note": "Unwell", "reason": "Forgot to note it"})
+    assert Handover.objects.get(pk=handover.pk).held_note == "Unwell"
+
+
+@time_machine.travel(MORNING)
+def test_the_page_is_printable(as_user, office, world):
+    content = as_user(office).get(reverse("devices:end_of_day")).content.decode()
+    assert "css/devices.css" in content and 'class="no-print' in content
+
+
+def test_the_end_of_day_page_has_a_query_budget(
+    as_user, office, world, django_assert_max_num_queries
+):
+    seeded_day(world, office)
+    client = as_user(office)
+    with time_machine.travel(MORNING), django_assert_max_num_queries(8):
+        client.get(reverse("devices:end_of_day"))

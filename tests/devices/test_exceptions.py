@@ -1,0 +1,140 @@
+from datetime import date
+
+from django.urls import reverse
+
+from devices.models import (
+    CurriculumUseRequest,
+    LearnerExemption,
+    ParentContactException,
+    StaffException,
+)
+
+
+def file(client, kind, data):
+    return client.post(reverse("devices:exception_new", args=[kind]), data)
+
+
+def test_a_teacher_asks_to_use_a_personal_device_and_the_head_sees_it_pending(
+    as_user, teacher, head, client
+):
+    file(as_user(teacher), "staff", {"kind": "device", "details": "On call for a sick parent"})
+    obj = StaffException.objects.get()
+    assert obj.requested_by == teacher and obj.is_pending
+    page = as_user(head).get(reverse("devices:exceptions"))
+    staff = page.context["sections"][0]
+    assert staff["pending"] == [obj]
+
+
+def test_the_head_approves_with_a_reason_and_dates(as_user, teacher, head):
+    obj = StaffException.objects.create(
+        school=teacher.memberships.get().school, requested_by=teacher, kind="social", details="x"
+    )
+    as_user(head).post(
+        reverse("devices:exception", args=["staff", obj.pk]),
+        {"approve": "yes", "reason": "Family friend", "starts_on": "2026-11-25",
+         "ends_on": "2027-07-21"},
+    )  # fmt: skip
+    obj.refresh_from_db()
+    assert obj.status == "approved" and obj.decided_by == head
+    assert (obj.starts_on, obj.ends_on) == (date(2026, 11, 25), date(2027, 7, 21))
+
+
+def test_a_decision_needs_a_reason(as_user, teacher, head):
+    obj = StaffException.objects.create(
+        school=teacher.memberships.get().school, requested_by=teacher, kind="device", details="x"
+    )
+    as_user(head).post(reverse("devices:exception", args=["staff", obj.pk]), {"approve": "no"})
+    obj.refresh_from_db()
+    assert obj.is_pending
+
+
+def test_relationship_declarations_are_decided_by_the_dsl_not_the_head(as_user, teacher, head, dsl):
+    file(as_user(teacher), "staff", {"kind": "relationship", "details": "My nephew is in Oak"})
+    obj = StaffException.objects.get()
+    assert as_user(head).get(reverse("devices:exceptions")).context["sections"][0]["pending"] == []
+    assert as_user(dsl).get(reverse("devices:exceptions")).context["sections"][0]["pending"] == [
+        obj
+    ]
+    response = as_user(head).post(
+        reverse("devices:exception", args=["staff", obj.pk]), {"approve": "yes", "reason": "ok"}
+    )
+    assert response.status_code == 403
+    as_user(dsl).post(
+        reverse("devices:exception", args=["staff", obj.pk]), {"approve": "yes", "reason": "Fine"}
+    )
+    obj.refresh_from_db()
+    assert obj.status == "approved" and obj.decided_by == dsl
+
+
+def test_a_teacher_does_not_see_others_requests(as_user, teacher, leadership):
+    file(as_user(leadership), "staff", {"kind": "device", "details": "x"})
+    section = as_user(teacher).get(reverse("devices:exceptions")).context["sections"][0]
+    assert section["pending"] is None and section["mine"] == []
+
+
+def test_a_learner_exemption_approved_by_the_head(as_user, office, head, world):
+    file(
+        as_user(office),
+        "exemptions",
+        {"learner": world.learner.pk, "reason": "medical", "details": "Glucose monitor",
+         "review_on": "2027-03-01"},
+    )  # fmt: skip
+    obj = LearnerExemption.objects.get()
+    as_user(head).post(
+        reverse("devices:exception", args=["exemptions", obj.pk]),
+        {"approve": "yes", "reason": "Diabetes plan"},
+    )
+    obj.refresh_from_db()
+    assert obj.status == "approved"
+
+
+def test_a_parent_contact_exception_is_filed_for_a_learner(as_user, teacher, world):
+    file(as_user(teacher), "parent-contact", {"learner": world.learner.pk, "details": "Carer"})
+    assert ParentContactException.objects.get().learner == world.learner
+
+
+def test_curriculum_use_needs_a_risk_assessment_and_leadership_approval(
+    as_user, teacher, leadership, head
+):
+    response = file(as_user(teacher), "curriculum", {"activity": "Bird survey app"})
+    assert response.status_code == 200 and not CurriculumUseRequest.objects.exists()
+    file(
+        as_user(teacher),
+        "curriculum",
+        {"activity": "Bird survey app", "date": "2026-12-01", "class_name": "Oak",
+         "risks": "Photos of children", "controls": "No photos of people; staff check"},
+    )  # fmt: skip
+    obj = CurriculumUseRequest.objects.get()
+    url = reverse("devices:exception", args=["curriculum", obj.pk])
+    assert as_user(head).post(url, {"approve": "yes", "reason": "x"}).status_code == 403
+    as_user(leadership).post(url, {"approve": "yes", "reason": "Risks controlled"})
+    obj.refresh_from_db()
+    assert obj.status == "approved" and obj.decided_by == leadership
+
+
+def test_no_one_decides_their_own_request(as_user, head):
+    file(as_user(head), "staff", {"kind": "device", "details": "x"})
+    obj = StaffException.objects.get()
+    response = as_user(head).post(
+        reverse("devices:exception", args=["staff", obj.pk]),
+        {"approve": "yes", "reason": "Mine"},
+        follow=True,
+    )
+    assert "cannot decide your own request" in response.content.decode()
+    obj.refresh_from_db()
+    assert obj.is_pending
+
+
+def test_the_register_page_has_a_query_budget(
+    as_user, teacher, head, django_assert_max_num_queries
+):
+    for _ in range(5):
+        file(as_user(teacher), "staff", {"kind": "device", "details": "x"})
+    client = as_user(head)
+    with django_assert_max_num_queries(16):
+        client.get(reverse("devices:exceptions"))
+
+
+def test_an_unknown_register_is_not_found(as_user, teacher):
+    response = as_user(teacher).get(reverse("devices:exception_new", args=["nonsense"]))
+    assert response.status_code == 404

@@ -1,0 +1,107 @@
+"""Office morning: check in ten phones by keyboard alone, undo a mistake, check five out at
+home time (one to a parent), and see the end-of-day page agree."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from people.models import Learner
+from tests.e2e.conftest import check_accessibility, screenshot
+
+LONDON = ZoneInfo("Europe/London")
+MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
+HOME_TIME = datetime(2026, 11, 25, 15, 10, tzinfo=LONDON)
+
+
+def _elm_learners(count):
+    """Learners of one class whose full names are unique, so typing a name finds them."""
+    learners = list(Learner.objects.filter(class_name="Elm").order_by("pk"))
+    names = [lr.name for lr in learners]
+    unique = [lr for lr in learners if names.count(lr.name) == 1]
+    by_name = [
+        lr
+        for lr in unique
+        if Learner.objects.filter(
+            legal_first_name=lr.first_name, legal_last_name=lr.legal_last_name
+        ).count()
+        == 1
+    ]
+    return by_name[:count]
+
+
+def _count(page, which):
+    return int(page.locator(f"#count-{which}").inner_text())
+
+
+def test_office_morning(page, live_server, sign_in):
+    with time_machine.travel(MORNING, tick=True):
+        call_command("seed_demo")
+        learners = _elm_learners(10)
+        assert len(learners) == 10
+        sign_in("office")
+        assert page.url.endswith("/devices/desk/")  # the office lands on the desk
+        held_before = _count(page, "held")
+        box = page.get_by_label("Learner name, class or pouch number")
+        assert box.evaluate("el => el === document.activeElement")
+
+        for learner in learners:
+            page.keyboard.type(learner.name)
+            page.locator(".desk-results th", has_text=learner.name).first.wait_for()
+            with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+                page.keyboard.press("Enter")
+            expect(box).to_have_value("")
+            expect(box).to_be_focused()
+        assert _count(page, "held") == held_before + 10
+        check_accessibility(page)
+        screenshot(page, "desk")
+
+        # A mistake: undo the last check-in (Tab to it, or click; the undo is recorded).
+        mistaken = learners[-1]
+        page.get_by_role("button", name=f"Undo checked in of {mistaken.name}").click()
+        page.get_by_text("undone", exact=False).first.wait_for()
+        assert _count(page, "held") == held_before + 9
+
+    with time_machine.travel(HOME_TIME, tick=True):
+        page.reload()  # six idle hours later Roper has signed the office out
+        assert "signed out after a while" in page.content()
+        sign_in("office")
+        box = page.get_by_label("Learner name, class or pouch number")
+        expect(box).to_be_focused()
+        # Four go home with their phones by Enter alone …
+        for learner in learners[:4]:
+            page.keyboard.type(learner.name)
+            page.locator(".desk-results th", has_text=learner.name).first.wait_for()
+            with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+                page.keyboard.press("Enter")
+            expect(box).to_have_value("")
+        # … and one is collected by a parent who may collect.
+        fifth = learners[4]
+        parent = fifth.guardianships.filter(may_collect=True).select_related("guardian").first()
+        box.fill(fifth.name)
+        row = page.locator(".desk-results tr", has_text=fifth.name).first
+        row.get_by_label("Collected by").select_option(str(parent.guardian_id))
+        with page.expect_response(lambda r: r.url.endswith("/out/")):
+            row.get_by_role("button", name=f"Check out {fifth.name}").click()
+        page.get_by_text(f"({parent.guardian.name})").wait_for()
+        held = _count(page, "held")
+        assert _count(page, "out") == 5
+
+        page.goto(f"{live_server.url}/devices/end-of-day/")
+        rows = page.locator("table.end-of-day tbody tr")
+        collected = sum(int(r.locator("td").nth(1).inner_text()) for r in rows.all())
+        still_held = sum(int(r.locator("td").nth(2).inner_text().split()[0]) for r in rows.all())
+        assert (collected, still_held) == (5, held)
+        check_accessibility(page)
+        screenshot(page, "end-of-day")
+
+
+def test_a_teacher_cannot_open_the_desk(page, live_server, sign_in):
+    call_command("seed_demo")
+    sign_in("teacher")
+    response = page.goto(f"{live_server.url}/devices/desk/")
+    assert response.status == 403
+    assert "You cannot open this page" in page.content()
+    check_accessibility(page)

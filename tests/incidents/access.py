@@ -1,0 +1,128 @@
+"""Every incidents URL × persona × kind of concern (learner concern, staff allegation,
+allegation about the head, another school's concern). A concern the user may not see is a
+404 (its existence is not revealed), like another school's."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+
+from incidents.models import Evidence
+from tests.access import SAFEGUARDING, Case, everyone, only
+from tests.incidents.factories import head_allegation, learner_concern, report, staff_allegation
+
+TRIAGE = ("osl", "dsl", "deputy_dsl", "head", "chair")
+
+#: kind -> (builder, personas who see it in full, its reporter)
+KINDS = {
+    # Social media concern about a learner, reported by the teacher: DSLs, head, OSL.
+    "learner": (learner_concern, ("dsl", "deputy_dsl", "head", "osl"), "teacher"),
+    # Allegation about the leadership member's online conduct, reported by the office:
+    # routed to the head (owner) and the DSL (informed) - not the deputy DSL, not the OSL.
+    "staff": (staff_allegation, ("head", "dsl"), "office"),
+    # Allegation about the headteacher, reported by the teacher: the chair only.
+    "head": (head_allegation, ("chair",), "teacher"),
+}
+
+
+def _expect(full, reporter, *, reporter_status, ok=200):
+    expect = only(*full, ok=ok, denied=404, outsider=404)
+    expect[reporter] = reporter_status
+    return expect
+
+
+def _evidence_url(builder):
+    def build(world, user):
+        concern = builder(world)
+        path = Path(settings.PRIVATE_STORAGE_ROOT) / "evidence" / "access-matrix.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        evidence = Evidence.objects.create(
+            concern=concern,
+            file="evidence/access-matrix.pdf",
+            original_name="screenshot.pdf",
+            content_type="application/pdf",
+            size=path.stat().st_size,
+            uploaded_by=concern.reporter,
+        )
+        return reverse("incidents:evidence", args=[evidence.pk])
+
+    return build
+
+
+ACCESS = {
+    "incidents:new": Case(lambda w, u: reverse("incidents:new"), everyone(200)),
+    "incidents:mine": Case(lambda w, u: reverse("incidents:mine"), everyone(200)),
+    "incidents:dashboard": Case(
+        lambda w, u: reverse("incidents:dashboard"), only(*TRIAGE, outsider=200)
+    ),
+    "incidents:chronology": Case(
+        lambda w, u: reverse("incidents:chronology", args=[w.learner.pk]),
+        only(*SAFEGUARDING, outsider=404),
+    ),
+    "incidents:chronology#other_school": Case(
+        lambda w, u: reverse("incidents:chronology", args=[w.other_learner.pk]),
+        {**only(*SAFEGUARDING, ok=404, denied=404), "outsider": 200},
+    ),
+    # Anyone sees their own report (the admin sees nothing else).
+    "incidents:detail#own_report": Case(
+        lambda w, u: reverse(
+            "incidents:detail",
+            args=[report(w.other_school if u.username == "outsider" else w.school, u).pk],
+        ),
+        everyone(200),
+    ),
+    "incidents:detail#other_school": Case(
+        lambda w, u: reverse(
+            "incidents:detail", args=[report(w.other_school, w.users["outsider"]).pk]
+        ),
+        {**everyone(404), "outsider": 200},
+    ),
+}
+
+for kind, (builder, full, reporter) in KINDS.items():
+
+    def _url(name, builder=builder, *extra):
+        return lambda w, u: reverse(name, args=[builder(w).pk, *extra])
+
+    ACCESS[f"incidents:detail#{kind}"] = Case(
+        _url("incidents:detail"), _expect(full, reporter, reporter_status=200)
+    )
+    ACCESS[f"incidents:add#{kind}"] = Case(
+        _url("incidents:add"),
+        _expect(full, reporter, reporter_status=302, ok=302),
+        method="post",
+        data={"text": "She told me more at lunch."},
+    )
+    ACCESS[f"incidents:record#{kind}"] = Case(
+        lambda w, u, b=builder: reverse("incidents:record", args=[b(w).pk, "note"]),
+        _expect(full, reporter, reporter_status=403, ok=302),
+        method="post",
+        data={"note-text": "Spoke to class teacher."},
+    )
+    ACCESS[f"incidents:close#{kind}"] = Case(
+        _url("incidents:close"),
+        _expect(full, reporter, reporter_status=403, ok=302),
+        method="post",
+        data={
+            "decision": "No further action",
+            "reason": "Advice given",
+            "outcome": "Resolved",
+            "finding": "unfounded",
+        },
+    )
+    ACCESS[f"incidents:evidence#{kind}"] = Case(
+        _evidence_url(builder), _expect(full, reporter, reporter_status=200)
+    )
+
+
+def _about_the_viewer(world, user):
+    """A staff allegation in which the viewer is named as the subject."""
+    reporter = world.users["teacher" if user == world.users["office"] else "office"]
+    concern = report(world.school, reporter, "staff_online_conduct", people=[(user, "alleged")])
+    return reverse("incidents:detail", args=[concern.pk])
+
+
+# A person never sees a record about themself, whatever their role (DESIGN.md).
+ACCESS["incidents:detail#about_the_viewer"] = Case(_about_the_viewer, everyone(404))

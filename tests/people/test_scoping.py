@@ -1,0 +1,70 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_learner_of_another_school_is_not_found(world, as_user):
+    client = as_user(world.users["dsl"])
+    response = client.get(reverse("people:learner", args=[world.other_learner.pk]))
+    assert response.status_code == 404
+
+
+def test_the_learner_list_never_shows_another_schools_learners(world, as_user):
+    client = as_user(world.users["teacher"])
+    response = client.get(reverse("people:learners"))
+    assert world.learner.legal_last_name in response.text
+    assert world.other_learner.legal_last_name not in response.text
+
+    searched = client.get(reverse("people:learners"), {"q": world.other_learner.legal_last_name})
+    assert "No learners match." in searched.text
+    assert reverse("people:learner", args=[world.other_learner.pk]) not in searched.text
+
+
+def test_the_learner_list_makes_the_same_number_of_queries_for_ten_or_a_hundred(
+    world, as_user, django_assert_max_num_queries
+):
+    client = as_user(world.users["teacher"])
+    LearnerFactory.create_batch(10, school=world.school)
+    with django_assert_max_num_queries(8) as small:
+        client.get(reverse("people:learners"))
+    LearnerFactory.create_batch(90, school=world.school)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(reverse("people:learners"))
+    assert response.status_code == 200
+
+
+def test_a_learner_page_shows_who_may_collect(world, as_user):
+    from tests.factories import GuardianshipFactory
+
+    GuardianshipFactory(learner=world.learner, guardian__name="Nadia Khan", may_collect=True)
+    GuardianshipFactory(
+        learner=world.learner,
+        guardian__name="Grace Khan",
+        relationship="Grandmother",
+        may_collect=False,
+    )
+    page = as_user(world.users["office"]).get(reverse("people:learner", args=[world.learner.pk]))
+    assert "Nadia Khan" in page.text and "Grace Khan" in page.text
+    assert page.text.index("Nadia Khan") < page.text.index("Grace Khan")  # collectors first
+
+
+def test_the_admin_site_shows_an_admin_only_their_schools_learners(world, as_user):
+    from django.contrib.auth.models import Permission
+
+    admin_user = world.users["admin"]
+    admin_user.user_permissions.add(Permission.objects.get(codename="view_learner"))
+    page = as_user(admin_user).get(reverse("admin:people_learner_changelist"))
+    assert page.status_code == 200
+    assert world.learner.legal_last_name in page.text
+    other = reverse("admin:people_learner_change", args=[world.other_learner.pk])
+    assert other not in page.text
+    assert "Other Primary School" not in page.text  # not even in the filters
+    assert as_user(admin_user).get(other).status_code in (302, 404)
+
+
+def test_the_admin_site_is_closed_to_every_other_role(world, as_user):
+    page = as_user(world.users["head"]).get(reverse("admin:index"))
+    assert page.status_code == 302 and page.url.startswith("/admin/login/")

@@ -1,0 +1,52 @@
+from datetime import date
+
+from django.urls import reverse
+
+from people.models import Term
+from tests.access import Case, only
+
+READERS = ("osl", "dsl", "deputy_dsl", "head", "chair", "governor")
+
+
+def _term(school):
+    term, _ = Term.objects.get_or_create(
+        school=school,
+        starts_on=date(2026, 4, 13),
+        defaults={"season": "summer", "ends_on": date(2026, 7, 21)},
+    )
+    return term
+
+
+def _report(w, u):
+    return f"{reverse('reports:governors')}?term={_term(w.school).pk}&format=csv"
+
+
+def _other_schools_report(w, u):
+    return f"{reverse('reports:governors')}?term={_term(w.other_school).pk}"
+
+
+def _commentary(w, u):
+    return reverse("reports:commentary", args=[_term(w.school).pk])
+
+
+ACCESS = {
+    # The report of the school one is working in (the outsider's is school B, which they
+    # read as its headteacher).
+    "reports:governors": Case(
+        lambda w, u: reverse("reports:governors"), only(*READERS, outsider=200)
+    ),
+    "reports:governors#term_csv": Case(_report, only(*READERS, outsider=404)),
+    # Another school's term: not found for everyone of school A.
+    "reports:governors#other_school": Case(
+        _other_schools_report, only(ok=404, denied=404, outsider=200)
+    ),
+    # Only governors and the chair write the commentary.
+    "reports:commentary": Case(
+        _commentary,
+        only("chair", "governor", ok=302, outsider=404),
+        method="post",
+        data={"text": "Good term."},
+    ),
+    # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
+    "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),
+}

@@ -1,0 +1,83 @@
+from django.urls import reverse
+
+from roper.models import Notification
+from tests.access import Case, everyone, only
+
+
+def _own_notification(world, user):
+    note = Notification.objects.create(
+        school=world.school, recipient=user, title="Something to look at", url="/"
+    )
+    return reverse("notification_read", args=[note.pk])
+
+
+def _someone_elses_notification(world, user):
+    note = Notification.objects.create(
+        school=world.school, recipient=world.users["dsl"], title="Not yours", url="/"
+    )
+    return reverse("notification_read", args=[note.pk])
+
+
+ACCESS = {
+    # Home is a page, or the landing page of the role (DSL → dashboard, office → desk).
+    "home": Case(
+        lambda w, u: reverse("home"),
+        only("teacher", "leadership", "admin", ok=200, denied=302),
+    ),
+    # A signed-in user opening the sign-in page is sent home.
+    "login": Case(lambda w, u: reverse("login"), everyone(302), login_required=False),
+    "logout": Case(lambda w, u: reverse("logout"), everyone(302), method="post"),
+    "switch_school": Case(
+        lambda w, u: reverse("switch_school"), everyone(302), method="post", data={"school": "1"}
+    ),
+    "notifications": Case(lambda w, u: reverse("notifications"), everyone(200)),
+    "notification_read": Case(_own_notification, everyone(302), method="post"),
+    "notification_read#not_mine": Case(
+        _someone_elses_notification, only("dsl", ok=302, denied=404), method="post"
+    ),
+    "notification_read_all": Case(
+        lambda w, u: reverse("notification_read_all"), everyone(302), method="post"
+    ),
+    "healthz": Case(lambda w, u: reverse("healthz"), everyone(200), login_required=False),
+    "admin:index": Case(lambda w, u: reverse("admin:index"), only("admin", denied=302)),
+}
+
+ACCESS.update(
+    {
+        # Two-factor pages are each person's own; nothing in them belongs to a school.
+        "two_factor_verify": Case(lambda w, u: reverse("two_factor_verify"), everyone(200)),
+        "two_factor_setup": Case(lambda w, u: reverse("two_factor_setup"), everyone(200)),
+        "security": Case(lambda w, u: reverse("security"), everyone(200)),
+        # Not verified with a code in this session: sent back to the security page.
+        "backup_codes": Case(lambda w, u: reverse("backup_codes"), everyone(302), method="post"),
+    }
+)
+
+
+def _batch(world):
+    from roper.models import RetentionBatch
+
+    return RetentionBatch.objects.create(
+        school=world.school, rule="handovers", month="2026-11-01", object_ids=[], count=0
+    )
+
+
+ACCESS.update(
+    {
+        "retention": Case(
+            lambda w, u: reverse("retention"), only("dsl", "deputy_dsl", outsider=200)
+        ),
+        "retention_decide": Case(
+            lambda w, u: reverse("retention_decide", args=[_batch(w).pk]),
+            only("dsl", "deputy_dsl", ok=302, outsider=404),
+            method="post",
+            data={"action": "keep", "note": "Inquiry"},
+        ),
+        "retention_hold": Case(
+            lambda w, u: reverse("retention_hold", args=[_batch(w).pk]),
+            only("dsl", "deputy_dsl", ok=302, outsider=404),
+            method="post",
+            data={"object_id": "1", "reason": "Inquiry"},
+        ),
+    }
+)

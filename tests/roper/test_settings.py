@@ -1,0 +1,59 @@
+"""Settings are read from the environment and a bad value stops start-up, naming it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(*args, **env):
+    # The subprocess starts from this environment less what the test run itself sets.
+    unset = {"SECRET_KEY", "DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_unless_debug():
+    result = _start()
+    assert result.returncode != 0
+    assert "SECRET_KEY is required unless DEBUG=true" in result.stderr
+    assert _start(DEBUG="true").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "maybe"), ("DATABASE_URL", "nosuchdb://x"), ("IDLE_MINUTES", "eight")],
+)
+def test_a_bad_value_names_the_variable(name, value):
+    result = _start(SECRET_KEY="x" * 50, **{name: value})
+    assert result.returncode != 0
+    assert f"Environment variable {name} has a bad value" in result.stderr
+
+
+def test_defaults_suit_a_school_in_england(settings):
+    assert settings.TIME_ZONE == "Europe/London"
+    assert settings.LANGUAGE_CODE == "en-gb"
+
+
+def test_production_settings_pass_check_deploy_with_no_warning():
+    result = _start(
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="k" + "3f9Jq0vX7pL2mN8sR4tY6wZ1aB5cD9eF0gH2iJ4kL6mN8oP0qR2sT4uV6",
+        ALLOWED_HOSTS="roper.school.example",
+        CSRF_TRUSTED_ORIGINS="https://roper.school.example",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,116 @@
+import time
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.test_access_matrix import CASES
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def enforced(settings):
+    settings.TWO_FACTOR_ENFORCED = True
+
+
+@pytest.fixture
+def sign_in(client, world):
+    def _sign_in(persona):
+        user = world.users[persona]
+        user.set_password(PASSWORD)
+        user.save()
+        client.post(reverse("login"), {"username": persona, "password": PASSWORD})
+        return user
+
+    return _sign_in
+
+
+def _code(device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():06d}"
+
+
+def test_a_dsl_without_a_device_must_enrol_before_anything_else(client, sign_in):
+    user = sign_in("dsl")
+    response = client.get(reverse("people:learners"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_setup"))
+
+    page = client.get(response.url)
+    assert "<svg" in page.text and "Set up two-factor sign-in" in page.text
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+
+    wrong = client.post(response.url, {"token": "000000"})
+    assert wrong.status_code == 400 and "did not match" in wrong.text
+
+    with time_machine.travel(time.time() + 5):  # a wrong code throttles the next for a second
+        codes_page = client.post(response.url, {"token": _code(device), "next": "/learners/"})
+    assert "Your backup codes" in codes_page.text
+    assert StaticToken.objects.filter(device__user=user).count() == 10
+    assert client.get(reverse("people:learners")).status_code == 200
+
+
+def test_a_teacher_may_go_without_two_factor(client, sign_in):
+    sign_in("teacher")
+    assert client.get(reverse("people:learners")).status_code == 200
+    assert "Two-factor sign-in is <strong>off</strong>" in client.get(reverse("security")).text
+
+
+def test_a_user_with_a_device_enters_a_code_after_the_password(client, sign_in, world):
+    user = world.users["head"]
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in("head")
+    response = client.get(reverse("people:learners"))
+    assert response.url.startswith(reverse("two_factor_verify"))
+
+    assert client.post(response.url, {"token": "123456"}).status_code == 400
+    with time_machine.travel(time.time() + 5):
+        done = client.post(response.url, {"token": _code(device), "next": "/learners/"})
+    assert done.url == "/learners/"
+    assert client.get("/learners/").status_code == 200
+
+
+def test_a_backup_code_works_once(client, sign_in, world):
+    user = world.users["osl"]
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="codes", confirmed=True)
+    StaticToken.objects.create(device=static, token="abcd1234")
+
+    sign_in("osl")
+    assert client.post(reverse("two_factor_verify"), {"token": "ABCD 1234"}).status_code == 302
+    client.post(reverse("logout"))
+    sign_in("osl")
+    assert client.post(reverse("two_factor_verify"), {"token": "abcd1234"}).status_code == 400
+
+
+def test_the_next_address_cannot_send_you_to_another_site(client, sign_in, world):
+    device = TOTPDevice.objects.create(user=world.users["head"], name="p", confirmed=True)
+    sign_in("head")
+    response = client.post(
+        reverse("two_factor_verify"), {"token": _code(device), "next": "https://evil.example/"}
+    )
+    assert response.url == reverse("home")
+
+
+TWO_FACTOR_PAGES = {"two_factor_verify", "two_factor_setup", "logout"}
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted(
+        k for k, c in CASES.items() if c.login_required and k.split("#")[0] not in TWO_FACTOR_PAGES
+    ),
+)
+def test_every_page_waits_for_enrolment_of_a_role_that_needs_two_factor(key, world, client):
+    case = CASES[key]
+    user = world.users["dsl"]
+    client.force_login(user)
+    response = getattr(client, case.method)(case.build(world, user), case.data)
+    assert response.status_code == 302, key
+    assert response.url.startswith(reverse("two_factor_setup"))
