@@ -8,6 +8,10 @@ from django.shortcuts import render
 from django.template.loader import get_template
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

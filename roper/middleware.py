@@ -1,3 +1,5 @@
+from django.core.exceptions import SuspiciousOperation
+
 from roper.permissions import schools_of
 
 SESSION_KEY = "roper_school_id"
@@ -60,3 +62,29 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store, private"
         return response
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+class RefuseNulMiddleware:
+    """Refuses, with a 400 page, a request whose query or form carries a NUL character.
+
+    No keyboard types one and PostgreSQL cannot store one in a text column: without this a
+    hostile value reaching a search box or a plain form field would end in a server error.
+    Checked once here rather than field by field in every view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        posted = request.POST if request.method == "POST" else None
+        uploads = request.FILES.values() if posted is not None else ()
+        if (
+            _has_nul(request.GET)
+            or (posted is not None and _has_nul(posted))
+            or any("\x00" in (f.name or "") for f in uploads)
+        ):
+            raise SuspiciousOperation("A NUL character in the request's fields.")
+        return self.get_response(request)

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "roper.middleware.SchoolMiddleware",
+    "roper.middleware.RefuseNulMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

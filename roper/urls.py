@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "roper.errors.bad_request"
 handler403 = "roper.errors.permission_denied"
 handler404 = "roper.errors.page_not_found"
 handler500 = "roper.errors.server_error"

@@ -138,3 +138,33 @@ def test_no_form_breaks_or_leaks_under_hostile_input(key, persona, world, client
     for form in forms:
         _fuzz(client, user, urljoin(url, form["action"] or url), form["fields"], other_ids)
     assert _other_school_fingerprint(world.other_school) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("key", "persona"), list(_pages()))
+def test_a_nul_character_is_refused_with_a_page_that_says_so(key, persona, world, client):
+    """PostgreSQL cannot store NUL: every form (and the page's own query string) that carries
+    one is answered with the 400 page, and nothing is saved anywhere."""
+    case = CASES[key]
+    client.force_login(world.users[persona])
+    url = case.build(world, world.users[persona])
+    page = client.get(url)
+    sep = "&" if "?" in url else "?"
+    refused = client.get(f"{url}{sep}q=ab%00c")
+    assert refused.status_code == 400
+    assert "Nothing was saved" in refused.content.decode()
+    if not page.get("Content-Type", "").startswith("text/html"):
+        return
+    parser = _Forms()
+    parser.feed(page.content.decode())
+    forms = [f for f in parser.forms if not any(s in (f["action"] or url) for s in SKIP_ACTIONS)]
+    before = {m: m.objects.count() for m in apps.get_models() if m._meta.app_label != "sessions"}
+    for form in forms:
+        values = {n: "ab\x00c" for n in form["fields"] if n != "csrfmiddlewaretoken"}
+        if not values:
+            continue
+        answer = client.post(urljoin(url, form["action"] or url), values)
+        assert answer.status_code == 400, form["action"]
+    after = {m: m.objects.count() for m in before}
+    changed = {m._meta.label for m in before if before[m] != after[m]}
+    assert not changed - {"roper.AccessLog", "roper.UserSession"}, changed
