@@ -184,8 +184,7 @@ def verdicts(result: dict) -> list[dict]:
 def markdown(result: dict) -> str:
     lines = [
         f"## Roper benchmark {result['date']} (commit {result['commit'][:12]}, "
-        f"{result['database']})"
-        + (" — with the proposed fixes of bench/proposed.py" if "proposed_fixes" in result else ""),
+        f"{result['database']})",
         "",
         f"Floor `/healthz`: median {result['floor']['median_ms']} ms, "
         f"p95 {result['floor']['p95_ms']} ms, {result['floor']['queries']} query.",
@@ -245,12 +244,6 @@ def main(argv=None):
     parser.add_argument("--no-rush", action="store_true")
     parser.add_argument("--no-reminders", action="store_true")
     parser.add_argument("--output", default="")
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="measure with the fixes proposed in bench/proposed.py applied (this process, "
-        "the rush's workers and one index in the benchmark's database)",
-    )
     args = parser.parse_args(argv)
     environment()
     create_database()
@@ -279,12 +272,6 @@ def main(argv=None):
         "seeding_seconds": seeding,
     }
     parts = cases.parts(*scales)
-    if args.proposed:
-        from bench import proposed
-
-        proposed.apply()
-        proposed.create_index()
-        result["proposed_fixes"] = proposed.__doc__
     started = time.perf_counter()
     measured = cases.run_cases(parts, runs=args.runs)
     result.update(measured)
@@ -305,19 +292,14 @@ def main(argv=None):
             trust_parts[-1],
             seconds=args.rush_seconds,
             desks=args.desks,
-            app="bench.wsgi_proposed:application" if args.proposed else "roper.wsgi",
+            app="roper.wsgi",
             log=print,
         )
-    if args.proposed:
-        proposed.drop_index()
     result["verdicts"] = verdicts(result)
     out = (
         Path(args.output)
         if args.output
-        else ROOT
-        / "bench"
-        / "results"
-        / (f"{datetime.now(UTC):%Y-%m-%d}{'-proposed' if args.proposed else ''}.json")
+        else ROOT / "bench" / "results" / f"{datetime.now(UTC):%Y-%m-%d}.json"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")

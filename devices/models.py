@@ -6,6 +6,7 @@ from datetime import time
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -73,7 +74,11 @@ class Handover(models.Model):
                 name="handover_collected_by_one",
             ),
         ]
-        indexes = [models.Index(fields=["school", "school_day"])]
+        indexes = [
+            models.Index(fields=["school", "school_day"]),
+            # The desk search's pouch-number match (`tag__iexact`).
+            models.Index(Upper("tag"), name="handover_tag_upper"),
+        ]
 
     def __str__(self):
         return f"{self.learner} on {self.school_day}"

@@ -57,8 +57,9 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
             _needs_reason(learner.school_id, day, reason)
             if not tag:
                 # A pouch number carries over from the learner's last handover.
+                # `undone_at__isnull` lets PostgreSQL use the (learner, school_day) index.
                 tag = (
-                    Handover.objects.filter(learner=learner)
+                    Handover.objects.filter(learner=learner, undone_at__isnull=True)
                     .exclude(tag="")
                     .order_by("-school_day")
                     .values_list("tag", flat=True)
