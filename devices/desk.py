@@ -76,7 +76,9 @@ def search(
 
 def counts(*, school, day: date) -> dict[str, int]:
     row = Handover.objects.filter(school=school, school_day=day, undone_at__isnull=True).aggregate(
-        handed_in=Count("pk"), collected=Count("pk", filter=Q(out_at__isnull=False))
+        # COUNT(*) and COUNT(out_at): answered from the index alone.
+        handed_in=Count("*"),
+        collected=Count("out_at"),
     )
     row["still_held"] = row["handed_in"] - row["collected"]
     return row
@@ -93,7 +95,7 @@ def last_entries(*, school, day: date, limit: int = 10) -> list[DeskEntry]:
             at__gte=start,
             at__lt=start + timedelta(days=1, hours=1),
         )
-        .select_related("handover__learner", "handover__collected_by", "by")
+        .select_related("handover__learner", "handover__collected_by")
         .order_by("-at", "-pk")[:limit]
     )
 

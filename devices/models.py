@@ -75,7 +75,13 @@ class Handover(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["school", "school_day"]),
+            # Every count of a school's days reads only this index (an index-only scan).
+            models.Index(
+                fields=["school", "school_day"],
+                include=["out_at"],
+                condition=models.Q(undone_at__isnull=True),
+                name="handover_school_day_held",
+            ),
             # The desk search's pouch-number match (`tag__iexact`).
             models.Index(Upper("tag"), name="handover_tag_upper"),
         ]
@@ -114,6 +120,9 @@ class DeskEntry(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name_plural = "desk entries"
+        # The desk's "last entries": one school's newest first (with only `at` and `school`
+        # indexed, PostgreSQL combined the whole school's entries with the day's: 7 ms).
+        indexes = [models.Index(fields=["school", "-at"], name="deskentry_school_at")]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.handover}"
