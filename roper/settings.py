@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,10 +36,22 @@ def _strict_bool(name, default):
 DEBUG = _read("DEBUG", _strict_bool, default=False)
 
 SECRET_KEY = _read("SECRET_KEY", env.str, default="")
+#: No SECRET_KEY and no DEBUG: commands that only read the code (makemigrations, check) run
+#: with a throwaway key, but Roper is not served without one: roper.wsgi refuses
+#: (`refuse_without_secret_key`).
+SECRET_KEY_MISSING = not SECRET_KEY and not DEBUG
 if not SECRET_KEY:
-    if not DEBUG:
+    SECRET_KEY = (
+        get_random_secret_key()
+        if SECRET_KEY_MISSING
+        else "insecure-development-key-never-use-in-production"  # noqa: S105  # nosec B105 - DEBUG only
+    )
+
+
+def refuse_without_secret_key():
+    if SECRET_KEY_MISSING:
         raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG=true.")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105  # nosec B105 - DEBUG only
+
 
 ALLOWED_HOSTS = _read(
     "ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
