@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 
 from devices.models import CustodyState
 from incidents.models import Concern, Entry, Referral
@@ -227,6 +228,7 @@ def test_overdue_policy_reviews_are_counted_as_at_today(school):
     assert figures(school).policies["overdue_now"] == 1
 
 
+@time_machine.travel(london(2026, 11, 10, 10), tick=False)
 def test_confiscations_are_counted_by_reason_and_never_show_what_happened(terms, as_user, governor):
     from devices.services import confiscation_record
 
