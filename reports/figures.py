@@ -367,8 +367,6 @@ def _devices(spans, result):
         n=Count("*"),
         collected=Count("out_at"),
     ):
-        if row["span"] < 0:
-            continue
         per_day.setdefault(row["span"], []).append(row["n"])
         d = result[row["span"]].devices
         uncollected = row["n"] - row["collected"]

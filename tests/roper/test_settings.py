@@ -10,32 +10,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(*args, **env):
+def _run(command, **env):
     # The subprocess starts from this environment less what the test run itself sets.
     unset = {"SECRET_KEY", "DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", "check", *args],
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, *command],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def _start(*args, **env):
+    return _run(["manage.py", "check", *args], **env)
 
 
 def _serve(**env):
     """Load the WSGI application as gunicorn does."""
-    unset = {"SECRET_KEY", "DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in unset}
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", "import roper.wsgi"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return _run(["-c", "import roper.wsgi"], **env)
 
 
 def test_it_refuses_to_serve_without_a_secret_key_unless_debug():
