@@ -49,3 +49,12 @@ clean:
 screenshots: $(STAMP)  ## re-take the README's pictures from the browser journeys
 	ROPER_SCREENSHOTS=1 $(PY) -m pytest tests/e2e -q -p no:xdist
 	if command -v optipng >/dev/null; then optipng -quiet -o2 docs/screenshots/*.png; fi
+
+# Backup and restore (README "Backup and restore"): PostgreSQL and the private files in one archive.
+.PHONY: backup restore
+backup: $(STAMP)  ## e.g. make backup BACKUP_DIR=/srv/roper-backups
+	$(PY) manage.py backup --output-dir $${BACKUP_DIR:-backups}
+
+restore: $(STAMP)  ## into an empty database: make restore ARCHIVE=backups/roper-backup-….tar
+	test -n "$(ARCHIVE)" || (echo "usage: make restore ARCHIVE=path/to/roper-backup-….tar" && exit 2)
+	$(PY) manage.py restore $(ARCHIVE)

@@ -1,5 +1,6 @@
 """Demo devices data for Anthony Roper Primary School: this morning's handovers for two
-classes, two confiscations, an exemption and requests awaiting a decision. Idempotent."""
+classes, two confiscations, an exemption and requests awaiting a decision. Running it again
+restores them (people/demo.py)."""
 
 from datetime import datetime, time, timedelta
 
@@ -10,11 +11,13 @@ from devices.models import (
     Confiscation,
     CurriculumUseRequest,
     CustodyState,
+    Decision,
     DeskEntry,
     Handover,
     LearnerExemption,
     StaffException,
 )
+from people.demo import demo_record
 from people.models import Learner
 
 
@@ -48,7 +51,10 @@ def _confiscations(demo):
     teacher, office = demo.users["teacher"], demo.users["office"]
     oak = Learner.objects.filter(school=demo.school, class_name="Oak").order_by("pk")
     first, second = oak[0], oak[1]
-    if not Confiscation.objects.filter(learner=first, device="Black iPhone 12").exists():
+    # A device released or handed to the police stays so (custody is append-only): the demo
+    # records another, so that two devices are held again.
+    held = Confiscation.objects.filter(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])
+    if not held.filter(learner=first, device="Black iPhone 12").exists():
         c = services.confiscation_record(
             learner=first,
             device="Black iPhone 12",
@@ -60,7 +66,7 @@ def _confiscations(demo):
         services.confiscation_move(
             confiscation=c, to_state=CustodyState.SECURED, by=office, location="Office safe"
         )
-    if not Confiscation.objects.filter(learner=second, device="Blue Samsung tablet").exists():
+    if not held.filter(learner=second, device="Blue Samsung tablet").exists():
         services.confiscation_record(
             learner=second,
             device="Blue Samsung tablet",
@@ -74,37 +80,57 @@ def _confiscations(demo):
 def _exceptions(demo):
     head, teacher = demo.users["head"], demo.users["teacher"]
     learner = Learner.objects.filter(school=demo.school, class_name="Hazel").order_by("pk")[2]
-    LearnerExemption.objects.get_or_create(
-        school=demo.school,
-        learner=learner,
-        defaults={
+    demo_record(
+        LearnerExemption,
+        key={
+            "school": demo.school,
+            "learner": learner,
+            "details": "Type 1 diabetes: the glucose monitor app runs on the phone.",
+        },
+        seeded={
             "requested_by": demo.users["office"],
             "reason": LearnerExemption.Reason.MEDICAL,
-            "details": "Type 1 diabetes: the glucose monitor app runs on the phone.",
+            **_decided(Decision.APPROVED, head, "Care plan agreed with the school nurse."),
+        },
+        new={
             "review_on": timezone.localdate() + timedelta(days=90),
-            "status": "approved",
-            "decided_by": head,
             "decided_at": timezone.now(),
-            "decision_reason": "Care plan agreed with the school nurse.",
         },
     )
-    StaffException.objects.get_or_create(
-        school=demo.school,
-        requested_by=teacher,
-        kind=StaffException.Kind.RELATIONSHIP,
-        defaults={"details": "My niece is in Elm class; I see the family socially."},
+    demo_record(
+        StaffException,
+        key={
+            "school": demo.school,
+            "requested_by": teacher,
+            "kind": StaffException.Kind.RELATIONSHIP,
+            "details": "My niece is in Elm class; I see the family socially.",
+        },
+        seeded=_decided(Decision.PENDING),
     )
-    CurriculumUseRequest.objects.get_or_create(
-        school=demo.school,
-        requested_by=teacher,
-        activity="Bird survey with the RSPB app",
-        defaults={
-            "date": timezone.localdate() + timedelta(days=14),
+    demo_record(
+        CurriculumUseRequest,
+        key={
+            "school": demo.school,
+            "requested_by": teacher,
+            "activity": "Bird survey with the RSPB app",
+        },
+        seeded={
             "class_name": "Oak",
             "risks": "Photographs of other pupils; location sharing.",
             "controls": "Camera used for birds only, checked by staff; location off.",
+            **_decided(Decision.PENDING),
         },
+        new={"date": timezone.localdate() + timedelta(days=14)},
     )
+
+
+def _decided(status, by=None, reason=""):
+    """A request's decision as the demo shows it: pending, or decided by `by`."""
+    fields = {"status": status, "decided_by": by, "decision_reason": reason}
+    fields.update({"starts_on": None, "ends_on": None})
+    if by is None:
+        fields["decided_at"] = None
+    return fields
 
 
 def seed(demo):

@@ -1,10 +1,18 @@
 """The demo data: Anthony Roper Primary School (from the seed policy), a second small school
-in the same trust, and one account per role. Idempotent: running it again changes nothing."""
+in the same trust, and one account per role.
+
+Running the seed again restores the demo, whatever people did while trying it, and otherwise
+changes nothing. Each app's demo finds its own records with `demo_record`, by the fields that
+mark them as the demo's (never a lookup users can make ambiguous by adding a look-alike), and
+puts back what users changed. Records whose history is append-only (a confiscation's custody,
+a concern's chronology) are never rewound: when the demo's one has moved on, the seed records
+a fresh one, so the desk and the dashboard show what the README describes."""
 
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -134,6 +142,44 @@ ACCOUNTS = [
 ]
 
 
+def demo_record(model, *, key: dict, seeded: dict | None = None, new: dict | None = None):
+    """The demo's own `model` record, marked by the `key` fields; the oldest if users have
+    since made look-alikes (a second declaration by the same teacher). The `seeded` fields are
+    put back if users changed them; the `new` fields are set only when it is created (dates
+    relative to today). Saves only what differs, so a second run writes nothing."""
+    seeded = seeded or {}
+    record = model.objects.filter(**key).order_by("pk").first()
+    if record is None:
+        return model.objects.create(**key, **seeded, **(new or {}))
+    changed = [name for name, value in seeded.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, seeded[name])
+    if changed:
+        record.save()
+    return record
+
+
+def demo_user(username, first, last, *, is_staff=False):
+    """A demo account with its name, the demo password, active and unlocked."""
+    user = demo_record(
+        get_user_model(),
+        key={"username": username},
+        seeded={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@roper.example",
+            "is_active": True,
+            "is_staff": is_staff,
+            "is_superuser": False,
+        },
+    )
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    AccessAttempt.objects.filter(username=username).delete()  # a lockout from trying it
+    return user
+
+
 @dataclass
 class Demo:
     trust: Trust
@@ -143,12 +189,14 @@ class Demo:
 
 
 def _school(trust, name, urn, address):
-    school, _ = School.objects.get_or_create(
-        urn=urn, defaults={"name": name, "trust": trust, "address": address}
+    school = demo_record(
+        School, key={"urn": urn}, seeded={"name": name, "trust": trust, "address": address}
     )
     for season, start, end in TERMS:
-        Term.objects.get_or_create(
-            school=school, starts_on=start, defaults={"season": season, "ends_on": end}
+        demo_record(
+            Term,
+            key={"school": school, "starts_on": start},
+            seeded={"season": season, "ends_on": end},
         )
     return school
 
@@ -197,7 +245,6 @@ def _learners(school, classes: list[tuple[str, str]], per_class: int, seed: int)
 
 
 def _accounts(demo: Demo):
-    User = get_user_model()
     schools = {"aps": demo.school, "dvp": demo.other_school}
     # The admin manages people and unlocks locked-out accounts (deleting axes' attempts).
     admin_perms = Permission.objects.filter(
@@ -205,19 +252,15 @@ def _accounts(demo: Demo):
         | Q(content_type__app_label="axes")
     )
     for username, first, last, roles in ACCOUNTS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@roper.example"},
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.is_staff = username == "admin"  # the Django admin, for the admin role only
-            user.save()
-            if user.is_staff:
-                user.user_permissions.set(admin_perms)
+        # The Django admin, for the admin role only.
+        user = demo_user(username, first, last, is_staff=username == "admin")
+        if user.is_staff and set(user.user_permissions.all()) != set(admin_perms):
+            user.user_permissions.set(admin_perms)
         for key, school_roles in roles.items():
-            Membership.objects.get_or_create(
-                user=user, school=schools[key], defaults={"roles": [str(r) for r in school_roles]}
+            demo_record(
+                Membership,
+                key={"user": user, "school": schools[key]},
+                seeded={"roles": [str(r) for r in school_roles]},
             )
         if any(set(r) & TWO_FACTOR_ROLES for r in roles.values()):
             _demo_two_factor(user)
@@ -226,13 +269,13 @@ def _accounts(demo: Demo):
 
 def _demo_two_factor(user):
     """A known authenticator key and backup codes, so the demo can be tried without a phone."""
-    TOTPDevice.objects.get_or_create(
-        user=user,
-        name="Demo authenticator",
-        defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
+    demo_record(
+        TOTPDevice,
+        key={"user": user, "name": "Demo authenticator"},
+        seeded={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
     )
-    static, _ = StaticDevice.objects.get_or_create(
-        user=user, name="Demo backup codes", defaults={"confirmed": True}
+    static = demo_record(
+        StaticDevice, key={"user": user, "name": "Demo backup codes"}, seeded={"confirmed": True}
     )
     have = set(static.token_set.values_list("token", flat=True))
     StaticToken.objects.bulk_create(
@@ -241,7 +284,7 @@ def _demo_two_factor(user):
 
 
 def seed_people() -> Demo:
-    trust, _ = Trust.objects.get_or_create(name="Darent Valley Learning Trust (demo)")
+    trust = demo_record(Trust, key={"name": "Darent Valley Learning Trust (demo)"})
     school = _school(
         trust, "Anthony Roper Primary School", "900001", "High Street, Eynsford, Kent DA4 0AA"
     )

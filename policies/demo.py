@@ -1,9 +1,10 @@
 """Demo policies: the seed policy (through the importer) and the policies it links to (§3),
-listed with their owners and review dates. Idempotent: running it again changes nothing."""
+listed with their owners and review dates. Running it again restores them (people/demo.py)."""
 
 from datetime import date
 from pathlib import Path
 
+from people.demo import demo_record
 from policies.importer import policy_import
 from policies.models import Policy, TrainingSession
 
@@ -37,11 +38,11 @@ def seed(demo) -> None:
         people={"deputy_dsl": "deputy"},  # the file names no deputy DSL
     )
     for title, owner, ratified, next_review in LINKED:
-        linked, _ = Policy.objects.get_or_create(
-            school=school,
-            title=title,
-            defaults={
-                "slug": _slug(title),
+        linked = demo_record(
+            Policy,
+            key={"school": school, "slug": _slug(title)},
+            seeded={
+                "title": title,
                 "listed_only": True,
                 "owner": owner,
                 "status": Policy.Status.RATIFIED,
@@ -51,14 +52,16 @@ def seed(demo) -> None:
             },
         )
         policy.linked.add(linked)
-    session, created = TrainingSession.objects.get_or_create(
-        school=school,
-        title="Online safety and social media refresher",
-        held_on=date(2025, 9, 2),
-        defaults={"topic": TrainingSession.Topic.SOCIAL_MEDIA},
+    session = demo_record(
+        TrainingSession,
+        key={
+            "school": school,
+            "title": "Online safety and social media refresher",
+            "held_on": date(2025, 9, 2),
+        },
+        seeded={"topic": TrainingSession.Topic.SOCIAL_MEDIA},
     )
-    if created:
-        session.attendees.add(*[demo.users[u] for u in ("head", "deputy", "office")])
+    session.attendees.add(*[demo.users[u] for u in ("head", "deputy", "office")])
 
 
 def _slug(title: str) -> str:

@@ -3,19 +3,18 @@ the last completed term (where the report opens) would be empty: this adds a mod
 anonymous history at Anthony Roper Primary School (concerns with their triage, referrals and
 closure over the last five terms; a term of phone handovers), the named governor's
 commentary on last term, and a trust-level governor ("trustee") for the trust view.
-Idempotent: running it again changes nothing."""
+Running it again restores them (people/demo.py)."""
 
 import random
 from datetime import datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from devices.models import DayReconciliation, Handover
 from incidents.models import Category, Concern, Entry
 from incidents.routing import deadline
 from people.calendar import is_working_day
-from people.demo import DEMO_PASSWORD
+from people.demo import demo_record, demo_user
 from people.models import Membership, Term
 from reports.figures import last_completed_term, span_for_term
 from reports.models import Commentary
@@ -46,10 +45,10 @@ def seed(demo):
     _history(demo, terms, last, today)
     _handovers(demo, span_for_term(last, terms))
     governor = demo.users.get("governor")
-    Commentary.objects.get_or_create(
-        school=school,
-        term=last,
-        defaults={
+    demo_record(
+        Commentary,
+        key={"school": school, "term": last},
+        seeded={
             "text": "Concerns were triaged quickly this term. The phone desk ran every day; "
             "I will ask about the few phones left uncollected at the next meeting.",
             "updated_by": governor,
@@ -183,12 +182,6 @@ def _handovers(demo, span):
 
 def _trustee(demo):
     """A governor of the whole trust: opens every school's report and the trust view."""
-    user, created = get_user_model().objects.get_or_create(
-        username="trustee",
-        defaults={"first_name": "Pat", "last_name": "Okafor", "email": "trustee@roper.example"},
-    )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    Membership.objects.get_or_create(user=user, trust=demo.trust, defaults={"roles": ["governor"]})
+    user = demo_user("trustee", "Pat", "Okafor")
+    demo_record(Membership, key={"user": user, "trust": demo.trust}, seeded={"roles": ["governor"]})
     demo.users["trustee"] = user

@@ -60,6 +60,20 @@ class AccessLog(models.Model):
         )
 
 
+class NotificationQuerySet(models.QuerySet):
+    def email_unclaimed(self, now):
+        """Not yet emailed, and no sender holds a live claim on it."""
+        return self.filter(emailed_at__isnull=True).filter(
+            models.Q(email_claimed_until__isnull=True) | models.Q(email_claimed_until__lt=now)
+        )
+
+    def email_due(self, now, max_attempts: int):
+        """What the `notification-emails` job sends: unsent, unclaimed, not given up on."""
+        return self.email_unclaimed(now).filter(
+            email_attempts__lt=max_attempts, recipient__email__gt=""
+        )
+
+
 class Notification(models.Model):
     """An in-app notification. It never carries case detail: a title such as
     'A new concern to triage', an urgency and a link that requires sign-in."""
@@ -82,6 +96,11 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_error = models.CharField(max_length=300, blank=True)
+    #: A sender claims the email before sending it, so that two runs never send it twice; a
+    #: claim expires, so that a sender that dies holding one does not lose the email.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@ is something to look at, how urgent it is, and a link that requires sign-in."""
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from roper.models import Notification
@@ -13,7 +14,10 @@ log = logging.getLogger(__name__)
 def notification_send(
     *, recipients, school, title: str, url: str = "", urgency: str = Notification.Urgency.NORMAL
 ) -> list[Notification]:
-    """Create one in-app notification per recipient and email them after commit."""
+    """Create one in-app notification per recipient, and their emails: with a broker, a
+    worker sends them after commit; without one, they wait in the database for the
+    `notification-emails` reminder job (beat or cron), never sent inside the user's request,
+    where a slow mail server would hold the page."""
     from roper.tasks import send_notification_emails
 
     notes = Notification.objects.bulk_create(
@@ -21,7 +25,7 @@ def notification_send(
         for user in {u.pk: u for u in recipients}.values()
     )
     ids = [n.pk for n in notes]
-    if ids:
+    if ids and settings.REDIS_URL:
         transaction.on_commit(lambda: _enqueue(send_notification_emails, ids))
     return notes
 

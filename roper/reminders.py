@@ -11,7 +11,7 @@ the next run.
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from roper.notifications import notification_send
 log = logging.getLogger(__name__)
 
 JOBS: dict[str, Callable[[datetime], int]] = {}
+EMAIL_JOB = "notification-emails"
 
 
 def job(name: str):
@@ -69,7 +70,8 @@ def run_reminders(now: datetime | None = None, only: list[str] | None = None) ->
     autodiscover_modules("jobs")
     now = now or timezone.now()
     results = {}
-    for name, func in sorted(JOBS.items()):
+    # The email job last, so that what the other jobs notify goes out in the same run.
+    for name, func in sorted(JOBS.items(), key=lambda item: (item[0] == EMAIL_JOB, item[0])):
         if only and name not in only:
             continue
         started = time.perf_counter()
@@ -82,21 +84,19 @@ def run_reminders(now: datetime | None = None, only: list[str] | None = None) ->
     return results
 
 
-EMAIL_RETRY_AFTER = timedelta(minutes=2)
 EMAIL_MAX_ATTEMPTS = 5
 
 
-@job("notification-emails")
+@job(EMAIL_JOB)
 def email_pending_notifications(now: datetime) -> int:
-    """Email notifications whose email never went (a broker outage, a mail server down)."""
+    """Email notifications still to send: all of them with no broker, else those a broker
+    outage or a mail server delayed. A claim per email (roper.tasks) keeps this and a
+    worker sending at the same time from sending one twice."""
     from roper.tasks import deliver_notification_emails
 
     pending = list(
-        Notification.objects.filter(
-            emailed_at__isnull=True,
-            created_at__lte=now - EMAIL_RETRY_AFTER,
-            email_attempts__lt=EMAIL_MAX_ATTEMPTS,
-            recipient__email__gt="",
-        ).values_list("pk", flat=True)[:1000]
+        Notification.objects.email_due(timezone.now(), EMAIL_MAX_ATTEMPTS)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
     )
     return deliver_notification_emails(pending) if pending else 0

@@ -190,6 +190,9 @@ PRIVATE_STORAGE_ROOT = Path(
 _email = _read("EMAIL_URL", env.email_url, default="consolemail://")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, default="Roper <roper@localhost>")
+#: Seconds before a silent mail server is given up on (the email is retried later), so that
+#: a worker or a cron run never hangs on one.
+EMAIL_TIMEOUT = _read("EMAIL_TIMEOUT", env.float, default=10)
 SITE_URL = _read("SITE_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery: no REDIS_URL means no broker, and tasks run eagerly in the calling process.
@@ -201,6 +204,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
 CELERY_TIMEZONE = TIME_ZONE
+# No task may hang a worker: after the soft limit the task gets SoftTimeLimitExceeded (and
+# what it has not finished is found again by the next reminder run); at the hard limit the
+# worker process is replaced.
+CELERY_TASK_SOFT_TIME_LIMIT = _read("CELERY_TASK_SOFT_TIME_LIMIT", env.int, default=240)
+CELERY_TASK_TIME_LIMIT = _read("CELERY_TASK_TIME_LIMIT", env.int, default=300)
 CELERY_BEAT_SCHEDULE = {
     # One task runs every registered reminder job (roper/reminders.py); each job finds what
     # is due from the database, so a missed or doubled run neither loses nor repeats one.

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -12,15 +13,36 @@ from roper.models import Notification
 log = logging.getLogger(__name__)
 
 
+#: How long a sender's claim on an email lasts. Far longer than one send can take (the SMTP
+#: connection gives up after EMAIL_TIMEOUT, a task after CELERY_TASK_TIME_LIMIT), so a live
+#: sender never loses its claim; a sender that died holding one frees it after this.
+EMAIL_CLAIM = timedelta(minutes=10)
+
+
+def _claim(note: Notification) -> bool:
+    """Claim one email for this sender. One UPDATE, so of two overlapping runs (the task and
+    the reminder job, or two beats) exactly one matches the row and sends it."""
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=note.pk)
+        .email_unclaimed(now)
+        .update(email_claimed_until=now + EMAIL_CLAIM)
+    )
+    return claimed == 1
+
+
 def deliver_notification_emails(notification_ids: list[int]) -> int:
-    """Email each not-yet-emailed notification to its recipient; record each failure."""
+    """Email each not-yet-emailed notification to its recipient, exactly once however many
+    senders run at a time; record each failure."""
     sent = 0
-    notes = Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("recipient")
+    notes = (
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
     for note in notes:
-        if not note.recipient.email:
-            continue
+        if not _claim(note):
+            continue  # another sender has it
         context = {"note": note, "link": f"{settings.SITE_URL}{note.url}"}
         message = EmailMultiAlternatives(
             subject=render_to_string("emails/notification_subject.txt", context).strip(),
@@ -34,12 +56,17 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
             message.send()
         except OSError as exc:  # SMTP and socket errors
             Notification.objects.filter(pk=note.pk).update(
-                email_attempts=F("email_attempts") + 1, email_error=str(exc)[:300]
+                email_attempts=F("email_attempts") + 1,
+                email_error=str(exc)[:300],
+                email_claimed_until=None,
             )
             log.warning("Email for notification %s failed: %s", note.pk, exc)
             continue
         Notification.objects.filter(pk=note.pk).update(
-            emailed_at=timezone.now(), email_attempts=F("email_attempts") + 1, email_error=""
+            emailed_at=timezone.now(),
+            email_attempts=F("email_attempts") + 1,
+            email_error="",
+            email_claimed_until=None,
         )
         sent += 1
     return sent

@@ -3,12 +3,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from incidents.clock import add_days, deadline_for
 from incidents.models import Category, Concern
 from incidents.routing import DEFAULT_CATEGORIES, categories_seed
 from incidents.visibility import can_see
 from roper.models import Notification
+from roper.reminders import email_pending_notifications
 from tests.factories import SchoolFactory, TermFactory
 from tests.incidents.factories import report
 
@@ -64,6 +66,7 @@ def test_notifications_and_emails_carry_no_case_detail(world, django_capture_on_
         concern = report(
             world.school, world.users["teacher"], "social_media", people=[(world.learner, "child")]
         )
+    email_pending_notifications(timezone.now())  # with no broker, the reminder run emails them
     texts = [n.title for n in Notification.objects.all()]
     texts += [m.subject + m.body for m in mail.outbox]
     assert mail.outbox, "the DSL and OSL are emailed"

@@ -9,7 +9,10 @@ from people.demo import DEMO_PASSWORD, seed_people
 
 
 class Command(BaseCommand):
-    help = "Seed the demo schools and one account per role. Running it twice changes nothing."
+    help = (
+        "Seed the demo schools and one account per role. Running it again restores the demo "
+        "(passwords, backup codes, its own records) and otherwise changes nothing."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
