@@ -113,9 +113,7 @@ def test_reverting_a_membership_to_an_old_version_is_for_superusers(
     old = membership.history.order_by("history_id").last()
     membership.roles = ["admin"]
     membership.save()
-    url = reverse(
-        "admin:people_membership_simple_history", args=[membership.pk, old.history_id]
-    )
+    url = reverse("admin:people_membership_simple_history", args=[membership.pk, old.history_id])
     assert admin_client.post(url, {"roles": ["admin", "dsl"]}).status_code == 403
     assert _membership(school_admin).roles == ["admin"]
 
@@ -223,7 +221,10 @@ def test_the_audit_trail_is_append_only_on_the_model(dsl_request):
 @pytest.mark.postgres
 def test_the_database_refuses_to_change_the_audit_trail(dsl_request):
     for sql in ("UPDATE people_auditentry SET role = 'x'", "DELETE FROM people_auditentry"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert AuditEntry.objects.get().role == "dsl"
