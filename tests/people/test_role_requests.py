@@ -91,16 +91,19 @@ def test_a_trust_membership_cannot_be_changed_through_the_admin(admin_client, wo
     assert trust_member.roles == ["staff"]
 
 
-def test_a_membership_cannot_be_moved_to_someone_else(admin_client, world, school_admin):
-    """Moving the headteacher's membership (headteacher, DSL) onto the admin."""
+def test_a_membership_cannot_be_moved_to_another_school(admin_client, world, school_admin):
+    """A trust's IT admin (the admin role in both schools) moving the headteacher's
+    membership (headteacher, DSL) to the other school: those roles there, unapproved."""
+    MembershipFactory(school=world.other_school, user=school_admin, roles=["admin"])
     head = _membership(world.users["head"])
     admin_client.post(
         reverse("admin:people_membership_change", args=[head.pk]),
-        {"user": school_admin.pk, "school": world.school.pk, "roles": head.roles},
+        {"user": head.user_id, "school": world.other_school.pk, "roles": head.roles},
     )
     head.refresh_from_db()
-    assert head.user == world.users["head"]
-    assert not _can_triage(school_admin)
+    assert head.school == world.school
+    forget(head.user)
+    assert not has_perm(head.user, "incidents.triage", world.other_school)
 
 
 def test_reverting_a_membership_to_an_old_version_is_for_superusers(
