@@ -188,6 +188,14 @@ class Membership(models.Model):
         return ", ".join(labels.get(r, r) for r in self.roles)
 
 
+def approver_permission(roles) -> str:
+    """Who approves these roles for someone (or hears of a reset of their sign-in): the chair
+    when the headteacher role is among them, else the headteacher (roper/roles.py)."""
+    if Role.HEADTEACHER in roles:
+        return "people.roles.approve_headteacher"
+    return "people.roles.approve"
+
+
 class RoleRequest(models.Model):
     """A safeguarding role the admin asked for someone, awaiting the headteacher's approval
     (the chair's, for the headteacher role). Only approval changes the membership."""
@@ -227,10 +235,7 @@ class RoleRequest(models.Model):
 
     @property
     def approver_permission(self) -> str:
-        """The headteacher role is approved by the chair; every other one by the head."""
-        if self.role == Role.HEADTEACHER:
-            return "people.roles.approve_headteacher"
-        return "people.roles.approve"
+        return approver_permission({self.role})
 
 
 class ImmutableError(Exception):

@@ -21,6 +21,7 @@ from people.models import (
     RoleRequest,
     School,
     YearGroup,
+    approver_permission,
 )
 from roper.notifications import notification_send
 from roper.permissions import holders
@@ -364,4 +365,15 @@ def two_factor_reset(*, user, school: School, by) -> int:
         "If you did not ask for this, tell your headteacher.",
         url=reverse("two_factor_setup"),
     )
+    roles = set(Membership.objects.get(user=user, school=school).roles)
+    if roles & NEEDS_APPROVAL:
+        # With a new password too, the admin could sign in as someone who reads concerns:
+        # the person who approves their roles hears of it (the chair, for the head).
+        approvers = holders(school, approver_permission(roles))
+        notification_send(
+            recipients=[u for u in approvers if u.pk not in (user.pk, by.pk)],
+            school=school,
+            title="The IT admin reset the two-factor sign-in of someone who reads "
+            "safeguarding records: check with them that it was asked for",
+        )
     return len(devices)

@@ -213,7 +213,10 @@ def test_the_admin_resets_two_factor_after_confirming(
     assert (entry.actor, entry.subject) == (school_admin, head)
     note = Notification.objects.get(recipient=head)
     assert "two-factor sign-in was reset" in note.title
-    assert [m.to for m in mail.outbox] == [[head.email]]
+    # The head reads safeguarding records: the chair hears of it too.
+    chair = Notification.objects.get(recipient__username="chair")
+    assert "reset the two-factor sign-in of someone who reads" in chair.title
+    assert sorted(m.to for m in mail.outbox) == sorted([[head.email], [chair.recipient.email]])
 
 
 def test_the_admin_cannot_reset_another_schools_two_factor(admin_client, enrolled):
