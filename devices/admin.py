@@ -13,9 +13,13 @@ from devices.models import (
     ParentContactException,
     StaffException,
 )
+from roper.admin_site import SchoolScopedAdmin, superuser_only
+
+# Handovers, confiscations and custody, exceptions and relationship declarations are records
+# the admin role does not read (a confiscation may belong to a concern): superusers only.
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(superuser_only(admin.ModelAdmin)):
     """Evidence: visible in the admin, never added, changed or deleted there."""
 
     def has_add_permission(self, request, obj=None):
@@ -70,9 +74,12 @@ class DayReconciliationAdmin(ReadOnlyAdmin):
 
 
 for model in (StaffException, ParentContactException, LearnerExemption, CurriculumUseRequest):
-    admin.site.register(model, SimpleHistoryAdmin, list_display=["__str__", "status", "school"])
+    admin.site.register(
+        model, superuser_only(SimpleHistoryAdmin), list_display=["__str__", "status", "school"]
+    )
 
 
 @admin.register(DeviceSettings)
-class DeviceSettingsAdmin(SimpleHistoryAdmin):
+class DeviceSettingsAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
+    admin_may = frozenset({"view", "add", "change"})
     list_display = ["school", "end_of_day_at", "confiscation_limit_days"]

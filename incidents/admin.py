@@ -3,6 +3,7 @@ role does not read safeguarding records (DESIGN.md, roles table)."""
 
 from django import forms
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import Category, Referral
 from roper.admin_site import SchoolScopedAdmin
@@ -42,8 +43,9 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(SchoolScopedAdmin):
+class CategoryAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
     form = CategoryForm
+    admin_may = frozenset({"view", "add", "change"})
     list_display = ["name", "school", "owner_role", "deadline_amount", "deadline_unit", "active"]
     list_filter = [("school", admin.RelatedOnlyFieldListFilter), "owner_role", "active"]
     search_fields = ["name", "key"]

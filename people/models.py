@@ -186,3 +186,133 @@ class Membership(models.Model):
     def get_roles_display(self):
         labels = dict(Role.choices)
         return ", ".join(labels.get(r, r) for r in self.roles)
+
+
+def approver_permission(roles) -> str:
+    """Who approves these roles for someone (or hears of a reset of their sign-in): the chair
+    when the headteacher role is among them, else the headteacher (roper/roles.py)."""
+    if Role.HEADTEACHER in roles:
+        return "people.roles.approve_headteacher"
+    return "people.roles.approve"
+
+
+class RoleRequest(models.Model):
+    """A safeguarding role the admin asked for someone, awaiting the headteacher's approval
+    (the chair's, for the headteacher role). Only approval changes the membership."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="role_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_requests"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "user", "role"],
+                condition=models.Q(status="pending"),
+                name="role_request_one_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} for {self.user} at {self.school}"
+
+    @property
+    def approver_permission(self) -> str:
+        return approver_permission({self.role})
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError("The audit trail cannot be changed.")
+
+    def delete(self):
+        raise ImmutableError("The audit trail cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """What was done to people's roles and sign-in, by whom: append-only. Names are kept as
+    text, and the user columns carry no database constraint, so that deleting a user changes
+    no entry (on PostgreSQL a trigger refuses UPDATE and DELETE outright)."""
+
+    class Action(models.TextChoices):
+        ROLE_REQUESTED = "role_requested", "Role requested"
+        ROLE_APPROVED = "role_approved", "Role approved"
+        ROLE_DECLINED = "role_declined", "Role declined"
+        ROLE_GRANTED = "role_granted", "Role granted"
+        ROLE_REMOVED = "role_removed", "Role removed"
+        TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=200)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    subject_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        role = f" ({self.role})" if self.role else ""
+        return f"{self.actor_name}: {self.get_action_display()}{role} for {self.subject_name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("An audit entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("An audit entry cannot be deleted.")
+
+    @classmethod
+    def record(cls, *, school, action: str, actor, subject, role: str = ""):
+        def name(user):
+            return (user.get_full_name() or user.get_username()) if user else "command line"
+
+        return cls.objects.create(
+            school_id=getattr(school, "pk", school),
+            action=action,
+            actor=actor,
+            actor_name=name(actor),
+            subject=subject,
+            subject_name=name(subject),
+            role=role,
+        )

@@ -1,13 +1,31 @@
-"""Importing learners and their parents/carers from a school MIS export."""
+"""Importing learners and their parents/carers from a school MIS export; people's roles
+(granting a safeguarding role needs approval) and resetting a person's two-factor sign-in."""
 
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_otp import devices_for_user
 
-from people.models import Guardian, Guardianship, Learner, School, YearGroup
+from people.models import (
+    AuditEntry,
+    Guardian,
+    Guardianship,
+    Learner,
+    Membership,
+    RoleRequest,
+    School,
+    YearGroup,
+    approver_permission,
+)
+from roper.notifications import notification_send
+from roper.permissions import holders
+from roper.roles import READS_SAFEGUARDING, Role
 
 REQUIRED_COLUMNS = [
     "upn",
@@ -193,3 +211,169 @@ def learners_import(*, school: School, text: str) -> ImportResult:
             keep.append(guardian.pk)
         learner.guardianships.exclude(guardian_id__in=keep).delete()
     return result
+
+
+#: Granting one of these roles needs approval (the headteacher's; the chair's for the head).
+NEEDS_APPROVAL = READS_SAFEGUARDING
+A = AuditEntry.Action
+
+
+@dataclass
+class RolesChange:
+    granted: list[str] = field(default_factory=list)
+    requested: list[RoleRequest] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def _in_order(roles) -> list[str]:
+    return [r for r in Role.values if r in roles]
+
+
+@transaction.atomic
+def membership_roles_set(*, membership: Membership, roles: list[str], by) -> RolesChange:
+    """Give a school membership these roles. A removed role goes at once; an added role goes
+    at once unless it reads safeguarding records: then it waits for approval as a
+    RoleRequest (a superuser, who runs the server, grants it at once). Each step is audited.
+    Saves the membership (a new one may have no role until a request is approved)."""
+    if membership.school_id is None:
+        raise ValueError("Trust memberships are set by a superuser, not through this service.")
+    old = set()
+    if membership.pk:
+        # Two admins saving the same membership at once: the second sees the first's roles.
+        old = set(Membership.objects.select_for_update().get(pk=membership.pk).roles)
+    new = set(roles)
+    change = RolesChange(removed=_in_order(old - new))
+    added = new - old
+    waiting = set() if by.is_superuser else added & NEEDS_APPROVAL
+    change.granted = _in_order(added - waiting)
+    membership.roles = _in_order((old - set(change.removed)) | set(change.granted))
+    membership.save()
+    school, subject = membership.school, membership.user
+    for role in change.removed:
+        AuditEntry.record(
+            school=school, action=A.ROLE_REMOVED, actor=by, subject=subject, role=role
+        )
+    for role in change.granted:
+        AuditEntry.record(
+            school=school, action=A.ROLE_GRANTED, actor=by, subject=subject, role=role
+        )
+    for role in _in_order(waiting):
+        request, created = RoleRequest.objects.get_or_create(
+            school=school,
+            user=subject,
+            role=role,
+            status=RoleRequest.Status.PENDING,
+            defaults={"requested_by": by},
+        )
+        change.requested.append(request)
+        if created:
+            AuditEntry.record(
+                school=school, action=A.ROLE_REQUESTED, actor=by, subject=subject, role=role
+            )
+            _notify_approvers(request)
+    return change
+
+
+def _notify_approvers(request: RoleRequest) -> None:
+    approvers = holders(request.school, request.approver_permission)
+    notification_send(
+        recipients=[u for u in approvers if u.pk != request.user_id],
+        school=request.school,
+        title="A safeguarding role is waiting for your approval",
+        url=reverse("people:role_requests"),
+    )
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by) -> None:
+    """Remove a membership (every role in it goes; no approval needed), audited."""
+    if membership.school_id is not None:
+        for role in _in_order(membership.roles):
+            AuditEntry.record(
+                school=membership.school_id,
+                action=A.ROLE_REMOVED,
+                actor=by,
+                subject=membership.user,
+                role=role,
+            )
+    membership.delete()
+
+
+def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleRequest:
+    """Approve (the role is added to the membership) or decline a pending request. Whether
+    `by` may decide it is the view's question (roper.permissions); nobody decides a request
+    about themself."""
+    if by.pk == request.user_id:
+        raise PermissionDenied("Nobody approves a role for themself.")
+    with transaction.atomic():
+        # Two approvers deciding at once: the second finds it decided.
+        request = RoleRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != RoleRequest.Status.PENDING:
+            raise ValidationError("This request has already been decided.")
+        request.status = RoleRequest.Status.APPROVED if approve else RoleRequest.Status.DECLINED
+        request.decided_by = by
+        request.decided_at = timezone.now()
+        request.save()
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(user_id=request.user_id, school_id=request.school_id)
+            .first()
+        )
+        if approve:
+            if membership is None:
+                membership = Membership(user_id=request.user_id, school_id=request.school_id)
+            membership.roles = _in_order({*(membership.roles or []), request.role})
+            membership.save()
+        elif membership is not None and not membership.roles:
+            still_waiting = RoleRequest.objects.filter(
+                user_id=request.user_id,
+                school_id=request.school_id,
+                status=RoleRequest.Status.PENDING,
+            )
+            if not still_waiting.exists():
+                membership.delete()  # added only for this role: nothing left to belong by
+        AuditEntry.record(
+            school=request.school_id,
+            action=A.ROLE_APPROVED if approve else A.ROLE_DECLINED,
+            actor=by,
+            subject=request.user,
+            role=request.role,
+        )
+        if request.requested_by_id:
+            notification_send(
+                recipients=[request.requested_by],
+                school=request.school,
+                title=f"A role you asked for was {'approved' if approve else 'declined'}",
+                url=reverse("admin:people_rolerequest_changelist"),
+            )
+    return request
+
+
+@transaction.atomic
+def two_factor_reset(*, user, school: School, by) -> int:
+    """Remove a person's authenticator app and backup codes, so that they enrol again at
+    their next sign-in; audited, and the person is told in Roper and by email (if it was
+    not them who asked, they tell the school). Returns how many devices were removed."""
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    AuditEntry.record(school=school, action=A.TWO_FACTOR_RESET, actor=by, subject=user)
+    notification_send(
+        recipients=[user],
+        school=school,
+        title="Your two-factor sign-in was reset by your school's IT admin. "
+        "If you did not ask for this, tell your headteacher.",
+        url=reverse("two_factor_setup"),
+    )
+    roles = set(Membership.objects.get(user=user, school=school).roles)
+    if roles & NEEDS_APPROVAL:
+        # With a new password too, the admin could sign in as someone who reads concerns:
+        # the person who approves their roles hears of it (the chair, for the head).
+        approvers = holders(school, approver_permission(roles))
+        notification_send(
+            recipients=[u for u in approvers if u.pk not in (user.pk, by.pk)],
+            school=school,
+            title="The IT admin reset the two-factor sign-in of someone who reads "
+            "safeguarding records: check with them that it was asked for",
+        )
+    return len(devices)

@@ -1,8 +1,13 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from people.models import Guardianship, Learner
-from roper.permissions import PermissionMixin
+from people.models import Guardianship, Learner, RoleRequest
+from people.services import role_request_decide as role_request_decide_
+from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require, schools_with
 
 
 class LearnerListView(PermissionMixin, ListView):
@@ -47,3 +52,60 @@ class LearnerDetailView(PermissionMixin, DetailView):
                 )
             )
         )
+
+
+def _decidable_by(user, requests):
+    """Of these requests, the ones this user may decide: their school's, the role their own
+    roles approve (roper/roles.py), and never one about themself."""
+    return [
+        r
+        for r in requests
+        if r.user_id != user.pk and has_perm(user, r.approver_permission, r.school_id)
+    ]
+
+
+def role_requests(request):
+    """Safeguarding roles the admin asked for, waiting for this approver."""
+    user = request.user
+    schools = schools_with(user, "people.roles.approve") + schools_with(
+        user, "people.roles.approve_headteacher"
+    )
+    if not schools:
+        raise PermissionDenied
+    pending = RoleRequest.objects.filter(
+        school_id__in=schools, status=RoleRequest.Status.PENDING
+    ).select_related("user", "school", "requested_by")
+    decided = (
+        RoleRequest.objects.filter(school_id__in=schools)
+        .exclude(status=RoleRequest.Status.PENDING)
+        .select_related("user", "school", "decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "people/rolerequest_list.html",
+        {"pending": _decidable_by(user, pending), "decided": _decidable_by(user, decided)},
+    )
+
+
+@require_POST
+def role_request_decide(request, pk):
+    role_request = get_object_or_404(
+        RoleRequest.objects.all(), request.user, "school.member", pk=pk
+    )
+    require(request.user, role_request.approver_permission, role_request.school_id)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "decline"}:
+        messages.error(request, "Choose approve or decline.")
+        return redirect("people:role_requests")
+    try:
+        role_request_decide_(request=role_request, by=request.user, approve=decision == "approve")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{role_request.get_role_display()} for {role_request.user.get_full_name()} "
+            f"{'approved' if decision == 'approve' else 'declined'}.",
+        )
+    return redirect("people:role_requests")

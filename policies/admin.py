@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
+from roper.admin_site import SchoolScopedAdmin
 
 
 @admin.register(Policy)
-class PolicyAdmin(SimpleHistoryAdmin):
+class PolicyAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
     """Policies are written, reviewed and ratified in Roper itself; the admin only shows them."""
 
     list_display = ["title", "school", "status", "listed_only", "next_review_on"]
@@ -23,7 +24,9 @@ class PolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PolicyVersion, ReviewTrigger)
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
+    school_field = "policy__school"
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -35,11 +38,12 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TrainingSettings)
-class TrainingSettingsAdmin(SimpleHistoryAdmin):
+class TrainingSettingsAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
+    admin_may = frozenset({"view", "add", "change"})
     list_display = ["school", "refresher_months"]
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(SimpleHistoryAdmin):
+class TrainingSessionAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "held_on", "topic", "school"]
     list_filter = ["school", "topic"]

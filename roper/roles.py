@@ -39,6 +39,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "learners.view": STAFF,
     "learners.chronology": SAFEGUARDING,
     "school.admin": frozenset({R.ADMIN}),
+    # Approving a safeguarding role the admin asked for (people/models.py, RoleRequest): the
+    # headteacher approves every one but the headteacher's own role, which the chair approves.
+    "people.roles.approve": frozenset({R.HEADTEACHER}),
+    "people.roles.approve_headteacher": frozenset({R.CHAIR}),
     # Approving the destruction of records past their retention period, and legal holds.
     "retention.approve": frozenset({R.DSL, R.DEPUTY_DSL}),
     # Devices.

@@ -1,18 +1,21 @@
 """Session rules: idle and absolute timeouts, and ending every session of a user who is
-deactivated or loses a membership. A new session key at sign-in is Django's own login()."""
+deactivated or loses a membership. A new session key at sign-in is Django's own login(),
+and another after the second factor (`session_key_rotate`); each key is recorded, so that
+every session of a user can be found and ended."""
 
 import time
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
-from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from roper.models import UserSession
@@ -73,10 +76,24 @@ def _remember_session(sender, request, user, **kwargs):
     )
 
 
+def session_key_rotate(request) -> None:
+    """A new session key (after the second factor: the session now carries more trust),
+    recorded in place of the old one."""
+    old = request.session.session_key
+    request.session.cycle_key()
+    UserSession.objects.filter(session_key=old).delete()
+    UserSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": request.user}
+    )
+
+
 def sessions_end(*, user_id: int) -> int:
-    """End every session of a user. Returns how many there were."""
+    """End every session of a user: delete each from the session store. Returns how many
+    there were."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     keys = list(UserSession.objects.filter(user_id=user_id).values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    for key in keys:
+        store.delete(key)
     UserSession.objects.filter(user_id=user_id).delete()
     return len(keys)
 
@@ -90,3 +107,21 @@ def _end_sessions_of_deactivated_user(sender, instance, **kwargs):
 @receiver(post_delete, sender="people.Membership")
 def _end_sessions_when_membership_removed(sender, instance, **kwargs):
     sessions_end(user_id=instance.user_id)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' page for a locked account: when the lock ends (each further wrong
+    password from the same address starts it again), and that the school's admin can unlock
+    it sooner."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "until": timezone.localtime(timezone.now() + cool_off) if cool_off else None,
+            "minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
+        },
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )

@@ -229,18 +229,30 @@ SAFEGUARDING_IDLE_MINUTES = _read("SAFEGUARDING_IDLE_MINUTES", env.int, default=
 TWO_FACTOR_ENFORCED = _read("TWO_FACTOR_ENFORCED", _strict_bool, default=True)
 OTP_TOTP_ISSUER = _read("OTP_TOTP_ISSUER", env.str, default="Roper")
 
-# Lockout after repeated failed sign-ins. By username, not address: a whole school signs in
-# from one public IP. An admin unlocks in /admin/ (Axes › Access attempts: delete).
+# Lockout after repeated failed sign-ins, by username AND address: wrong passwords from one
+# address lock that account from that address only, so nobody elsewhere can lock the DSL out
+# (by username alone anyone could, for 30 minutes at a time). A whole school shares one public
+# address, so a pupil guessing in school still locks the account in school. The locked-out
+# page says when it ends; the school's admin can unlock sooner in /admin/ (Access attempts).
 AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, default=5)
 AXES_COOLOFF_TIME = _read("AXES_COOLOFF_MINUTES", env.int, default=30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "roper.sessions.locked_out"  # registration/locked_out.html, with the end
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# axes.W006 asks for 'ip_address' in the lockout key; locking by username alone is deliberate
-# (one public IP per school), and no header an attacker rotates is part of the key.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The client's address (django-ipware). With no proxy, REMOTE_ADDR, which a client cannot
+# forge. Behind PROXY_COUNT reverse proxies that each append to X-Forwarded-For, the address
+# the proxies saw: ipware counts the proxies named in the header (the nearest is REMOTE_ADDR,
+# not in it) and refuses a longer chain, so a forged header falls back to the proxy's address
+# and an attacker can neither pick another person's address nor rotate through addresses.
+_proxy_count = _read("PROXY_COUNT", env.int, default=0)
+if _proxy_count < 0:
+    raise ImproperlyConfigured("Environment variable PROXY_COUNT has a bad value: below 0")
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _proxy_count else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = _proxy_count - 1 if _proxy_count else None
 # HTTPS: on by default in production, behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto. HTTPS=false only for local development and tests.
 HTTPS = _read("HTTPS", _strict_bool, default=not DEBUG)

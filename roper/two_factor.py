@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from roper.permissions import roles_by_school
 from roper.roles import READS_SAFEGUARDING, Role
+from roper.sessions import session_key_rotate
 
 TWO_FACTOR_ROLES = READS_SAFEGUARDING | {Role.ADMIN}
 BACKUP_CODES = 10
@@ -78,7 +79,7 @@ def verify(request):
         device = match_token(request.user, token) if token else None
         if device is not None:
             otp_login(request, device)
-            request.session.cycle_key()
+            session_key_rotate(request)
             return redirect(_next(request))
         error = "That code did not work. Check the time on your phone and try the newest code."
     return render(
@@ -112,7 +113,7 @@ def setup(request):
                 device.save()
                 codes = _new_backup_codes(user)
             otp_login(request, device)
-            request.session.cycle_key()
+            session_key_rotate(request)
             return render(
                 request,
                 "registration/two_factor_codes.html",

@@ -13,3 +13,40 @@ ACCESS = {
         {**only(*STAFF, ok=404, denied=403), "outsider": 200},
     ),
 }
+
+
+def _role_request(role, persona):
+    def build(world, user):
+        from people.models import RoleRequest
+
+        request = RoleRequest.objects.create(
+            school=world.school,
+            user=world.users[persona],
+            role=role,
+            requested_by=world.users["admin"],
+        )
+        return reverse("people:role_request_decide", args=[request.pk])
+
+    return build
+
+
+ACCESS.update(
+    {
+        # The headteacher approves safeguarding roles; the chair approves the headteacher's.
+        "people:role_requests": Case(
+            lambda w, u: reverse("people:role_requests"), only("head", "chair", outsider=200)
+        ),
+        "people:role_request_decide": Case(
+            _role_request("dsl", "teacher"),
+            only("head", ok=302, outsider=404),
+            method="post",
+            data={"decision": "approve"},
+        ),
+        "people:role_request_decide#headteacher": Case(
+            _role_request("headteacher", "deputy_dsl"),
+            only("chair", ok=302, outsider=404),
+            method="post",
+            data={"decision": "approve"},
+        ),
+    }
+)
