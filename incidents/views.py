@@ -105,6 +105,7 @@ def _concern(request, pk) -> tuple[Concern, bool]:
     )
     full = can_triage(request.user, concern)
     if not full and not can_see(request.user, concern):
+        permissions.refused(request.user, concern, "incidents.report")
         raise Http404
     return concern, full
 
@@ -140,7 +141,7 @@ def _detail(request, concern, full, forms=None, status=200):
     if full:
         context["views"] = AccessLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what")[:100]
+        ).only("user_name", "at", "action", "what", "outcome")[:100]
         referrals = set(
             concern.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
         )
@@ -256,6 +257,9 @@ def evidence_download(request, pk):
         evidence.uploaded_by_id == request.user.pk and can_see(request.user, concern)
     )
     if not allowed:
+        permissions.refused(
+            request.user, evidence, "incidents.report", school_field="concern__school"
+        )
         raise Http404
     AccessLog.record_access(
         user=request.user,
