@@ -1,14 +1,15 @@
 import contextlib
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from incidents import services
@@ -36,9 +37,15 @@ QUEUE_SIZE = 50
 def concern_new(request):
     school = request.school
     require(request.user, "incidents.report", school)
+    # Only those who may look learners up are shown learners' names (governors, the admin
+    # type the child's name instead).
+    people_kwargs = {
+        "school": school,
+        "learners": permissions.has_perm(request.user, "learners.view", school),
+    }
     if request.method == "POST":
         form = ConcernForm(request.POST, request.FILES, school=school)
-        people = InvolvementFormSet(request.POST, prefix="people", form_kwargs={"school": school})
+        people = InvolvementFormSet(request.POST, prefix="people", form_kwargs=people_kwargs)
         if form.is_valid() and people.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "evidence"}
             concern = services.concern_report(
@@ -55,7 +62,7 @@ def concern_new(request):
             return redirect("incidents:detail", pk=concern.pk)
     else:
         form = ConcernForm(school=school, initial={"happened_at": timezone.localtime()})
-        people = InvolvementFormSet(prefix="people", form_kwargs={"school": school})
+        people = InvolvementFormSet(prefix="people", form_kwargs=people_kwargs)
     categories = form.fields["category"].queryset
     guidance = {
         str(c.pk): {
@@ -71,6 +78,30 @@ def concern_new(request):
         request,
         "incidents/concern_form.html",
         {"form": form, "people": people, "guidance": guidance},
+    )
+
+
+PEOPLE_PREFIX = re.compile(r"people-\d{1,2}")
+
+
+@require_GET
+def learner_search(request):
+    """The report form's learner search: the school's learners matching the name typed in
+    one row of people, as choices for that row. Only for those who may look learners up."""
+    school = request.school
+    require(request.user, "learners.view", school)
+    prefix = request.GET.get("prefix", "")
+    if not PEOPLE_PREFIX.fullmatch(prefix):
+        return HttpResponseBadRequest("Which row of people?")
+    # A visitor's or parent's name is not looked up.
+    q = request.GET.get(f"{prefix}-name", "").strip()
+    if request.GET.get(f"{prefix}-kind", "") not in ("", "learner"):
+        q = ""
+    learners = services.learner_search(school=school, q=q)
+    return render(
+        request,
+        "incidents/partials/_learner_matches.html",
+        {"learners": learners, "prefix": prefix, "q": q, "min_chars": services.SEARCH_MIN_CHARS},
     )
 
 
