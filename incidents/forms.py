@@ -6,8 +6,10 @@ from django.urls import reverse
 
 from incidents.models import Category, Concern, Entry, Involvement
 from incidents.services import evidence_check
+from incidents.visibility import may_triage
 from people.models import Learner
 from policies.models import Policy
+from roper.permissions import holders
 
 YES_NO = [(False, "No"), (True, "Yes")]
 
@@ -197,10 +199,17 @@ class TriageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["risk_level"].required = True
         self.fields["text"].required = True
-        self.fields["owner"].queryset = school_staff(concern.school).exclude(
-            pk__in=concern.involvements.filter(is_subject=True, staff__isnull=False).values(
-                "staff_id"
-            )
+        # Only someone who may open this concern in full can own it: those who hold a triage
+        # role in the school or its trust, less those the visibility rule keeps out (a
+        # subject of the concern, the deputy on a staff case not routed to them ...).
+        owners = may_triage(holders(concern.school, "incidents.triage"), concern)
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=[u.pk for u in owners])
+            .order_by("last_name", "first_name")
+        )
+        self.fields["owner"].error_messages["invalid_choice"] = (
+            "Choose someone who may open this concern in full: the person chosen could not."
         )
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
 
