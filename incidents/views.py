@@ -27,6 +27,7 @@ from people.models import Learner, Term, YearGroup
 from roper import permissions
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
+from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
 
 QUEUE_SIZE = 50
 
@@ -299,12 +300,17 @@ def evidence_download(request, pk):
         what=f"evidence {evidence.pk} of concern #{concern.pk}",
         action=AccessLog.Action.DOWNLOAD,
     )
+    # Served by what the file is, under a name of ours: never the uploader's name or
+    # extension (`photo.jpg` that is HTML, `report.pdf` that is a program).
+    handle = evidence.file.open("rb")
+    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
     response = FileResponse(
-        evidence.file.open("rb"),
+        handle,
         as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        filename=f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}",
+        content_type=mime,
     )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 
