@@ -29,6 +29,8 @@ def test_the_form_lists_no_learner_to_anyone(persona, world, as_user):
     assert "Amelia" not in page
     assert "Brook" not in page
     assert 'name="people-0-name"' in page
+    # Staff search as they type; the others have a plain box for the name.
+    assert (reverse("incidents:learner_search") in page) == (persona == "teacher")
 
 
 def test_staff_find_a_learner_of_their_school_by_name(world, as_user):
