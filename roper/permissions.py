@@ -210,11 +210,14 @@ class PermissionMixin:
 
     def _refused(self, obj) -> None:
         """Log the refusal of `obj`, or of the record the URL names when it was not loaded."""
-        if not isinstance(self, SingleObjectMixin) or not _audited(self.model, self.permission):
+        model = getattr(self, "model", None)
+        if not isinstance(self, SingleObjectMixin) or model is None:
+            return
+        if not _audited(model, self.permission):
             return
         if obj is None:
             pk = self.kwargs.get(self.pk_url_kwarg)
-            obj = self.model._default_manager.filter(pk=pk).first() if pk is not None else None
+            obj = model._default_manager.filter(pk=pk).first() if pk is not None else None
         refused(self.request.user, obj, self.permission, self.school_field)
 
     def get_queryset(self):
