@@ -100,7 +100,7 @@ class InvolvementForm(forms.ModelForm):
     """One person involved. A learner is found by typing their name: for those who may look
     learners up (`learners.view`), the name box searches the school's records and the
     matches come back as choices; anyone else (governors, the admin) never sees a learner's
-    name and types the child's name, which is kept for the DSL to link."""
+    name and types the child's name, which is kept on the concern for the DSL."""
 
     class Meta:
         model = Involvement
@@ -125,7 +125,7 @@ class InvolvementForm(forms.ModelForm):
             )
         else:
             del self.fields["learner"]
-            self.fields["name"].help_text = "For a learner, type their name: the DSL links it."
+            self.fields["name"].help_text = "For a learner, type their name (kept for the DSL)."
         self.fields["staff"].queryset = school_staff(school)
         self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["kind"].required = False
