@@ -36,7 +36,14 @@ class AccessLog(models.Model):
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     what = models.CharField(max_length=200, help_text="e.g. 'concern #12', 'chronology'")
-    outcome = models.CharField(max_length=7, choices=Outcome.choices, default=Outcome.ALLOWED)
+    #: A database default too: a writer that does not name the column (the bench's COPY, the
+    #: previous release during a rolling deploy) records an allowed view, as before.
+    outcome = models.CharField(
+        max_length=7,
+        choices=Outcome.choices,
+        default=Outcome.ALLOWED,
+        db_default=Outcome.ALLOWED,
+    )
 
     class Meta:
         ordering = ["-at"]

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='accesslog',
             name='outcome',
-            field=models.CharField(choices=[('allowed', 'Allowed'), ('refused', 'Refused')], default='allowed', max_length=7),
+            field=models.CharField(choices=[('allowed', 'Allowed'), ('refused', 'Refused')], db_default='allowed', default='allowed', max_length=7),
         ),
         migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP)),
     ]
