@@ -2,11 +2,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.urls import reverse
 
 from incidents.models import Category, Concern, Entry, Involvement
 from incidents.services import evidence_check
+from incidents.visibility import may_triage
 from people.models import Learner
 from policies.models import Policy
+from roper.permissions import holders
 
 YES_NO = [(False, "No"), (True, "Yes")]
 
@@ -94,18 +97,45 @@ class ConcernForm(forms.ModelForm):
 
 
 class InvolvementForm(forms.ModelForm):
+    """One person involved. A learner is found by typing their name: for those who may look
+    learners up (`learners.view`), the name box searches the school's records and the
+    matches come back as choices; anyone else (governors, the admin) never sees a learner's
+    name and types the child's name, which is kept on the concern for the DSL."""
+
     class Meta:
         model = Involvement
         fields = ["kind", "learner", "staff", "name", "part"]
-        labels = {"kind": "Who", "staff": "Staff member", "name": "Name (visitor or parent)"}
+        labels = {"kind": "Who", "staff": "Staff member", "name": "Name"}
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, learners: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["learner"].queryset = Learner.objects.filter(school=school, active=True)
+        if learners:
+            self.fields["learner"].queryset = Learner.objects.filter(school=school, active=True)
+            self.fields["learner"].widget = forms.HiddenInput()  # chosen among the matches
+            self.fields["name"].help_text = "For a learner, type their name and choose them."
+            self.fields["name"].widget.attrs.update(
+                {
+                    "autocomplete": "off",
+                    "hx-get": f"{reverse('incidents:learner_search')}?prefix={self.prefix}",
+                    "hx-trigger": "input changed delay:200ms, search",
+                    "hx-include": f"#id_{self.prefix}-kind",
+                    "hx-target": f"#{self.prefix}-matches",
+                    "hx-sync": "this:replace",
+                }
+            )
+        else:
+            del self.fields["learner"]
+            self.fields["name"].help_text = "For a learner, type their name (kept for the DSL)."
         self.fields["staff"].queryset = school_staff(school)
         self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["kind"].required = False
         self.fields["part"].required = False
+
+    @property
+    def chosen_learners(self) -> list:
+        """The learner chosen before the form came back with an error, to show again."""
+        learner = getattr(self, "cleaned_data", {}).get("learner")
+        return [learner] if learner else []
 
     def clean(self):
         cleaned = super().clean()
@@ -117,9 +147,10 @@ class InvolvementForm(forms.ModelForm):
         if not part:
             self.add_error("part", "Say what their part was.")
         if kind:
-            given = {"learner": cleaned.get("learner"), "staff": cleaned.get("staff")}.get(
-                kind, cleaned.get("name")
-            )
+            given = {
+                "learner": cleaned.get("learner") or cleaned.get("name"),
+                "staff": cleaned.get("staff"),
+            }.get(kind, cleaned.get("name"))
             if not given:
                 self.add_error(None, "Choose the learner or staff member, or type the name.")
         return cleaned
@@ -128,11 +159,13 @@ class InvolvementForm(forms.ModelForm):
         if not self.has_changed() or not self.cleaned_data.get("kind"):
             return None
         kind = self.cleaned_data["kind"]
+        learner = self.cleaned_data.get("learner") if kind == "learner" else None
         return {
             "kind": kind,
-            "learner": self.cleaned_data["learner"] if kind == "learner" else None,
+            "learner": learner,
             "staff": self.cleaned_data["staff"] if kind == "staff" else None,
-            "name": self.cleaned_data["name"] if kind in ("visitor", "parent") else "",
+            # A learner not chosen from the records keeps the name typed, for the DSL.
+            "name": "" if learner or kind == "staff" else self.cleaned_data["name"],
             "part": self.cleaned_data["part"],
         }
 
@@ -166,10 +199,17 @@ class TriageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["risk_level"].required = True
         self.fields["text"].required = True
-        self.fields["owner"].queryset = school_staff(concern.school).exclude(
-            pk__in=concern.involvements.filter(is_subject=True, staff__isnull=False).values(
-                "staff_id"
-            )
+        # Only someone who may open this concern in full can own it: those who hold a triage
+        # role in the school or its trust, less those the visibility rule keeps out (a
+        # subject of the concern, the deputy on a staff case not routed to them ...).
+        owners = may_triage(holders(concern.school, "incidents.triage"), concern)
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=[u.pk for u in owners])
+            .order_by("last_name", "first_name")
+        )
+        self.fields["owner"].error_messages["invalid_choice"] = (
+            "Choose someone who may open this concern in full: the person chosen could not."
         )
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
 

@@ -246,7 +246,9 @@ class Involvement(models.Model):
 
     def clean(self):
         given = {
-            self.Kind.LEARNER: self.learner_id,
+            # A learner not chosen from the records (by someone who may not look learners
+            # up, or not found) is kept by the name typed, for the DSL to link.
+            self.Kind.LEARNER: self.learner_id or self.name,
             self.Kind.STAFF: self.staff_id,
         }.get(self.kind, self.name)
         if not given:

@@ -6,16 +6,20 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.routing import concern_route
+from people.models import Learner
 from policies.services import review_trigger_open
 from roper.notifications import notification_send
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+SEARCH_MIN_CHARS = 2
+SEARCH_LIMIT = 8
 
 
 def evidence_check(*, upload, category: Category) -> str:
@@ -29,6 +33,22 @@ def evidence_check(*, upload, category: Category) -> str:
     if mime in IMAGE_TYPES and not category.allows_images:
         raise ValidationError(category.no_images_reason or "This category takes no images.")
     return mime
+
+
+def learner_search(*, school, q: str, limit: int = SEARCH_LIMIT) -> list[Learner]:
+    """The school's active learners whose first, preferred or last name starts with each
+    word typed (one query). Callers check that the user may look learners up."""
+    words = q.split()
+    if len(q.strip()) < SEARCH_MIN_CHARS:
+        return []
+    learners = Learner.objects.filter(school=school, active=True)
+    for word in words:
+        learners = learners.filter(
+            Q(legal_first_name__istartswith=word)
+            | Q(preferred_name__istartswith=word)
+            | Q(legal_last_name__istartswith=word)
+        )
+    return list(learners.order_by("legal_last_name", "legal_first_name", "pk")[:limit])
 
 
 def _evidence_store(*, concern, upload, mime, by) -> Evidence:

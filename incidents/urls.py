@@ -10,6 +10,7 @@ app_name = "incidents"
 urlpatterns = [
     path("incidents/", views.MyConcernsView.as_view(), name="mine"),
     path("incidents/new/", views.concern_new, name="new"),
+    path("incidents/new/learners/", views.learner_search, name="learner_search"),
     path("incidents/dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("incidents/<int:pk>/", views.concern_detail, name="detail"),
     path("incidents/<int:pk>/add/", views.concern_add, name="add"),

@@ -1,14 +1,15 @@
 import contextlib
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from incidents import services
@@ -26,6 +27,7 @@ from people.models import Learner, Term, YearGroup
 from roper import permissions
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
+from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
 
 QUEUE_SIZE = 50
 
@@ -36,9 +38,15 @@ QUEUE_SIZE = 50
 def concern_new(request):
     school = request.school
     require(request.user, "incidents.report", school)
+    # Only those who may look learners up are shown learners' names (governors, the admin
+    # type the child's name instead).
+    people_kwargs = {
+        "school": school,
+        "learners": permissions.has_perm(request.user, "learners.view", school),
+    }
     if request.method == "POST":
         form = ConcernForm(request.POST, request.FILES, school=school)
-        people = InvolvementFormSet(request.POST, prefix="people", form_kwargs={"school": school})
+        people = InvolvementFormSet(request.POST, prefix="people", form_kwargs=people_kwargs)
         if form.is_valid() and people.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "evidence"}
             concern = services.concern_report(
@@ -55,7 +63,7 @@ def concern_new(request):
             return redirect("incidents:detail", pk=concern.pk)
     else:
         form = ConcernForm(school=school, initial={"happened_at": timezone.localtime()})
-        people = InvolvementFormSet(prefix="people", form_kwargs={"school": school})
+        people = InvolvementFormSet(prefix="people", form_kwargs=people_kwargs)
     categories = form.fields["category"].queryset
     guidance = {
         str(c.pk): {
@@ -71,6 +79,30 @@ def concern_new(request):
         request,
         "incidents/concern_form.html",
         {"form": form, "people": people, "guidance": guidance},
+    )
+
+
+PEOPLE_PREFIX = re.compile(r"people-\d{1,2}")
+
+
+@require_GET
+def learner_search(request):
+    """The report form's learner search: the school's learners matching the name typed in
+    one row of people, as choices for that row. Only for those who may look learners up."""
+    school = request.school
+    require(request.user, "learners.view", school)
+    prefix = request.GET.get("prefix", "")
+    if not PEOPLE_PREFIX.fullmatch(prefix):
+        return HttpResponseBadRequest("Which row of people?")
+    # A visitor's or parent's name is not looked up.
+    q = request.GET.get(f"{prefix}-name", "").strip()
+    if request.GET.get(f"{prefix}-kind", "") not in ("", "learner"):
+        q = ""
+    learners = services.learner_search(school=school, q=q)
+    return render(
+        request,
+        "incidents/partials/_learner_matches.html",
+        {"learners": learners, "prefix": prefix, "q": q, "min_chars": services.SEARCH_MIN_CHARS},
     )
 
 
@@ -105,6 +137,7 @@ def _concern(request, pk) -> tuple[Concern, bool]:
     )
     full = can_triage(request.user, concern)
     if not full and not can_see(request.user, concern):
+        permissions.refused(request.user, concern, "incidents.report")
         raise Http404
     return concern, full
 
@@ -140,7 +173,7 @@ def _detail(request, concern, full, forms=None, status=200):
     if full:
         context["views"] = AccessLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what")[:100]
+        ).only("user_name", "at", "action", "what", "outcome")[:100]
         referrals = set(
             concern.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
         )
@@ -256,6 +289,9 @@ def evidence_download(request, pk):
         evidence.uploaded_by_id == request.user.pk and can_see(request.user, concern)
     )
     if not allowed:
+        permissions.refused(
+            request.user, evidence, "incidents.report", school_field="concern__school"
+        )
         raise Http404
     AccessLog.record_access(
         user=request.user,
@@ -264,12 +300,17 @@ def evidence_download(request, pk):
         what=f"evidence {evidence.pk} of concern #{concern.pk}",
         action=AccessLog.Action.DOWNLOAD,
     )
+    # Served by what the file is, under a name of ours: never the uploader's name or
+    # extension (`photo.jpg` that is HTML, `report.pdf` that is a program).
+    handle = evidence.file.open("rb")
+    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
     response = FileResponse(
-        evidence.file.open("rb"),
+        handle,
         as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        filename=f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}",
+        content_type=mime,
     )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -81,3 +81,16 @@ def can_triage(user, concern: Concern) -> bool:
 
 def can_see(user, concern: Concern) -> bool:
     return concerns_visible_to(user).filter(pk=concern.pk).exists()
+
+
+def may_triage(users, concern: Concern) -> list:
+    """Those of `users` who see `concern` in full, by the rule of `concerns_triaged_by`, in
+    one query (besides each user's roles, read once per user object)."""
+    users = [u for u in users if getattr(u, "is_authenticated", False)]
+    if not users:
+        return []
+    checks = {
+        f"user_{user.pk}": Exists(concerns_triaged_by(user).filter(pk=concern.pk)) for user in users
+    }
+    row = Concern.objects.filter(pk=concern.pk).values(**checks).first() or {}
+    return [user for user in users if row.get(f"user_{user.pk}")]

@@ -6,4 +6,7 @@ class RoperConfig(AppConfig):
     verbose_name = "Roper"
 
     def ready(self):
-        from roper import sessions  # noqa: F401 - connects the session signals
+        from roper import (
+            sessions,  # noqa: F401 - connects the session signals
+            text,  # noqa: F401 - strips bidi controls from names and titles
+        )

@@ -11,14 +11,19 @@ class ImmutableError(Exception):
 
 
 class AccessLog(models.Model):
-    """Who viewed or changed a sensitive record, and when. Append-only; it keeps the
-    user's name so that it survives the deletion of the user."""
+    """Who viewed or changed a sensitive record, and when, and who was refused it. It keeps
+    the user's name so that it survives the deletion of the user. Append-only: here, and in
+    PostgreSQL by a trigger (migration 0005) that refuses UPDATE, DELETE and TRUNCATE."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
         CHANGE = "change", "Changed"
         DOWNLOAD = "download", "Downloaded"
         PRINT = "print", "Printed"
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        REFUSED = "refused", "Refused"
 
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
@@ -31,13 +36,21 @@ class AccessLog(models.Model):
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
     what = models.CharField(max_length=200, help_text="e.g. 'concern #12', 'chronology'")
+    #: A database default too: a writer that does not name the column (the bench's COPY, the
+    #: previous release during a rolling deploy) records an allowed view, as before.
+    outcome = models.CharField(
+        max_length=7,
+        choices=Outcome.choices,
+        default=Outcome.ALLOWED,
+        db_default=Outcome.ALLOWED,
+    )
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self):
-        return f"{self.user_name} {self.get_action_display().lower()} {self.what} at {self.at}"
+        return f"{self.user_name} {self.description} at {self.at}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -47,8 +60,24 @@ class AccessLog(models.Model):
     def delete(self, *args, **kwargs):
         raise ImmutableError("An access log entry cannot be deleted.")
 
+    @property
+    def description(self) -> str:
+        """'viewed concern #12', or 'was refused: view concern #12'."""
+        if self.outcome == self.Outcome.REFUSED:
+            return f"was refused: {self.action} {self.what}"
+        return f"{self.get_action_display().lower()} {self.what}"
+
     @classmethod
-    def record_access(cls, *, user, obj, school, what: str, action: str = Action.VIEW):
+    def record_access(
+        cls,
+        *,
+        user,
+        obj,
+        school,
+        what: str,
+        action: str = Action.VIEW,
+        outcome: str = Outcome.ALLOWED,
+    ):
         return cls.objects.create(
             school_id=getattr(school, "pk", school),
             user=user,
@@ -57,6 +86,7 @@ class AccessLog(models.Model):
             content_type=ContentType.objects.get_for_model(obj),
             object_id=obj.pk,
             what=what,
+            outcome=outcome,
         )
 
 

@@ -6,14 +6,19 @@
 - `get_object_or_404(queryset, user, permission, **lookup)` — a record of a school the user
   does not belong to is a 404; a member without the right gets a 403.
 - `PermissionMixin` — the same for class-based views, with a `permission` attribute.
+- `refused(user, obj, permission)` — writes a refused attempt on a logged record (a concern,
+  a learner's chronology, a police hand-over) to the access log; the two above call it, and
+  so does a view that refuses a record for a finer reason (incidents' visibility rule).
 
 Memberships are read once per request and cached on the user object.
 """
 
+from collections.abc import Callable
 from functools import reduce
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404 as _get_object_or_404
 from django.views.generic.detail import SingleObjectMixin
 
@@ -116,13 +121,63 @@ def school_of(obj, school_field: str = "school") -> int:
     return getattr(target, f"{last}_id")
 
 
+#: The records whose views are written to the access log (DESIGN.md), by (model, permission
+#: asked for) -> the access log entry of an attempt on one: a refused attempt is logged too,
+#: for the DSL to see on the record's access list. None: this record is not logged.
+AUDITED: dict[tuple[str, str], Callable[[Model], dict | None]] = {
+    ("incidents.concern", "incidents.report"): lambda c: {"obj": c, "what": f"concern #{c.pk}"},
+    ("incidents.evidence", "incidents.report"): lambda e: {
+        "obj": e.concern,
+        "what": f"evidence {e.pk} of concern #{e.concern_id}",
+        "action": "download",
+    },
+    ("people.learner", "learners.chronology"): lambda learner: {
+        "obj": learner,
+        "what": f"chronology of learner {learner.pk}",
+    },
+    # A device handed to the police is evidence; other confiscations are not logged.
+    ("devices.confiscation", "devices.confiscations"): lambda c: (
+        {"obj": c, "what": f"evidence #{c.pk}"} if c.is_evidence else None
+    ),
+}
+
+
+def _audited(model, permission: str) -> Callable | None:
+    return AUDITED.get((model._meta.label_lower, permission))
+
+
+def refused(user, obj, permission: str, school_field: str = "school") -> None:
+    """Log a refused attempt by `user` on `obj`, when views of it are logged."""
+    audit = _audited(obj, permission) if obj is not None else None
+    entry = audit(obj) if audit else None
+    if entry is None or not getattr(user, "is_authenticated", False):
+        return
+    from roper.models import AccessLog
+
+    AccessLog.record_access(
+        user=user,
+        school=school_of(obj, school_field),
+        outcome=AccessLog.Outcome.REFUSED,
+        **entry,
+    )
+
+
 def get_object_or_404(
     queryset: QuerySet, user, permission: str, school_field: str = "school", **lookup
 ):
     """Another school's record is a 404 (its existence is not revealed); a record of the
-    user's own school that their roles do not cover is a 403."""
-    obj = _get_object_or_404(queryset.filter(**{f"{school_field}__in": member_of(user)}), **lookup)
+    user's own school that their roles do not cover is a 403. Either refusal of a logged
+    record is logged."""
+    try:
+        obj = _get_object_or_404(
+            queryset.filter(**{f"{school_field}__in": member_of(user)}), **lookup
+        )
+    except Http404:
+        if _audited(queryset.model, permission):
+            refused(user, queryset.filter(**lookup).first(), permission, school_field)
+        raise
     if not has_perm(user, permission, school_of(obj, school_field)):
+        refused(user, obj, permission, school_field)
         raise PermissionDenied
     return obj
 
@@ -139,7 +194,7 @@ class PermissionMixin:
     - The view is refused (403) to a user who holds the permission in no school.
     - A list's `get_queryset()` is scoped to the schools where the user holds it.
     - A single-object view gives 404 for another school's record and 403 for a record of the
-      user's school that their roles do not cover.
+      user's school that their roles do not cover. Either refusal of a logged record is logged.
     """
 
     permission: str = ""
@@ -149,8 +204,21 @@ class PermissionMixin:
         if not self.permission:
             raise ValueError(f"{type(self).__name__} must set `permission`.")
         if not schools_with(request.user, self.permission):
+            self._refused(None)
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    def _refused(self, obj) -> None:
+        """Log the refusal of `obj`, or of the record the URL names when it was not loaded."""
+        model = getattr(self, "model", None)
+        if not isinstance(self, SingleObjectMixin) or model is None:
+            return
+        if not _audited(model, self.permission):
+            return
+        if obj is None:
+            pk = self.kwargs.get(self.pk_url_kwarg)
+            obj = model._default_manager.filter(pk=pk).first() if pk is not None else None
+        refused(self.request.user, obj, self.permission, self.school_field)
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -160,6 +228,12 @@ class PermissionMixin:
         return scope(qs, user, self.permission, self.school_field)
 
     def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        require(self.request.user, self.permission, school_of(obj, self.school_field))
+        try:
+            obj = super().get_object(queryset)
+        except Http404:
+            self._refused(None)
+            raise
+        if not has_perm(self.request.user, self.permission, school_of(obj, self.school_field)):
+            self._refused(obj)
+            raise PermissionDenied
         return obj

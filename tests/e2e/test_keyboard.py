@@ -165,7 +165,10 @@ def test_a_concern_can_be_reported_with_the_keyboard_alone(page, live_server, se
         _tab_to(page, lambda f: f["id"] == "id_people-0-kind")
         page.keyboard.type("Learner")
         _tab(page)
-        page.keyboard.type(learner.name)
+        page.keyboard.type(learner.name)  # the name box searches the school's learners
+        page.locator(f"#people-0-learner-{learner.pk}").wait_for()
+        _tab_to(page, lambda f: f["id"] == f"people-0-learner-{learner.pk}")
+        page.keyboard.press("Space")
         _tab_to(page, lambda f: f["id"] == "id_people-0-part")
         page.keyboard.type("Child")
         check_accessibility(page)

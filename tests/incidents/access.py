@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from incidents.models import Evidence
-from tests.access import SAFEGUARDING, Case, everyone, only
+from tests.access import SAFEGUARDING, STAFF, Case, everyone, only
 from tests.incidents.factories import head_allegation, learner_concern, report, staff_allegation
 
 TRIAGE = ("osl", "dsl", "deputy_dsl", "head", "chair")
@@ -54,6 +54,12 @@ def _evidence_url(builder):
 ACCESS = {
     "incidents:new": Case(lambda w, u: reverse("incidents:new"), everyone(200)),
     "incidents:mine": Case(lambda w, u: reverse("incidents:mine"), everyone(200)),
+    # Learners' names only for those who may look learners up; the outsider searches their
+    # own school.
+    "incidents:learner_search": Case(
+        lambda w, u: reverse("incidents:learner_search") + "?prefix=people-0&people-0-name=Am",
+        only(*STAFF, outsider=200),
+    ),
     "incidents:dashboard": Case(
         lambda w, u: reverse("incidents:dashboard"), only(*TRIAGE, outsider=200)
     ),
