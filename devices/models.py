@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from incidents.models import RandomIdModel
 from roper.models import ImmutableError
 
 USER = settings.AUTH_USER_MODEL
@@ -151,6 +152,11 @@ class DayReconciliation(models.Model):
 # Confiscations and the chain of custody
 
 
+#: What a person is told when a device is linked to a concern concealed from them (one naming
+#: them, or an allegation about the headteacher for the headteacher): nothing about why.
+NOT_YOURS = "This device cannot be released by you — ask the DSL."
+
+
 class CustodyState(models.TextChoices):
     CONFISCATED = "confiscated", "Confiscated"
     SECURED = "secured", "In secure store"
@@ -178,7 +184,7 @@ class ConfiscationReason(models.TextChoices):
     OTHER = "other", "Other breach of the policy"
 
 
-class Confiscation(models.Model):
+class Confiscation(RandomIdModel):
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
     learner = models.ForeignKey(
         "people.Learner", on_delete=models.PROTECT, related_name="confiscations"
@@ -238,6 +244,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise ImmutableError("Custody events cannot be deleted.")
+
+    def destroy_for_retention(self):
+        """The one way custody events go: with their confiscation, when the retention job
+        destroys the concern it belongs to (`devices.retention.destroy_confiscations`)."""
+        return super().delete()
 
 
 class CustodyEvent(models.Model):
