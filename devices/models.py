@@ -20,6 +20,14 @@ class DeskError(Exception):
     """A desk or custody action that is refused; the message is shown to the user as is."""
 
 
+class NotYoursError(DeskError):
+    """A device linked to a concern concealed from the person (one naming them; for the
+    headteacher, an allegation about the headteacher): they are told nothing about why."""
+
+    def __init__(self):
+        super().__init__("This device cannot be released by you — ask the DSL.")
+
+
 # --------------------------------------------------------------------------------------------
 # The daily handover
 
@@ -150,11 +158,6 @@ class DayReconciliation(models.Model):
 
 # --------------------------------------------------------------------------------------------
 # Confiscations and the chain of custody
-
-
-#: What a person is told when a device is linked to a concern concealed from them (one naming
-#: them, or an allegation about the headteacher for the headteacher): nothing about why.
-NOT_YOURS = "This device cannot be released by you — ask the DSL."
 
 
 class CustodyState(models.TextChoices):

@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices.models import (
-    NOT_YOURS,
     Confiscation,
     CustodyEvent,
     CustodyState,
@@ -16,6 +15,7 @@ from devices.models import (
     DeskError,
     Handover,
     LearnerExemption,
+    NotYoursError,
 )
 from incidents.visibility import is_concealed
 from people.models import Guardian, Guardianship, Learner
@@ -294,7 +294,7 @@ def confiscation_move(
         # Two people moving the same device at once: the second sees the first's move.
         confiscation = Confiscation.objects.select_for_update().get(pk=confiscation.pk)
         if is_concealed(by, confiscation.concern_id):
-            raise DeskError(NOT_YOURS)
+            raise NotYoursError
         confiscation.check_move(to_state)
         event = CustodyEvent(
             confiscation=confiscation,

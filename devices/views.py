@@ -22,7 +22,6 @@ from devices.forms import (
     StaffExceptionForm,
 )
 from devices.models import (
-    NOT_YOURS,
     Confiscation,
     CurriculumUseRequest,
     CustodyEvent,
@@ -33,6 +32,7 @@ from devices.models import (
     DeskError,
     Handover,
     LearnerExemption,
+    NotYoursError,
     ParentContactException,
     StaffException,
 )
@@ -348,7 +348,7 @@ def confiscation_move(request, pk):
         )
     except DeskError as error:
         messages.error(request, str(error))
-        if str(error) == NOT_YOURS:
+        if isinstance(error, NotYoursError):
             # Its page is not theirs to open either.
             return redirect("devices:confiscations")
     else:
