@@ -86,3 +86,24 @@ def test_the_chronology_links_a_device_to_a_concern_only_for_those_who_see_it(wo
     html = html.content.decode()
     assert f"confiscation #{device.pk}" in html
     assert reverse("incidents:detail", args=[allegation.pk]) not in html
+
+
+def test_the_held_too_long_reminder_does_not_count_a_device_concealed_from_its_reader(world):
+    """The DSL named in an allegation is not told of the device kept for it."""
+    from datetime import date
+
+    import time_machine
+
+    from devices.jobs import end_of_day_reminders
+    from tests.factories import TermFactory
+    from tests.reminders.helpers import at, told
+
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    with time_machine.travel(at(date(2026, 11, 27), 10)):  # Friday
+        device = secured(world.learner, world.users["deputy_dsl"])
+        Confiscation.objects.filter(pk=device.pk).update(
+            concern=staff_allegation(world, about=world.users["dsl"])
+        )
+    assert end_of_day_reminders(at(date(2026, 11, 30), 16, 45)) == 1
+    title = "1 confiscated device has been held longer than 1 school day"
+    assert told(world, title=title) == {"office": [title]}
