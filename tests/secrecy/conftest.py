@@ -15,5 +15,6 @@ def pytest_terminal_summary(terminalreporter):
     if viewers:
         terminalreporter.write_line(
             f"secrecy property: {viewers} viewers, {pairs} (viewer, hidden record) pairs, "
-            f"{views} derived views (pages, exports, mailbox) snapshotted 4 times each"
+            f"{views} derived views (pages, exports, mailbox), each compared after the "
+            "records were created, edited and destroyed"
         )
