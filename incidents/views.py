@@ -441,7 +441,7 @@ def chronology(request, pk):
     # is shown only when the user sees that concern in full.
     confiscations = without_concealed(
         Confiscation.objects.filter(learner=learner), request.user, "concern"
-    ).select_related("concern")
+    )
     shown = {c.pk: c for c in concerns}
     for confiscation in confiscations.prefetch_related("events"):
         for event in confiscation.events.all():
