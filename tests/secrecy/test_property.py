@@ -409,7 +409,7 @@ def test_a_record_hidden_from_someone_changes_nothing_they_can_reach(
         after = probe.snapshot()
         pairs += len(kinds)
         changed += [f"after {step} ({', '.join(kinds)}): {line}" for line in _diff(before, after)]
-    # Summed over the run (xdist workers included) by tests/secrecy/conftest.py.
+    # Summed over the run (xdist workers included) by tests/secrecy/summary.py.
     record_property("secrecy_pairs", pairs)
     record_property("secrecy_views", len(before))
     assert not changed, f"{viewer_name} could see these change:\n" + "\n".join(changed)

@@ -1,3 +1,7 @@
+"""A pytest plugin (registered in tests/conftest.py, so the xdist controller loads it too)
+that prints what the secrecy property covered."""
+
+
 def pytest_terminal_summary(terminalreporter):
     """What the secrecy property covered, summed over every test that ran (and every xdist
     worker): (viewer, hidden record) pairs tried, derived views (pages, exports, the mailbox)
