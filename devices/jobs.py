@@ -4,7 +4,8 @@ At the school's end of the day (`DeviceSettings.end_of_day_at`, default 16:30), 
 days only, the office and the DSL are told how many phones handed in today are not yet
 collected, and how many confiscated devices are held longer than the school's limit
 (`confiscation_limit_days` school days). Counts only, never a child's name: the link shows
-who, after sign-in.
+who, after sign-in. Each person's count leaves out devices linked to a concern concealed from
+them (`incidents.visibility`).
 """
 
 from datetime import datetime, timedelta
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devices.models import Confiscation, CustodyState, DeviceSettings, Handover
+from incidents.models import Concern
+from incidents.visibility import concealed_q
 from people.calendar import add_days, is_school_day, school_terms
 from people.models import Membership, School
 from roper.models import Notification
@@ -64,11 +67,11 @@ def end_of_day_reminders(now: datetime) -> int:
         .annotate(n=Count("pk"))
         .values_list("school_id", "n")
     )
-    open_confiscations: dict[int, list[datetime]] = {}
-    for school_id, at in Confiscation.objects.filter(
+    open_confiscations: dict[int, list[tuple[datetime, int | None]]] = {}
+    for school_id, at, concern_id in Confiscation.objects.filter(
         state__in=OPEN_STATES, confiscated_at__lt=now
-    ).values_list("school_id", "confiscated_at"):
-        open_confiscations.setdefault(school_id, []).append(at)
+    ).values_list("school_id", "confiscated_at", "concern_id"):
+        open_confiscations.setdefault(school_id, []).append((at, concern_id))
     sent = 0
     for school in School.objects.filter(pk__in=set(held) | set(open_confiscations)):
         settings = DeviceSettings.for_school(school)
@@ -76,9 +79,11 @@ def end_of_day_reminders(now: datetime) -> int:
         if not is_school_day(today, terms=terms) or local.time() < settings.end_of_day_at:
             continue
         limit = settings.confiscation_limit_days
-        too_long = sum(
-            1 for at in open_confiscations.get(school.pk, []) if held_past(at, limit, terms) <= now
-        )
+        too_long = [
+            concern_id
+            for at, concern_id in open_confiscations.get(school.pk, [])
+            if held_past(at, limit, terms) <= now
+        ]
         people = None
         if held.get(school.pk):
             people = office_and_dsl(school)
@@ -94,15 +99,29 @@ def end_of_day_reminders(now: datetime) -> int:
         if too_long:
             people = people if people is not None else office_and_dsl(school)
             days = _plural(limit, "school day", "school days")
-            sent += reminder_send(
-                key=f"devices-end-of-day:{school.pk}:{today}:confiscations",
-                recipients=people,
-                school=school,
-                title=(
-                    f"{_plural(too_long, 'confiscated device has', 'confiscated devices have')}"
-                    f" been held longer than {days}"
-                ),
-                url=reverse("devices:confiscations"),
-                urgency=Notification.Urgency.HIGH,
-            )
+            linked = {c for c in too_long if c is not None}
+            for person in people:
+                # Devices linked to a concern concealed from this person are not counted
+                # for them (nor is a reminder sent to them because of such a device).
+                hidden = set()
+                if linked:
+                    hidden = set(
+                        Concern.objects.filter(concealed_q(person), pk__in=linked).values_list(
+                            "pk", flat=True
+                        )
+                    )
+                count = sum(1 for c in too_long if c not in hidden)
+                if not count:
+                    continue
+                sent += reminder_send(
+                    key=f"devices-end-of-day:{school.pk}:{today}:confiscations",
+                    recipients=[person],
+                    school=school,
+                    title=(
+                        f"{_plural(count, 'confiscated device has', 'confiscated devices have')}"
+                        f" been held longer than {days}"
+                    ),
+                    url=reverse("devices:confiscations"),
+                    urgency=Notification.Urgency.HIGH,
+                )
     return sent

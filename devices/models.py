@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from incidents.models import RandomIdModel
 from roper.models import ImmutableError
 
 USER = settings.AUTH_USER_MODEL
@@ -17,6 +18,14 @@ USER = settings.AUTH_USER_MODEL
 
 class DeskError(Exception):
     """A desk or custody action that is refused; the message is shown to the user as is."""
+
+
+class NotYoursError(DeskError):
+    """A device linked to a concern concealed from the person (one naming them; for the
+    headteacher, an allegation about the headteacher): they are told nothing about why."""
+
+    def __init__(self):
+        super().__init__("This device cannot be released by you — ask the DSL.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +187,7 @@ class ConfiscationReason(models.TextChoices):
     OTHER = "other", "Other breach of the policy"
 
 
-class Confiscation(models.Model):
+class Confiscation(RandomIdModel):
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
     learner = models.ForeignKey(
         "people.Learner", on_delete=models.PROTECT, related_name="confiscations"
@@ -238,6 +247,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise ImmutableError("Custody events cannot be deleted.")
+
+    def destroy_for_retention(self):
+        """The one way custody events go: with their confiscation, when the retention job
+        destroys the concern it belongs to (`devices.retention.destroy_confiscations`)."""
+        return super().delete()
 
 
 class CustodyEvent(models.Model):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Max, Min
 
-from devices.models import DeskEntry, Handover
+from devices.models import Confiscation, CustodyEvent, DeskEntry, Handover
 from roper.retention import Rule, destroy_with_history, register
 
 DEFAULT_HANDOVER_DAYS = 365
@@ -20,6 +20,15 @@ def destroy_handovers(queryset) -> None:
     ids = list(queryset.values_list("pk", flat=True))
     DeskEntry.objects.filter(handover_id__in=ids).delete()
     destroy_with_history(Handover.objects.filter(pk__in=ids))
+
+
+def destroy_confiscations(queryset) -> None:
+    """Destroy confiscations with their chain of custody and history. Called when the concern
+    they belong to is destroyed: left behind, unlinked, a device of a concern concealed from
+    someone would appear to them the day the concern went."""
+    ids = list(queryset.values_list("pk", flat=True))
+    CustodyEvent.objects.filter(confiscation_id__in=ids).destroy_for_retention()
+    destroy_with_history(Confiscation.objects.filter(pk__in=ids))
 
 
 def describe_handovers(ids) -> list[str]:

@@ -15,7 +15,9 @@ from devices.models import (
     DeskError,
     Handover,
     LearnerExemption,
+    NotYoursError,
 )
+from incidents.visibility import is_concealed
 from people.models import Guardian, Guardianship, Learner
 
 #: How long a desk entry may be undone.
@@ -285,10 +287,14 @@ def confiscation_move(
     seal_number: str = "",
 ) -> CustodyEvent:
     """Append the next custody event. `can_override` is whether `by` may release to someone
-    not on file (the headteacher); the view decides it from the permission table."""
+    not on file (the headteacher); the view decides it from the permission table. Nobody
+    moves a device linked to a concern concealed from them (it may be the evidence against
+    them): they are told only to ask the DSL."""
     with transaction.atomic():
         # Two people moving the same device at once: the second sees the first's move.
         confiscation = Confiscation.objects.select_for_update().get(pk=confiscation.pk)
+        if is_concealed(by, confiscation.concern_id):
+            raise NotYoursError
         confiscation.check_move(to_state)
         event = CustodyEvent(
             confiscation=confiscation,

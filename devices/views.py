@@ -32,9 +32,11 @@ from devices.models import (
     DeskError,
     Handover,
     LearnerExemption,
+    NotYoursError,
     ParentContactException,
     StaffException,
 )
+from incidents.visibility import can_see, without_concealed
 from people.models import Guardian, Learner
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
@@ -227,6 +229,7 @@ class ConfiscationListView(PermissionMixin, ListView):
 
     def get_queryset(self):
         qs = super().get_queryset().select_related("learner", "confiscated_by")
+        qs = without_concealed(qs, self.request.user, "concern")
         if self.request.GET.get("show") != "all":
             qs = qs.filter(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])
         return qs
@@ -241,9 +244,9 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
     template_name = "devices/confiscation_detail.html"
 
     def get_queryset(self):
+        # A device linked to a concern concealed from the user is not theirs to see: 404.
         return (
-            super()
-            .get_queryset()
+            without_concealed(super().get_queryset(), self.request.user, "concern")
             .select_related("learner", "confiscated_by", "concern")
             .prefetch_related(
                 Prefetch(
@@ -268,8 +271,6 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
         for state in obj.allowed_moves():
             if has_perm(user, MOVE_PERMISSION[state], obj.school_id):
                 moves.append((CustodyState(state), CustodyMoveForm(confiscation=obj)))
-        from incidents.visibility import can_see
-
         return super().get_context_data(
             moves=moves,
             can_override=has_perm(user, "devices.override_release", obj.school_id),
@@ -347,6 +348,9 @@ def confiscation_move(request, pk):
         )
     except DeskError as error:
         messages.error(request, str(error))
+        if isinstance(error, NotYoursError):
+            # Its page is not theirs to open either.
+            return redirect("devices:confiscations")
     else:
         messages.success(request, f"Recorded: {CustodyState(data['to_state']).label.lower()}.")
     return redirect("devices:confiscation", pk)
@@ -372,8 +376,12 @@ def end_of_day(request):
         .order_by("learner__class_name", "learner__legal_last_name", "learner__legal_first_name")
     )
     open_confiscations = list(
-        Confiscation.objects.filter(
-            school=school, state__in=[CustodyState.CONFISCATED, CustodyState.SECURED]
+        without_concealed(
+            Confiscation.objects.filter(
+                school=school, state__in=[CustodyState.CONFISCATED, CustodyState.SECURED]
+            ),
+            request.user,
+            "concern",
         )
         .select_related("learner")
         .order_by("confiscated_at")

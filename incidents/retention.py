@@ -5,6 +5,7 @@ person's normal retirement age, which Roper does not hold, before approving)."""
 from django.db.models import Max, Q
 
 from incidents.models import Concern, Entry, Evidence, Involvement
+from incidents.visibility import without_concealed
 from roper.retention import Rule, destroy_with_history, register, years_before
 
 
@@ -40,10 +41,13 @@ def _malicious_allegations_due(school, today):
 
 
 def destroy_concerns(queryset) -> None:
+    """Destroy concerns with everything that belongs to them, the devices confiscated for
+    them included."""
     from devices.models import Confiscation
+    from devices.retention import destroy_confiscations
 
     ids = list(queryset.values_list("pk", flat=True))
-    Confiscation.objects.filter(concern_id__in=ids).update(concern=None)
+    destroy_confiscations(Confiscation.objects.filter(concern_id__in=ids))
     for evidence in Evidence.objects.filter(concern_id__in=ids):
         evidence.file.delete(save=False)
     destroy_with_history(Entry.objects.filter(concern_id__in=ids))
@@ -69,6 +73,7 @@ register(
         due=_learner_records_due,
         destroy=destroy_concerns,
         describe=describe_concerns,
+        hide=without_concealed,
     )
 )
 register(
@@ -81,6 +86,7 @@ register(
         due=_staff_allegations_due,
         destroy=destroy_concerns,
         describe=describe_concerns,
+        hide=without_concealed,
     )
 )
 register(
@@ -92,5 +98,6 @@ register(
         due=_malicious_allegations_due,
         destroy=destroy_concerns,
         describe=describe_concerns,
+        hide=without_concealed,
     )
 )

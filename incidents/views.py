@@ -22,7 +22,7 @@ from incidents.forms import (
     school_staff,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
-from incidents.visibility import can_see, can_triage, concerns_triaged_by
+from incidents.visibility import can_see, can_triage, concerns_triaged_by, without_concealed
 from people.models import Learner, Term, YearGroup
 from roper import permissions
 from roper.models import AccessLog
@@ -478,14 +478,19 @@ def chronology(request, pk):
         )
     from devices.models import Confiscation
 
-    confiscations = Confiscation.objects.filter(learner=learner).select_related("concern")
+    # Devices linked to a concern concealed from the user are left out; a link to a concern
+    # is shown only when the user sees that concern in full.
+    confiscations = without_concealed(
+        Confiscation.objects.filter(learner=learner), request.user, "concern"
+    )
+    shown = {c.pk: c for c in concerns}
     for confiscation in confiscations.prefetch_related("events"):
         for event in confiscation.events.all():
             events.append(
                 {
                     "at": event.at,
                     "kind": f"Device {event.get_state_display().lower()}",
-                    "concern": confiscation.concern,
+                    "concern": shown.get(confiscation.concern_id),
                     "text": confiscation.reason if event.sequence == 1 else event.note,
                     "detail": confiscation.device,
                     "confiscation": confiscation,

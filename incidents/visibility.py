@@ -12,6 +12,13 @@
 
 `concerns_triaged_by(user)` is the full view (timeline, triage, referrals);
 `concerns_visible_to(user)` adds the user's own reports (the reporter's view).
+
+Secrecy is one rule (DESIGN.md): some concerns must not even be *known* to a person — those
+naming them as a subject, and, for a headteacher, allegations about the headteacher. They are
+*concealed* from that person: not only unopenable but absent from every derived view (report
+figures, counts, confiscations and custody linked to them, chronologies, retention lists,
+numbering). `concealed_q(user)` says which; `without_concealed(queryset, user, concern=...)`
+drops the rows of any model that hang from such a concern. Every derived view asks these two.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -27,12 +34,38 @@ def _schools(user, *roles) -> list[int]:
     return [sid for sid, held in roles_by_school(user).items() if held & set(roles)]
 
 
-def _not_subject(user) -> Q:
-    return ~Q(
+def concealed_q(user) -> Q:
+    """The concerns whose very existence must not reach `user`: those naming them as a
+    subject, and allegations about the headteacher for a headteacher of that school."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    q = Q(
         Exists(
             Involvement.objects.filter(concern=OuterRef("pk"), staff_id=user.pk, is_subject=True)
         )
     )
+    heads = _schools(user, R.HEADTEACHER)
+    if heads:
+        q |= Q(school_id__in=heads, is_about_head=True)
+    return q
+
+
+def without_concealed(queryset: QuerySet, user, concern: str = "pk") -> QuerySet:
+    """`queryset` without the rows concealed from `user`. `concern` is the field holding the
+    concern's id (`pk` for concerns themselves, `concern` for a confiscation, an entry or a
+    piece of evidence); rows with no concern are kept."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return queryset
+    if concern == "pk":
+        return queryset.exclude(concealed_q(user))
+    hidden = Concern.objects.filter(concealed_q(user), pk=OuterRef(concern))
+    return queryset.exclude(Exists(hidden))
+
+
+def is_concealed(user, concern_id: int | None) -> bool:
+    if concern_id is None:
+        return False
+    return Concern.objects.filter(concealed_q(user), pk=concern_id).exists()
 
 
 def full_access_q(user) -> Q:
@@ -64,7 +97,7 @@ def concerns_triaged_by(user) -> QuerySet:
     """Concerns the user sees in full (and may triage)."""
     if not getattr(user, "is_authenticated", False):
         return Concern.objects.none()
-    return Concern.objects.filter(full_access_q(user)).filter(_not_subject(user))
+    return Concern.objects.filter(full_access_q(user)).exclude(concealed_q(user))
 
 
 def concerns_visible_to(user) -> QuerySet:
@@ -72,7 +105,7 @@ def concerns_visible_to(user) -> QuerySet:
     if not getattr(user, "is_authenticated", False):
         return Concern.objects.none()
     own = Q(reporter_id=user.pk, school_id__in=list(roles_by_school(user)))
-    return Concern.objects.filter(full_access_q(user) | own).filter(_not_subject(user))
+    return Concern.objects.filter(full_access_q(user) | own).exclude(concealed_q(user))
 
 
 def can_triage(user, concern: Concern) -> bool:

@@ -24,6 +24,12 @@ Derived figures (the models do not hold them as such):
 - outcome: the concern's status now (the outcome itself is free text and never shown);
 - policies: acknowledgements of the version current at the span's end by the school's
   present staff; training up to date at the span's end by the school's refresher cycle.
+
+Figures are computed for a viewer: a concern concealed from them (one naming them as a
+subject; for a headteacher, an allegation about the headteacher) is not counted, nor are its
+entries or the confiscations linked to it (`incidents.visibility.without_concealed`), so no
+figure the viewer can read moves with a record they must not learn of. With no viewer (a job),
+everything is counted.
 """
 
 import statistics
@@ -56,6 +62,7 @@ from devices.models import (
     StaffException,
 )
 from incidents.models import Category, Concern, Entry, Referral
+from incidents.visibility import without_concealed
 from people.calendar import is_working_day
 from people.models import Membership, School, Term
 from policies.models import (
@@ -225,8 +232,8 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
-def figures_for(spans: list[Span], *, today: date | None = None) -> list[Figures]:
-    """The figures of each span, in the order given."""
+def figures_for(spans: list[Span], *, today: date | None = None, viewer=None) -> list[Figures]:
+    """The figures of each span, in the order given, as `viewer` may read them."""
     today = today or timezone.localdate()
     result = [Figures(span) for span in spans]
     if not spans:
@@ -235,10 +242,10 @@ def figures_for(spans: list[Span], *, today: date | None = None) -> list[Figures
     categories = list(
         Category.objects.filter(school_id__in=school_ids).values_list("pk", "required_referrals")
     )
-    _concerns(spans, result, categories)
-    _devices(spans, result)
+    _concerns(spans, result, categories, viewer)
+    _devices(spans, result, viewer)
     _policies(spans, result, school_ids, today)
-    _lessons(spans, result)
+    _lessons(spans, result, viewer)
     return result
 
 
@@ -255,7 +262,8 @@ def category_labels(school_ids) -> dict[str, str]:
     return labels
 
 
-def _concerns(spans, result, categories):
+def _concerns(spans, result, categories, viewer):
+    concerns = without_concealed(Concern.objects.all(), viewer)
     required = {kind: [] for kind in Referral.values}
     for pk, kinds in categories:
         for kind in kinds or []:
@@ -277,7 +285,7 @@ def _concerns(spans, result, categories):
     for kind in Referral.values:
         if required[kind]:
             aggs[f"required_{kind}"] = Count("pk", filter=Q(category_id__in=required[kind]))
-    for row in _rows(Concern.objects.all(), spans, "reported_at", **aggs):
+    for row in _rows(concerns, spans, "reported_at", **aggs):
         if row["span"] >= 0:
             result[row["span"]].concerns.update({k: v for k, v in row.items() if k != "span"})
 
@@ -291,7 +299,7 @@ def _concerns(spans, result, categories):
         referred_at__isnull=True, at__lte=F("concern__deadline")
     )
     for row in _rows(
-        Entry.objects.filter(kind=Entry.Kind.REFERRAL),
+        without_concealed(Entry.objects.filter(kind=Entry.Kind.REFERRAL), viewer, "concern"),
         spans,
         "concern__reported_at",
         school="concern__school_id",
@@ -313,7 +321,7 @@ def _concerns(spans, result, categories):
     match, bucket = _bucket(spans, "reported_at")
     triaged: dict[int, list[tuple]] = {}
     for span_index, reported_at, due, triaged_at in (
-        Concern.objects.filter(match)
+        concerns.filter(match)
         .annotate(span=bucket, first_triage=Subquery(triage.order_by("at").values("at")[:1]))
         .filter(first_triage__isnull=False)
         .values_list("span", "reported_at", "deadline", "first_triage")
@@ -349,14 +357,13 @@ def _concerns(spans, result, categories):
         c["longest_triage"] = max(durations) if durations else None
 
     # By category (GROUP BY span, category key).
-    for row in _rows(
-        Concern.objects.all(), spans, "reported_at", group=("category__key",), n=Count("pk")
-    ):
+    for row in _rows(concerns, spans, "reported_at", group=("category__key",), n=Count("pk")):
         if row["span"] >= 0:
             result[row["span"]].by_category[row["category__key"]] = row["n"]
 
 
-def _devices(spans, result):
+def _devices(spans, result, viewer):
+    confiscations = without_concealed(Confiscation.objects.all(), viewer, "concern")
     per_day: dict[int, list[int]] = {}
     for row in _rows_by_span(
         Handover.objects.filter(undone_at__isnull=True),
@@ -378,7 +385,7 @@ def _devices(spans, result):
         if row["span"] >= 0:
             result[row["span"]].devices["days_reconciled"] = row["n"]
     for row in _rows(
-        Confiscation.objects.all(),
+        confiscations,
         spans,
         "confiscated_at",
         n=Count("pk"),
@@ -390,9 +397,7 @@ def _devices(spans, result):
             d = result[row["span"]].devices
             d["confiscations"] = row["n"]
             d["confiscation_ends"] = {key: row[key] for key, _ in CONFISCATION_ENDS}
-    for row in _rows(
-        Confiscation.objects.all(), spans, "confiscated_at", group=("reason_kind",), n=Count("pk")
-    ):
+    for row in _rows(confiscations, spans, "confiscated_at", group=("reason_kind",), n=Count("pk")):
         if row["span"] >= 0:
             reasons = result[row["span"]].devices.setdefault("confiscation_reasons", {})
             reasons[row["reason_kind"]] = row["n"]
@@ -603,7 +608,7 @@ def policy_table(school_id: int, *, today: date) -> list[dict]:
     return rows
 
 
-def _lessons(spans, result):
+def _lessons(spans, result, viewer):
     for row in _rows(
         ReviewTrigger.objects.filter(reason=ReviewTrigger.Reason.LESSONS_LEARNT),
         spans,
@@ -616,7 +621,7 @@ def _lessons(spans, result):
         if row["span"] >= 0:
             result[row["span"]].reviews[row["policy__title"]] = (row["opened"], row["done"])
     for row in _rows(
-        Entry.objects.filter(kind=Entry.Kind.ACTION),
+        without_concealed(Entry.objects.filter(kind=Entry.Kind.ACTION), viewer, "concern"),
         spans,
         "at",
         school="concern__school_id",
@@ -632,10 +637,11 @@ def _lessons(spans, result):
         fig.lessons["reviews_done"] = sum(d for _, d in fig.reviews.values())
 
 
-def concern_trend(spans: list[Span]) -> list[int]:
-    """Concerns reported in each span (one query)."""
+def concern_trend(spans: list[Span], *, viewer=None) -> list[int]:
+    """Concerns reported in each span (one query), as `viewer` may read them."""
     counts = [0] * len(spans)
-    for row in _rows(Concern.objects.all(), spans, "reported_at", n=Count("pk")):
+    concerns = without_concealed(Concern.objects.all(), viewer)
+    for row in _rows(concerns, spans, "reported_at", n=Count("pk")):
         if row["span"] >= 0:
             counts[row["span"]] += row["n"]
     return counts

@@ -4,6 +4,13 @@ so the three always show the same figures.
 Only counts, rates, durations, policy titles and category names reach a report: never a
 learner's or staff member's name, UPN, date of birth, class, or any free text of a concern.
 Every count passes through `reports.suppression.suppressed_cells`.
+
+A report is built for a viewer: figures leave out what is concealed from them
+(`reports.figures`), and a headteacher's copy shows the rows about allegations concerning the
+headteacher as "not shown to you" rather than a count that could never be true (small-number
+suppression protects a child from governors; it does not protect a subject from learning of
+an allegation about themself). Which rows are withheld depends on the viewer's role only,
+never on the data, so the withholding itself reveals nothing.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +19,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from devices.models import ConfiscationReason
-from incidents.models import Concern, Referral
+from incidents.models import Category, Concern, Referral
 from people.models import School, Term
 from reports import charts
 from reports.figures import (
@@ -33,9 +40,16 @@ from reports.figures import (
 )
 from reports.models import DEFAULT_THRESHOLD, ReportSettings
 from reports.suppression import NOT_SHOWN, count_text, fewer_than, suppressed_cells
+from roper.permissions import roles_for
+from roper.roles import Role
 
 COUNT, NUMBER, DURATION, PERCENT = "count", "number", "duration", "percent"
 TREND_TERMS = 6
+WITHHELD = "not shown to you"
+WITHHELD_NOTE = (
+    "Figures about allegations concerning the headteacher are not shown in your copy of "
+    "this report (they are reported to governors by the chair)."
+)
 
 
 @dataclass
@@ -82,6 +96,8 @@ class Report:
     sections: list[Section]
     threshold: int
     generated_on: date
+    #: For the viewer's copy: why some rows read "not shown to you".
+    withheld_note: str = ""
 
     @property
     def suppressed_text(self):
@@ -350,10 +366,11 @@ def build_tables(
     threshold: int,
     *,
     total_column: int | None = None,
+    withheld: frozenset[str] = frozenset(),
 ) -> dict[str, Table]:
     """Tables of display text. Each column's counts are suppressed with their groups; with a
     `total_column` (the trust's totals), each row's counts across the other columns are a
-    group too."""
+    group too. Rows whose key is in `withheld` read "not shown to you"."""
     flat = [spec for rows in specs.values() for spec in rows]
     cells, groups = {}, []
     for col, fig in enumerate(columns):
@@ -376,7 +393,9 @@ def build_tables(
         for spec in rows:
             texts = []
             for col, fig in enumerate(columns):
-                if fig is None:
+                if spec.key in withheld:
+                    texts.append(WITHHELD)
+                elif fig is None:
                     texts.append("–")
                 else:
                     texts.append(_format(spec, spec.get(fig), (col, spec.key) in hidden, threshold))
@@ -395,31 +414,45 @@ def threshold_for(school_ids) -> int:
     return max(found.get(sid, DEFAULT_THRESHOLD) for sid in school_ids)
 
 
+def withheld_rows(viewer, school_ids) -> frozenset[str]:
+    """The rows a viewer's copy does not show: for a headteacher of any of the schools, those
+    counting allegations about the headteacher (the chair's route and the category's row)."""
+    if viewer is None or not any(Role.HEADTEACHER in roles_for(viewer, s) for s in school_ids):
+        return frozenset()
+    keys = Category.objects.filter(school_id__in=school_ids, is_about_head=True).values_list(
+        "key", flat=True
+    )
+    return frozenset({"route.chair", *(f"cat.{key}" for key in keys)})
+
+
 def school_terms(school) -> list[Term]:
     return list(Term.objects.filter(school=school).order_by("starts_on"))
 
 
-def school_report(*, school: School, term: Term, terms: list[Term], today: date) -> Report:
+def school_report(
+    *, school: School, term: Term, terms: list[Term], today: date, viewer=None
+) -> Report:
     """One school, one term (or this term so far), with the previous term and the same term
-    last year."""
+    last year, as `viewer` may read it."""
     threshold = threshold_for([school.pk])
     so_far = term == current_term(terms, today) and term.ends_on >= today
     compare = [previous_term(term, terms), same_term_last_year(term, terms)]
     spans = [span_for_term(term, terms, today=today)]
     spans += [span_for_term(t, terms) for t in compare if t]
-    figures = figures_for(spans, today=today)
+    figures = figures_for(spans, today=today, viewer=viewer)
     columns: list[Figures | None] = [figures[0]]
     rest = iter(figures[1:])
     columns += [next(rest) if t else None for t in compare]
     labels = category_labels([school.pk])
     specs = row_specs(labels)
-    tables, hidden = build_tables(columns, specs, threshold)
+    withheld = withheld_rows(viewer, [school.pk])
+    tables, hidden = build_tables(columns, specs, threshold, withheld=withheld)
 
     # The trend: concerns of the last terms up to this one.
     index = terms.index(term)
     trend_terms = terms[max(0, index - TREND_TERMS + 1) : index + 1]
     trend_spans = [span_for_term(t, terms, today=today) for t in trend_terms]
-    trend = concern_trend(trend_spans)
+    trend = concern_trend(trend_spans, viewer=viewer)
     # A term whose total the tables hide is hidden in the trend too.
     hidden_totals = {
         t.pk for col, t in enumerate([term, *compare]) if t and (col, "concerns.total") in hidden
@@ -434,6 +467,7 @@ def school_report(*, school: School, term: Term, terms: list[Term], today: date)
     category_cells = [
         (name, n, count_text(n, hide, threshold), hide)
         for key, name in labels.items()
+        if f"cat.{key}" not in withheld
         for n in [columns[0].by_category.get(key, 0)]
         for hide in [(0, f"cat.{key}") in hidden]
     ]
@@ -486,10 +520,11 @@ def school_report(*, school: School, term: Term, terms: list[Term], today: date)
         sections=sections,
         threshold=threshold,
         generated_on=today,
+        withheld_note=WITHHELD_NOTE if withheld else "",
     )
 
 
-def trust_report(*, schools: list[School], key: str, today: date) -> Report:
+def trust_report(*, schools: list[School], key: str, today: date, viewer=None) -> Report:
     """The same figures for each school of a trust side by side, and the trust's totals, for
     the term named by `key` (season-year, e.g. "autumn-2026") in each school's calendar."""
     season, _, year = key.partition("-")
@@ -504,14 +539,17 @@ def trust_report(*, schools: list[School], key: str, today: date) -> Report:
         )
         spans.append(span_for_term(term, terms, today=today) if term else None)
     present = [s for s in spans if s]
-    figures = iter(figures_for(present, today=today))
+    figures = iter(figures_for(present, today=today, viewer=viewer))
     columns = [next(figures) if s else None for s in spans]
     total = combine([c for c in columns if c])
     columns.append(total)
     threshold = threshold_for([s.pk for s in schools])
     labels = category_labels([s.pk for s in schools])
     specs = row_specs(labels)
-    tables, _ = build_tables(columns, specs, threshold, total_column=len(columns) - 1)
+    withheld = withheld_rows(viewer, [s.pk for s in schools])
+    tables, _ = build_tables(
+        columns, specs, threshold, total_column=len(columns) - 1, withheld=withheld
+    )
     sections = [
         Section(
             "Concerns",
@@ -534,6 +572,7 @@ def trust_report(*, schools: list[School], key: str, today: date) -> Report:
         sections=sections,
         threshold=threshold,
         generated_on=today,
+        withheld_note=WITHHELD_NOTE if withheld else "",
     )
 
 

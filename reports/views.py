@@ -55,7 +55,7 @@ def governors(request):
         term = current if param == "now" else (last_completed_term(terms, now) or current)
     if term is None:
         return render(request, "reports/governors.html", {"report": None, "school": school})
-    report = school_report(school=school, term=term, terms=terms, today=now)
+    report = school_report(school=school, term=term, terms=terms, today=now, viewer=request.user)
     commentary = Commentary.objects.filter(school=school, term=term).first()
     fmt = request.GET.get("format", "")
     filename = f"governors-report-{slugify(school.name)}-{slugify(str(term))}"
@@ -106,6 +106,8 @@ def write_csv(out, report, commentary=None):
             f"counts from 1 to {report.threshold} are shown as “{report.suppressed_text}”",
         ]
     )
+    if report.withheld_note:
+        writer.writerow(["Not shown to you", report.withheld_note])
     writer.writerow([])
     writer.writerow(["Section", "Figure", *report.columns])
     for section in report.sections:
@@ -194,7 +196,7 @@ def trust(request):
         key = next(iter(keys))
     if key and key not in keys:
         raise Http404
-    report = trust_report(schools=schools, key=key, today=now) if key else None
+    report = trust_report(schools=schools, key=key, today=now, viewer=request.user) if key else None
     fmt = request.GET.get("format", "")
     if fmt and report:
         return _download(request, report, fmt, f"governors-report-{slugify(chosen.name)}-{key}")

@@ -4,6 +4,12 @@ files, and the batch is kept as the destruction record. A legal hold blocks dest
 
 Each app states its rules in `<app>/retention.py` with `@rule(...)`: a function
 (school, today) -> queryset of the records due, and one that destroys a queryset of them.
+
+Secrecy (DESIGN.md): a rule whose records may be concealed from some people (concerns naming
+an approver, allegations about a headteacher who approves) says so with `hide`. The records
+due are then split, per month, into one batch per set of approvers they are concealed from;
+such a batch's key names those approvers (`<rule>~<ids>`), and it is never listed to them,
+decided by them, or the reason for a reminder to them — before or after its destruction.
 """
 
 from collections.abc import Callable
@@ -35,6 +41,8 @@ class Rule:
     destroy: Callable
     #: (ids) -> lines that let the DSL recognise the records, naming no one.
     describe: Callable
+    #: (queryset, user) -> the queryset without the records concealed from `user`.
+    hide: Callable | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -57,6 +65,47 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def rule_of(batch: RetentionBatch) -> Rule | None:
+    return rules().get(batch.rule.partition("~")[0])
+
+
+def _hidden_from(batch: RetentionBatch) -> set[int]:
+    """The approvers a batch is concealed from, as named by its key."""
+    _, _, names = batch.rule.partition("~")
+    return {int(n, 36) for n in names.split(".") if n}
+
+
+def _batch_key(rule: Rule, hidden_from) -> str:
+    if not hidden_from:
+        return rule.key
+    key = f"{rule.key}~{'.'.join(_base36(pk) for pk in sorted(hidden_from))}"
+    if len(key) > RetentionBatch._meta.get_field("rule").max_length:
+        raise ValueError(f"Too many approvers to name in a retention batch key: {key}")
+    return key
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, d = divmod(n, 36)
+        out = digits[d] + out
+        if not n:
+            return out
+
+
+def batch_visible_to(batch: RetentionBatch, user) -> bool:
+    """Whether `user` may know of this batch: not concealed from them by its key, and (while
+    its records exist) holding none concealed from them since."""
+    if user.pk in _hidden_from(batch):
+        return False
+    r = rule_of(batch)
+    if r is None or r.hide is None or batch.status == RetentionBatch.Status.DESTROYED:
+        return True
+    records = r.model.objects.filter(pk__in=batch.object_ids)
+    return r.hide(records, user).count() == records.count()
+
+
 def _held_ids(model) -> set[int]:
     ct = ContentType.objects.get_for_model(model)
     return set(LegalHold.objects.filter(content_type=ct).values_list("object_id", flat=True))
@@ -65,31 +114,47 @@ def _held_ids(model) -> set[int]:
 def retention_find(*, school, today: date) -> list[RetentionBatch]:
     """Open this month's batches (once per school, rule and month)."""
     month = today.replace(day=1)
+    approvers = holders(school, "retention.approve")
     found = []
     for r in rules().values():
         held = _held_ids(r.model)
         ids = sorted(set(r.due(school, today).values_list("pk", flat=True)) - held)
         if not ids:
             continue
-        batch, created = RetentionBatch.objects.get_or_create(
-            school=school,
-            rule=r.key,
-            month=month,
-            defaults={"object_ids": ids, "count": len(ids)},
-        )
-        if created:
-            found.append(batch)
+        # One batch per set of approvers the records are concealed from.
+        parts: dict[frozenset[int], list[int]] = {frozenset(): list(ids)}
+        if r.hide is not None:
+            parts = {}
+            hidden = {
+                user.pk: set(ids)
+                - set(r.hide(r.model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+                for user in approvers
+            }
+            for pk in ids:
+                who = frozenset(u for u, concealed in hidden.items() if pk in concealed)
+                parts.setdefault(who, []).append(pk)
+        for who, part in parts.items():
+            batch, created = RetentionBatch.objects.get_or_create(
+                school=school,
+                rule=_batch_key(r, who),
+                month=month,
+                defaults={"object_ids": part, "count": len(part)},
+            )
+            if created:
+                found.append(batch)
     return found
 
 
 def retention_destroy(*, batch: RetentionBatch, by) -> int:
     """Destroy an approved batch: only what is still due and not held. Returns the count."""
-    r = rules()[batch.rule]
+    r = rule_of(batch)
     with transaction.atomic():
         # Two DSLs approving the same batch at once: lock it, and destroy once.
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != RetentionBatch.Status.PENDING:
             raise ValidationError("This batch has already been decided.")
+        if not batch_visible_to(locked, by):
+            raise ValidationError("This batch cannot be decided by you.")
         still_due = r.due(locked.school, timezone.localdate()).filter(pk__in=locked.object_ids)
         ids = sorted(set(still_due.values_list("pk", flat=True)) - _held_ids(r.model))
         r.destroy(r.model.objects.filter(pk__in=ids))
@@ -108,6 +173,8 @@ def retention_keep(*, batch: RetentionBatch, by, note: str) -> None:
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != RetentionBatch.Status.PENDING:
             raise ValidationError("This batch has already been decided.")
+        if not batch_visible_to(locked, by):
+            raise ValidationError("This batch cannot be decided by you.")
         locked.status = RetentionBatch.Status.DECLINED
         locked.decided_by, locked.decided_by_name = by, by.get_full_name() or by.get_username()
         locked.decided_at, locked.note = timezone.now(), note[:300]
@@ -119,9 +186,11 @@ def legal_hold_place(*, batch: RetentionBatch, object_id: int, reason: str, by) 
     the hold stands."""
     if not reason.strip():
         raise ValidationError("Say why the record is held.")
-    r = rules()[batch.rule]
+    r = rule_of(batch)
     with transaction.atomic():
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch_visible_to(locked, by):
+            raise ValidationError("This batch cannot be decided by you.")
         if object_id not in locked.object_ids:
             raise ValidationError("That record is not in this batch.")
         hold, _ = LegalHold.objects.get_or_create(
@@ -157,10 +226,18 @@ def retention_monthly(now) -> int:
     sent = 0
     for school in School.objects.all():
         retention_find(school=school, today=today)
-        if RetentionBatch.objects.filter(school=school, status="pending").exists():
+        pending = list(RetentionBatch.objects.filter(school=school, status="pending"))
+        # Only those who may see a pending batch are asked (a reminder sent because of a
+        # batch concealed from someone would tell them it exists).
+        recipients = [
+            user
+            for user in holders(school, "retention.approve")
+            if any(batch_visible_to(batch, user) for batch in pending)
+        ]
+        if recipients:
             sent += reminder_send(
                 key=f"retention:{school.pk}:{today:%Y-%m}",
-                recipients=holders(school, "retention.approve"),
+                recipients=recipients,
                 school=school,
                 title="Records are due for destruction: please review them",
                 url=reverse("retention"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -95,17 +95,16 @@ def healthz(request):
 
 def retention(request):
     """Records past their retention period, for the DSL to approve or keep."""
-    from roper.retention import rules
+    from roper.retention import batch_visible_to, rule_of
 
     schools = schools_with(request.user, "retention.approve")
     if not schools:
         raise PermissionDenied
-    known = rules()
-    batches = list(
-        RetentionBatch.objects.filter(school_id__in=schools).select_related("school")[:50]
-    )
+    recent = RetentionBatch.objects.filter(school_id__in=schools).select_related("school")[:50]
+    # A batch of records concealed from this person is not listed to them (DESIGN.md).
+    batches = [batch for batch in recent if batch_visible_to(batch, request.user)]
     for batch in batches:
-        rule = known.get(batch.rule)
+        rule = rule_of(batch)
         batch.rule_label = rule.label if rule else batch.rule
         batch.period = rule.period if rule else ""
         batch.lines = (
@@ -118,7 +117,12 @@ def retention(request):
 
 
 def _batch(request, pk) -> RetentionBatch:
-    return get_scoped(RetentionBatch.objects.all(), request.user, "retention.approve", pk=pk)
+    from roper.retention import batch_visible_to
+
+    batch = get_scoped(RetentionBatch.objects.all(), request.user, "retention.approve", pk=pk)
+    if not batch_visible_to(batch, request.user):
+        raise Http404
+    return batch
 
 
 @require_POST

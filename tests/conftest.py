@@ -15,6 +15,8 @@ from django.db import connection
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: Prints the secrecy property's figures at the end of a run (xdist workers included).
+pytest_plugins = ["tests.secrecy.summary"]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
