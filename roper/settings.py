@@ -84,8 +84,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "roper.middleware.SecurityHeadersMiddleware",
+    # Directly after SecurityMiddleware, as WhiteNoise asks: a static file is answered here,
+    # before sessions and authentication, with WhiteNoise's own caching and compression.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "roper.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
