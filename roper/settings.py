@@ -87,6 +87,10 @@ MIDDLEWARE = [
     # Directly after SecurityMiddleware, as WhiteNoise asks: a static file is answered here,
     # before sessions and authentication, with WhiteNoise's own caching and compression.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed here, as no proxy in front of Roper is assumed to do it; before every
+    # middleware that reads or writes the body. BREACH: Django (4.2+) pads each compressed
+    # response with random bytes, and the CSRF token is masked afresh in every response.
+    "django.middleware.gzip.GZipMiddleware",
     "roper.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -58,3 +58,18 @@ def test_a_static_file_keeps_its_own_caching_for_a_signed_in_user(client, world,
     assert response.status_code == 200
     assert "no-store" not in response["Cache-Control"]
     assert "max-age" in response["Cache-Control"]
+
+
+def test_pages_are_compressed_for_a_browser_that_accepts_gzip(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+
+
+def test_every_page_names_a_favicon_that_exists(client, world):
+    from pathlib import Path
+
+    client.force_login(world.users["teacher"])
+    html = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    assert (Path(__file__).resolve().parents[2] / "static/favicon.svg").is_file()
