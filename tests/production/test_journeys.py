@@ -22,6 +22,9 @@ from playwright.sync_api import expect
 
 from tests.production.conftest import PROXY_HEADERS
 
+# One xdist worker runs them all, so the server is built once (Makefile: --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.production, pytest.mark.xdist_group("production")]
+
 PASSWORD = "roper-demo"
 DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXP"  # the demo accounts' authenticator key (README)
 ONE_YEAR = 365 * 24 * 3600
