@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.production, pytest.mark.xdist_gro
 PASSWORD = "roper-demo"
 DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXP"  # the demo accounts' authenticator key (README)
 ONE_YEAR = 365 * 24 * 3600
+#: A name with the manifest storage's content hash, e.g. roper.a18c046de843.css.
+HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+$")
 
 
 def totp(key_base32: str, at: float | None = None) -> str:
@@ -84,8 +86,9 @@ class Watch:
         if response.status >= 400:
             self.problems.append(f"{where}: an error response")
         if path.startswith("/static/"):
-            if _max_age(headers.get("cache-control", "")) < ONE_YEAR:
-                self.problems.append(f"{where}: Cache-Control {headers.get('cache-control')!r}")
+            cache = headers.get("cache-control", "")
+            if _max_age(cache) < ONE_YEAR or (HASHED.search(path) and "immutable" not in cache):
+                self.problems.append(f"{where}: Cache-Control {cache!r}")
             if path.endswith((".css", ".js")) and not compressed:
                 self.problems.append(f"{where}: not compressed")
         elif (
@@ -217,5 +220,5 @@ def test_every_static_url_in_a_page_names_a_hashed_file(roper_server):
     assert response.status == 200
     urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', body.decode())
     assert len(urls) >= 4
-    unhashed = [url for url in urls if not re.search(r"\.[0-9a-f]{12}\.\w+$", url)]
+    unhashed = [url for url in urls if not HASHED.search(url)]
     assert unhashed == []
