@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,22 +169,23 @@ def roper_server(tmp_path_factory):
         PRIVATE_STORAGE_ROOT=str(tmp / "private"),
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
-    # As in the Dockerfile: collectstatic at build time (it needs no database).
-    collect = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [*manage, "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    database.create()
+    # As in the Dockerfile: collectstatic at build time (it needs no database), meanwhile the
+    # database is made.
+    collect_log = tmp / "collectstatic.log"
+    with collect_log.open("w") as out:
+        collect = subprocess.Popen(  # noqa: S603 - our own manage.py
+            [*manage, "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     process = None
     try:
+        database.create()
         _run([*manage, "migrate", "--noinput", "-v0"], env, tmp / "migrate.log")
         _run([*manage, "seed_demo"], env, tmp / "seed_demo.log")
-        output, _ = collect.communicate()
-        assert collect.returncode == 0, f"collectstatic failed:\n{output}"
+        assert collect.wait() == 0, f"collectstatic failed:\n{collect_log.read_text()}"
 
         log = tmp / "gunicorn.log"
         with log.open("w") as out:
@@ -209,16 +209,13 @@ def roper_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def base_url(roper_server):
-    """Playwright's page.goto("/…") goes to the production server."""
-    return roper_server.url
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """An English school's browser, behind the school's TLS-terminating proxy."""
+def browser_context_args(browser_context_args, roper_server):
+    """An English school's browser, behind the school's TLS-terminating proxy; page.goto("/…")
+    goes to the server. (Not through pytest-playwright's `base_url`: its session-scoped
+    `browser_context_args` may already be made, without it, for tests/e2e.)"""
     return {
         **browser_context_args,
+        "base_url": roper_server.url,
         "locale": "en-GB",
         "timezone_id": "Europe/London",
         "extra_http_headers": PROXY_HEADERS,
