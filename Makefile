@@ -17,8 +17,10 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-127.0.0.1:8000}
 
+# loadgroup: tests of one xdist_group share a worker, so tests/production builds its server
+# once (pytest-xdist 3.8 ignores the group with pytest 9.2: pytest-dev/pytest-xdist#1386).
 test: $(STAMP)
-	$(PY) -m pytest $${PYTEST_ARGS:--n auto}
+	$(PY) -m pytest $${PYTEST_ARGS:--n auto --dist loadgroup}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -59,7 +59,10 @@ class SecurityHeadersMiddleware:
         )
         # Every signed-in page may show a concern, a chronology or a child's details: none is
         # kept by the browser or a proxy (a shared office computer's Back button included).
-        if request.user.is_authenticated and "Cache-Control" not in response.headers:
+        # A response made before authentication ran (a 400 for a bad Host header, raised in
+        # CommonMiddleware) has no `request.user`, and no signed-in content either.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store, private"
         return response
 

@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_filters",
     "django_htmx",
     "simple_history",
     "axes",
@@ -85,8 +84,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "roper.middleware.SecurityHeadersMiddleware",
+    # Directly after SecurityMiddleware, as WhiteNoise asks: a static file is answered here,
+    # before sessions and authentication, with WhiteNoise's own caching and compression.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed here, as no proxy in front of Roper is assumed to do it; before every
+    # middleware that reads or writes the body. BREACH: Django (4.2+) pads each compressed
+    # response with random bytes, and the CSRF token is masked afresh in every response.
+    "django.middleware.gzip.GZipMiddleware",
+    "roper.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +171,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(_read("STATIC_ROOT", env.str, default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

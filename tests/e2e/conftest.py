@@ -1,8 +1,9 @@
 """Browser journeys: Playwright driving Debian's Chromium against pytest-django's live server.
 
 Every test here is marked `browser`: under CI=true it fails without Chromium, elsewhere it is
-skipped. `check_accessibility(page)` runs axe-core (vendored) on the page and fails on any
-violation of impact serious or critical against WCAG 2.2 A/AA rules.
+skipped. `check_accessibility(page)` runs axe-core (vendored here, in tests/e2e/vendor/: a test
+tool, not something Roper serves) on the page and fails on any violation of impact serious or
+critical against WCAG 2.2 A/AA rules.
 """
 
 import os
@@ -14,8 +15,10 @@ from tests.conftest import CHROMIUM
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + sync Playwright
 
-#: Loaded from the live server's static files, as the page's CSP allows only 'self' scripts.
-AXE = "/static/vendor/axe-core-4.11.0/axe.min.js"
+AXE = Path(__file__).resolve().parent / "vendor/axe-core-4.11.0/axe.min.js"
+#: The page's CSP allows only same-origin scripts, so axe is loaded from a same-origin URL that
+#: the browser answers from the file above (`page.route`); the server never sees it.
+AXE_PATH = "/__tests__/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs/screenshots"
 
@@ -82,8 +85,10 @@ def sign_in(page, live_server):
 
 
 def check_accessibility(page):
-    origin = page.evaluate("location.origin")
-    page.add_script_tag(url=f"{origin}{AXE}")
+    url = page.evaluate("location.origin") + AXE_PATH
+    page.route(url, lambda route: route.fulfill(path=AXE))
+    page.add_script_tag(url=url)
+    page.unroute(url)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )

@@ -43,3 +43,33 @@ def test_signed_in_pages_are_never_cached(client, world):
     for url in ["/", "/learners/", f"/learners/{world.learner.pk}/", "/notifications/"]:
         response = client.get(url, follow=True)
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_bad_host_header_is_refused_with_a_400_page_not_a_server_error(client):
+    response = client.get("/accounts/login/", HTTP_HOST="roper.attacker.example")
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response
+
+
+def test_a_static_file_keeps_its_own_caching_for_a_signed_in_user(client, world, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ (no collectstatic in tests)
+    client.force_login(world.users["teacher"])
+    response = client.get("/static/css/roper.css")
+    assert response.status_code == 200
+    assert "no-store" not in response["Cache-Control"]
+    assert "max-age" in response["Cache-Control"]
+
+
+def test_pages_are_compressed_for_a_browser_that_accepts_gzip(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+
+
+def test_every_page_names_a_favicon_that_exists(client, world):
+    from pathlib import Path
+
+    client.force_login(world.users["teacher"])
+    html = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    assert (Path(__file__).resolve().parents[2] / "static/favicon.svg").is_file()

@@ -1,0 +1,223 @@
+"""Roper built and served as a school deploys it, once per test session.
+
+`roper_server` does what the Dockerfile does: `collectstatic` with the production (manifest)
+storage, then gunicorn with the Dockerfile's own CMD — read from the Dockerfile, so the two
+cannot drift; only the bind address changes. Around it, the environment of a real deployment:
+DEBUG=false, HTTPS=true behind a proxy (the browser sends `X-Forwarded-Proto: https`), a
+random SECRET_KEY, two-factor enforced, ALLOWED_HOSTS, and a fresh database with `migrate` and
+`seed_demo` — a PostgreSQL database created and dropped here when DATABASE_URL is PostgreSQL
+(as under CI), else a temporary SQLite file. No broker: Celery tasks run in the web process.
+
+The tests are marked `browser` (Chromium) and `production`, and grouped for xdist (`--dist
+loadgroup`, the Makefile's default) so that one worker builds the server once. A worker that
+gets some of them anyway builds its own server (its database is named after the worker): slower,
+still sound. That is what happens today: with pytest 9.2, pytest-xdist 3.8's loadgroup ignores
+the group (pytest-dev/pytest-xdist#1386, fix pending in #1388).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+import pytest
+from django.core.management.utils import get_random_secret_key
+
+from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - the same Chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+#: What a TLS-terminating proxy adds to every request it forwards.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+#: Variables of the test process (some set by pyproject's pytest-env) the server must not inherit.
+NOT_FOR_THE_SERVER = [
+    "STATICFILES_BACKEND",
+    "HTTPS",
+    "TWO_FACTOR_ENFORCED",
+    "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "PGOPTIONS",
+]
+
+
+def dockerfile_command(port: int) -> list[str]:
+    """The Dockerfile's CMD (exec form), bound to HOST:port instead of the container's port."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    cmd = [line for line in lines if line.startswith("CMD ")]
+    assert len(cmd) == 1, "the Dockerfile should have one CMD line"
+    argv = json.loads(cmd[0].removeprefix("CMD "))  # the exec form: a JSON array
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--bind", "-b"):
+            skip = True
+        elif not arg.startswith("--bind="):
+            out.append(arg)
+    assert out != argv, "the Dockerfile's CMD should name the address it binds"
+    program = Path(sys.executable).with_name(out[0])  # the same virtualenv's gunicorn
+    return [str(program) if program.exists() else out[0], *out[1:], "--bind", f"{HOST}:{port}"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class _Database:
+    """A fresh database for the server: PostgreSQL beside DATABASE_URL's, else SQLite."""
+
+    def __init__(self, tmp: Path):
+        url = os.environ.get("DATABASE_URL", "")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.config = environ.Env.db_url_config(url) if url else None
+        if self.config and self.config["ENGINE"] == "django.db.backends.postgresql":
+            self.name = f"{self.config['NAME']}_production{'_' + worker if worker else ''}"
+            self.url = urlsplit(url)._replace(path=f"/{self.name}").geturl()
+        else:
+            self.config = None
+            self.url = f"sqlite:///{tmp / 'roper.sqlite3'}"
+
+    def _admin(self, sql: str):
+        import psycopg
+
+        c = self.config
+        with psycopg.connect(
+            dbname="postgres",
+            user=c["USER"] or None,
+            password=c["PASSWORD"] or None,
+            host=c["HOST"] or None,
+            port=c["PORT"] or None,
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)
+
+    def create(self):
+        if self.config:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self):
+        if self.config:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+    def log_since(self, offset: int) -> str:
+        return self.log.read_bytes()[offset:].decode(errors="replace")
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size
+
+
+def _run(argv, env, log):
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    log.write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"{' '.join(argv[1:])} failed:\n{result.stdout}{result.stderr}"
+
+
+def _wait_until_healthy(url, process, log, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"gunicorn exited:\n{log.read_text()}"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:  # not listening yet, or no worker ready (URLError is one)
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer /healthz in {timeout} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def roper_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("production")
+    port = _free_port()
+    url = f"http://{HOST}:{port}"
+    database = _Database(tmp)
+    env = {k: v for k, v in os.environ.items() if k not in NOT_FOR_THE_SERVER}
+    env.update(
+        DEBUG="false",
+        HTTPS="true",
+        SECRET_KEY=get_random_secret_key(),  # 50 random characters, as `check --deploy` asks
+        TWO_FACTOR_ENFORCED="true",
+        ALLOWED_HOSTS=HOST,
+        # The browser speaks plain HTTP to gunicorn while the (simulated) proxy says HTTPS, so
+        # its Origin header is http://…; behind a real proxy it is https://<host>, which Django
+        # takes as same-origin with no setting.
+        CSRF_TRUSTED_ORIGINS=url,
+        DATABASE_URL=database.url,
+        STATIC_ROOT=str(tmp / "static"),
+        PRIVATE_STORAGE_ROOT=str(tmp / "private"),
+    )
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    # As in the Dockerfile: collectstatic at build time (it needs no database), meanwhile the
+    # database is made.
+    collect_log = tmp / "collectstatic.log"
+    with collect_log.open("w") as out:
+        collect = subprocess.Popen(  # noqa: S603 - our own manage.py
+            [*manage, "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    process = None
+    try:
+        database.create()
+        _run([*manage, "migrate", "--noinput", "-v0"], env, tmp / "migrate.log")
+        _run([*manage, "seed_demo"], env, tmp / "seed_demo.log")
+        assert collect.wait() == 0, f"collectstatic failed:\n{collect_log.read_text()}"
+
+        log = tmp / "gunicorn.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(  # noqa: S603 - the Dockerfile's own command
+                dockerfile_command(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        _wait_until_healthy(url, process, log)
+        yield Server(url=url, log=log)
+    finally:
+        if collect.poll() is None:
+            collect.kill()
+        if process is not None:
+            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: nothing to drain
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        database.drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, roper_server):
+    """An English school's browser, behind the school's TLS-terminating proxy; page.goto("/…")
+    goes to the server. (Not through pytest-playwright's `base_url`: its session-scoped
+    `browser_context_args` may already be made, without it, for tests/e2e.)"""
+    return {
+        **browser_context_args,
+        "base_url": roper_server.url,
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+        "extra_http_headers": PROXY_HEADERS,
+    }
