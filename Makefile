@@ -17,10 +17,16 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-127.0.0.1:8000}
 
-# loadgroup: tests of one xdist_group share a worker, so tests/production builds its server
-# once (pytest-xdist 3.8 ignores the group with pytest 9.2: pytest-dev/pytest-xdist#1386).
+# Two runs: the suite on every core, then the production journey (tests/production) in one
+# process, so its server (collectstatic, migrate, gunicorn) is built once. PYTEST_ARGS runs
+# exactly what it says instead, e.g. PYTEST_ARGS="-p no:xdist tests/devices".
 test: $(STAMP)
-	$(PY) -m pytest $${PYTEST_ARGS:--n auto --dist loadgroup}
+ifdef PYTEST_ARGS
+	$(PY) -m pytest $(PYTEST_ARGS)
+else
+	$(PY) -m pytest -n auto -m "not production"
+	$(PY) -m pytest -p no:xdist -m production tests/production
+endif
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -22,8 +22,8 @@ from playwright.sync_api import expect
 
 from tests.production.conftest import PROXY_HEADERS
 
-# One xdist worker runs them all, so the server is built once (Makefile: --dist loadgroup).
-pytestmark = [pytest.mark.browser, pytest.mark.production, pytest.mark.xdist_group("production")]
+# `make test` runs them in one process of their own, so the server is built once.
+pytestmark = [pytest.mark.browser, pytest.mark.production]
 
 PASSWORD = "roper-demo"
 DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXP"  # the demo accounts' authenticator key (README)
