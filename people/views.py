@@ -65,7 +65,8 @@ def _decidable_by(user, requests):
 
 
 def role_requests(request):
-    """Safeguarding roles the admin asked for, waiting for this approver."""
+    """Safeguarding roles, and sign-in changes for people who hold one, that the admin asked
+    for, waiting for this approver."""
     user = request.user
     schools = schools_with(user, "people.roles.approve") + schools_with(
         user, "people.roles.approve_headteacher"
@@ -105,7 +106,6 @@ def role_request_decide(request, pk):
     else:
         messages.success(
             request,
-            f"{role_request.get_role_display()} for {role_request.user.get_full_name()} "
-            f"{'approved' if decision == 'approve' else 'declined'}.",
+            f"{role_request.summary}: {'approved' if decision == 'approve' else 'declined'}.",
         )
     return redirect("people:role_requests")
