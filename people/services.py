@@ -24,7 +24,7 @@ from people.models import (
     YearGroup,
 )
 from roper.notifications import notification_send
-from roper.permissions import holders
+from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
 REQUIRED_COLUMNS = [
@@ -309,6 +309,34 @@ def membership_remove(*, membership: Membership, by) -> None:
                 role=role,
             )
     membership.delete()
+
+
+APPROVES = ("people.roles.approve", "people.roles.approve_headteacher")
+
+
+def role_requests_decidable(*, user, requests) -> list[RoleRequest]:
+    """Of these requests, the ones this user may decide: their school's, the role their own
+    roles approve (roper/roles.py), and never one about themself."""
+    return [
+        r
+        for r in requests
+        if r.user_id != user.pk and has_perm(user, r.approver_permission, r.school_id)
+    ]
+
+
+def role_requests_waiting_count(user, school) -> int:
+    """How many requests wait for this user's decision in this school (the navigation)."""
+    if not any(has_perm(user, permission, school) for permission in APPROVES):
+        return 0
+    pending = RoleRequest.objects.filter(school=school, status=RoleRequest.Status.PENDING).exclude(
+        user=user
+    )
+    return len(role_requests_decidable(user=user, requests=pending.only("school", "user", "role")))
+
+
+def role_requests_schools(user) -> list[int]:
+    """The schools where this user approves something."""
+    return sorted({s for permission in APPROVES for s in schools_with(user, permission)})
 
 
 def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleRequest:
