@@ -132,6 +132,19 @@ def test_the_admin_sets_a_password_for_someone_in_their_school(admin_client, tea
     assert teacher.check_password(PASSWORD)
 
 
+def test_the_admin_role_alone_opens_the_admin_with_no_flag_or_permission(client, world, teacher):
+    """As the app and seed_demo make an admin: no staff flag, no model permission."""
+    admin = world.users["admin"]
+    assert not admin.is_staff and not admin.user_permissions.exists()
+    client.force_login(admin)
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 200
+    url = reverse("admin:auth_user_password_change", args=[teacher.pk])
+    new = {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"}
+    assert client.post(url, new).status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.check_password(PASSWORD)
+
+
 def test_nobody_is_deleted_from_the_admin_only_deactivated(admin_client, teacher):
     response = admin_client.post(
         reverse("admin:auth_user_delete", args=[teacher.pk]), {"post": "yes"}
