@@ -179,3 +179,12 @@ def test_a_superuser_sets_the_heads_password_at_once(client, head, settings):
     assert _set_password(client, head).status_code == 302
     assert not RoleRequest.objects.exists()
     assert _signs_in(client, head, NEW, settings)
+
+
+def test_the_waiting_password_hash_is_shown_to_nobody_in_the_admin(admin_client, dsl):
+    _set_password(admin_client, dsl)
+    request = RoleRequest.objects.get(user=dsl)
+    page = admin_client.get(reverse("admin:people_rolerequest_change", args=[request.pk]))
+    assert page.status_code == 200
+    assert "New password" in page.text
+    assert request.new_password.split("$")[-1] not in page.text
