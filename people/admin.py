@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
@@ -342,5 +342,9 @@ class SchoolUserAdmin(SchoolScopedAdmin, UserAdmin):
             _report_waiting(request, waiting)
         else:
             self.log_change(request, user, "Changed password.")
-            messages.success(request, "Password changed." if usable else "Password sign-in off.")
+            update_session_auth_hash(request, user)  # an admin's own: they stay signed in
+            messages.success(
+                request,
+                "Password changed." if usable else "Password-based authentication was disabled.",
+            )
         return redirect("admin:auth_user_change", user.pk)

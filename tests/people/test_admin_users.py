@@ -132,6 +132,15 @@ def test_the_admin_sets_a_password_for_someone_in_their_school(admin_client, tea
     assert teacher.check_password(PASSWORD)
 
 
+def test_the_admin_setting_their_own_password_stays_signed_in(admin_client, school_admin):
+    url = reverse("admin:auth_user_password_change", args=[school_admin.pk])
+    new = {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"}
+    assert admin_client.post(url, new).status_code == 302
+    school_admin.refresh_from_db()
+    assert school_admin.check_password(PASSWORD)
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+
+
 def test_the_admin_role_alone_opens_the_admin_with_no_flag_or_permission(client, world, teacher):
     """As the app and seed_demo make an admin: no staff flag, no model permission."""
     admin = world.users["admin"]
