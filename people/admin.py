@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,6 +24,8 @@ from people.services import (
     membership_remove,
     membership_roles_set,
     two_factor_reset,
+    user_email_set,
+    user_password_set,
 )
 from roper.admin_site import (
     SchoolScopedAdmin,
@@ -104,6 +108,17 @@ class MembershipForm(forms.ModelForm):
         fields = ["user", "school", "trust", "roles"]
 
 
+def _report_waiting(request, change_request):
+    """Tell the admin their change waits for approval, and whose."""
+    if change_request is not None:
+        messages.warning(
+            request,
+            f"{change_request.summary}: waits for approval "
+            f"({'the chair' if change_request.role == Role.HEADTEACHER else 'the headteacher'}),"
+            " because they read safeguarding records.",
+        )
+
+
 def _report_roles_change(request, change):
     for req in change.requested:
         messages.warning(
@@ -171,8 +186,9 @@ class ReadOnlyScopedAdmin(SchoolScopedAdmin):
 class RoleRequestAdmin(ReadOnlyScopedAdmin):
     """Requests are decided by the headteacher (or the chair) in Roper, not here."""
 
-    list_display = ["user", "role", "school", "status", "requested_by", "requested_at"]
-    list_filter = ["status", "role"]
+    list_display = ["user", "kind", "role", "school", "status", "requested_by", "requested_at"]
+    list_filter = ["status", "kind", "role"]
+    exclude = ["new_password"]
 
 
 @admin.register(AuditEntry)
@@ -215,12 +231,15 @@ def reset_two_factor(modeladmin, request, queryset):
         if school is None:
             messages.error(request, f"{user} belongs to no school: nothing was reset.")
             continue
-        two_factor_reset(user=user, school=school, by=request.user)
-    messages.success(
-        request,
-        f"Two-factor sign-in reset for {len(users)} person(s); they set it up again at their "
-        "next sign-in, and have been told by email.",
-    )
+        waiting = two_factor_reset(user=user, school=school, by=request.user)
+        if waiting is not None:
+            _report_waiting(request, waiting)
+            continue
+        messages.success(
+            request,
+            f"Two-factor sign-in reset for {user}; they set it up again at their next sign-in, "
+            "and have been told by email.",
+        )
     return None
 
 
@@ -293,6 +312,9 @@ class SchoolUserAdmin(SchoolScopedAdmin, UserAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            # Through the service: for some people a new email waits for approval.
+            _report_waiting(request, user_email_set(user=obj, email=obj.email, by=request.user))
         super().save_model(request, obj, form, change)
         school = form.cleaned_data.get("school") if not change else None
         if school is not None:
@@ -302,3 +324,27 @@ class SchoolUserAdmin(SchoolScopedAdmin, UserAdmin):
                 by=request.user,
             )
             _report_roles_change(request, change_)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page, with the change made through `user_password_set`: for someone who
+        reads safeguarding records, a new password set by the admin waits for approval."""
+        user = self.get_object(request, unquote(id))
+        if request.method != "POST" or user is None or not self.has_change_permission(request):
+            return super().user_change_password(request, id, form_url)
+        form = self.change_password_form(user, request.POST)
+        usable = form.is_valid() and form.cleaned_data["set_usable_password"]
+        if not form.is_valid() or not (usable or "unset-password" in request.POST):
+            return super().user_change_password(request, id, form_url)  # shows the errors
+        waiting = user_password_set(
+            user=user, password=form.cleaned_data["password1"] if usable else None, by=request.user
+        )
+        if waiting is not None:
+            _report_waiting(request, waiting)
+        else:
+            self.log_change(request, user, "Changed password.")
+            update_session_auth_hash(request, user)  # an admin's own: they stay signed in
+            messages.success(
+                request,
+                "Password changed." if usable else "Password-based authentication was disabled.",
+            )
+        return redirect("admin:auth_user_change", user.pk)

@@ -14,8 +14,6 @@ from datetime import date, timedelta
 
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -159,8 +157,10 @@ def demo_record(model, *, key: dict, seeded: dict | None = None, new: dict | Non
     return record
 
 
-def demo_user(username, first, last, *, is_staff=False):
-    """A demo account with its name, the demo password, active and unlocked."""
+def demo_user(username, first, last):
+    """A demo account with its name, the demo password, active and unlocked. No account is
+    staff or superuser: the admin role opens /admin/ by itself (roper/admin_site.py), and
+    an older demo's staff flag is taken away."""
     user = demo_record(
         get_user_model(),
         key={"username": username},
@@ -169,7 +169,7 @@ def demo_user(username, first, last, *, is_staff=False):
             "last_name": last,
             "email": f"{username}@roper.example",
             "is_active": True,
-            "is_staff": is_staff,
+            "is_staff": False,
             "is_superuser": False,
         },
     )
@@ -246,16 +246,8 @@ def _learners(school, classes: list[tuple[str, str]], per_class: int, seed: int)
 
 def _accounts(demo: Demo):
     schools = {"aps": demo.school, "dvp": demo.other_school}
-    # The admin manages people and unlocks locked-out accounts (deleting axes' attempts).
-    admin_perms = Permission.objects.filter(
-        Q(content_type__app_label__in=["auth", "people"]) & ~Q(codename__startswith="delete_")
-        | Q(content_type__app_label="axes")
-    )
     for username, first, last, roles in ACCOUNTS:
-        # The Django admin, for the admin role only.
-        user = demo_user(username, first, last, is_staff=username == "admin")
-        if user.is_staff and set(user.user_permissions.all()) != set(admin_perms):
-            user.user_permissions.set(admin_perms)
+        user = demo_user(username, first, last)
         for key, school_roles in roles.items():
             demo_record(
                 Membership,

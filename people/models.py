@@ -197,19 +197,34 @@ def approver_permission(roles) -> str:
 
 
 class RoleRequest(models.Model):
-    """A safeguarding role the admin asked for someone, awaiting the headteacher's approval
-    (the chair's, for the headteacher role). Only approval changes the membership."""
+    """A change the admin asked for that waits for the headteacher's approval (the chair's,
+    when it is about the headteacher): a safeguarding role for someone, or a new password,
+    email or two-factor reset for someone who reads safeguarding records (with those three
+    and a guessed security question, the admin could sign in as them). Only approval makes
+    the change."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting approval"
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
 
+    class Kind(models.TextChoices):
+        ROLE = "role", "Role"
+        PASSWORD = "password", "New password"
+        EMAIL = "email", "New email"
+        TWO_FACTOR = "two_factor", "Two-factor reset"
+
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="role_requests")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_requests"
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROLE)
+    #: The role asked for; for another kind, the role of the person that makes the change
+    #: need approval (it says who approves: the chair, for the headteacher).
     role = models.CharField(max_length=20, choices=Role.choices)
+    new_email = models.EmailField(blank=True)
+    #: A hash from `make_password`, never the password itself; emptied once decided.
+    new_password = models.CharField(max_length=128, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -222,16 +237,30 @@ class RoleRequest(models.Model):
 
     class Meta:
         ordering = ["requested_at"]
+        verbose_name = "request awaiting approval"
+        verbose_name_plural = "requests awaiting approval"
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "user", "role"],
+                fields=["school", "user", "kind", "role"],
                 condition=models.Q(status="pending"),
                 name="role_request_one_pending",
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} for {self.user} at {self.school}"
+        return f"{self.summary} at {self.school}"
+
+    @property
+    def summary(self) -> str:
+        """What is asked, as the approver reads it."""
+        name = self.user.get_full_name() or self.user.get_username()
+        if self.kind == self.Kind.ROLE:
+            return f"{self.get_role_display()} for {name}"
+        if self.kind == self.Kind.PASSWORD:
+            return f"A new password for {name}"
+        if self.kind == self.Kind.EMAIL:
+            return f"{name}'s email changed to {self.new_email}"
+        return f"Two-factor sign-in reset for {name}"
 
     @property
     def approver_permission(self) -> str:
@@ -262,6 +291,11 @@ class AuditEntry(models.Model):
         ROLE_GRANTED = "role_granted", "Role granted"
         ROLE_REMOVED = "role_removed", "Role removed"
         TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset"
+        PASSWORD_SET = "password_set", "Password set"
+        EMAIL_CHANGED = "email_changed", "Email changed"
+        CHANGE_REQUESTED = "change_requested", "Change requested"
+        CHANGE_APPROVED = "change_approved", "Change approved"
+        CHANGE_DECLINED = "change_declined", "Change declined"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
@@ -283,6 +317,8 @@ class AuditEntry(models.Model):
     )
     subject_name = models.CharField(max_length=200)
     role = models.CharField(max_length=20, blank=True)
+    #: What changed, for a change that is not a role ("new password", "email to …").
+    detail = models.CharField(max_length=200, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -292,7 +328,10 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         role = f" ({self.role})" if self.role else ""
-        return f"{self.actor_name}: {self.get_action_display()}{role} for {self.subject_name}"
+        detail = f": {self.detail}" if self.detail else ""
+        return (
+            f"{self.actor_name}: {self.get_action_display()}{role} for {self.subject_name}{detail}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -303,7 +342,7 @@ class AuditEntry(models.Model):
         raise ImmutableError("An audit entry cannot be deleted.")
 
     @classmethod
-    def record(cls, *, school, action: str, actor, subject, role: str = ""):
+    def record(cls, *, school, action: str, actor, subject, role: str = "", detail: str = ""):
         def name(user):
             return (user.get_full_name() or user.get_username()) if user else "command line"
 
@@ -315,4 +354,5 @@ class AuditEntry(models.Model):
             subject=subject,
             subject_name=name(subject),
             role=role,
+            detail=detail,
         )

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -21,10 +22,9 @@ from people.models import (
     RoleRequest,
     School,
     YearGroup,
-    approver_permission,
 )
 from roper.notifications import notification_send
-from roper.permissions import holders
+from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
 REQUIRED_COLUMNS = [
@@ -261,6 +261,7 @@ def membership_roles_set(*, membership: Membership, roles: list[str], by) -> Rol
         request, created = RoleRequest.objects.get_or_create(
             school=school,
             user=subject,
+            kind=RoleRequest.Kind.ROLE,
             role=role,
             status=RoleRequest.Status.PENDING,
             defaults={"requested_by": by},
@@ -274,12 +275,23 @@ def membership_roles_set(*, membership: Membership, roles: list[str], by) -> Rol
     return change
 
 
+_WAITING_TITLE = {
+    RoleRequest.Kind.ROLE: "A safeguarding role is waiting for your approval",
+    RoleRequest.Kind.PASSWORD: "A new password for someone who reads safeguarding records is "
+    "waiting for your approval",
+    RoleRequest.Kind.EMAIL: "A new email for someone who reads safeguarding records is "
+    "waiting for your approval",
+    RoleRequest.Kind.TWO_FACTOR: "A two-factor reset for someone who reads safeguarding "
+    "records is waiting for your approval",
+}
+
+
 def _notify_approvers(request: RoleRequest) -> None:
     approvers = holders(request.school, request.approver_permission)
     notification_send(
         recipients=[u for u in approvers if u.pk != request.user_id],
         school=request.school,
-        title="A safeguarding role is waiting for your approval",
+        title=_WAITING_TITLE[request.kind],
         url=reverse("people:role_requests"),
     )
 
@@ -299,12 +311,41 @@ def membership_remove(*, membership: Membership, by) -> None:
     membership.delete()
 
 
+APPROVES = ("people.roles.approve", "people.roles.approve_headteacher")
+
+
+def role_requests_decidable(*, user, requests) -> list[RoleRequest]:
+    """Of these requests, the ones this user may decide: their school's, the role their own
+    roles approve (roper/roles.py), and never one about themself."""
+    return [
+        r
+        for r in requests
+        if r.user_id != user.pk and has_perm(user, r.approver_permission, r.school_id)
+    ]
+
+
+def role_requests_waiting_count(user, school) -> int:
+    """How many requests wait for this user's decision in this school (the navigation)."""
+    if not any(has_perm(user, permission, school) for permission in APPROVES):
+        return 0
+    pending = RoleRequest.objects.filter(school=school, status=RoleRequest.Status.PENDING).exclude(
+        user=user
+    )
+    return len(role_requests_decidable(user=user, requests=pending.only("school", "user", "role")))
+
+
+def role_requests_schools(user) -> list[int]:
+    """The schools where this user approves something."""
+    return sorted({s for permission in APPROVES for s in schools_with(user, permission)})
+
+
 def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleRequest:
-    """Approve (the role is added to the membership) or decline a pending request. Whether
-    `by` may decide it is the view's question (roper.permissions); nobody decides a request
-    about themself."""
+    """Approve (the role is added to the membership, or the change is made) or decline a
+    pending request. Whether `by` may decide it is the view's question (roper.permissions);
+    nobody decides a request about themself. The admin who asked, and the person it is
+    about, are told."""
     if by.pk == request.user_id:
-        raise PermissionDenied("Nobody approves a role for themself.")
+        raise PermissionDenied("Nobody approves a request about themself.")
     with transaction.atomic():
         # Two approvers deciding at once: the second finds it decided.
         request = RoleRequest.objects.select_for_update().get(pk=request.pk)
@@ -313,51 +354,226 @@ def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleReque
         request.status = RoleRequest.Status.APPROVED if approve else RoleRequest.Status.DECLINED
         request.decided_by = by
         request.decided_at = timezone.now()
+        detail = _change_detail(request)
+        if request.kind == RoleRequest.Kind.ROLE:
+            _role_decided(request, approve)
+            action = A.ROLE_APPROVED if approve else A.ROLE_DECLINED
+        else:
+            if approve:
+                _change_make(request)
+            action = A.CHANGE_APPROVED if approve else A.CHANGE_DECLINED
+        request.new_password = ""  # no hash is kept once it is used or refused
         request.save()
-        membership = (
-            Membership.objects.select_for_update()
-            .filter(user_id=request.user_id, school_id=request.school_id)
-            .first()
-        )
-        if approve:
-            if membership is None:
-                membership = Membership(user_id=request.user_id, school_id=request.school_id)
-            membership.roles = _in_order({*(membership.roles or []), request.role})
-            membership.save()
-        elif membership is not None and not membership.roles:
-            still_waiting = RoleRequest.objects.filter(
-                user_id=request.user_id,
-                school_id=request.school_id,
-                status=RoleRequest.Status.PENDING,
-            )
-            if not still_waiting.exists():
-                membership.delete()  # added only for this role: nothing left to belong by
         AuditEntry.record(
             school=request.school_id,
-            action=A.ROLE_APPROVED if approve else A.ROLE_DECLINED,
+            action=action,
             actor=by,
             subject=request.user,
             role=request.role,
+            detail=detail,
         )
+        outcome = "approved" if approve else "declined"
         if request.requested_by_id:
             notification_send(
                 recipients=[request.requested_by],
                 school=request.school,
-                title=f"A role you asked for was {'approved' if approve else 'declined'}",
+                title=f"A change you asked for was {outcome}: {request.summary}",
                 url=reverse("admin:people_rolerequest_changelist"),
+            )
+        if request.kind != RoleRequest.Kind.ROLE:
+            notification_send(
+                recipients=[request.user],
+                school=request.school,
+                title=f"The IT admin's change to your sign-in was {outcome}: {request.summary}. "
+                "If you did not ask for it, tell your headteacher.",
             )
     return request
 
 
+def _role_decided(request: RoleRequest, approve: bool) -> None:
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user_id=request.user_id, school_id=request.school_id)
+        .first()
+    )
+    if approve:
+        if membership is None:
+            membership = Membership(user_id=request.user_id, school_id=request.school_id)
+        membership.roles = _in_order({*(membership.roles or []), request.role})
+        membership.save()
+    elif membership is not None and not membership.roles:
+        still_waiting = RoleRequest.objects.filter(
+            user_id=request.user_id,
+            school_id=request.school_id,
+            kind=RoleRequest.Kind.ROLE,
+            status=RoleRequest.Status.PENDING,
+        ).exclude(pk=request.pk)
+        if not still_waiting.exists():
+            membership.delete()  # added only for this role: nothing left to belong by
+
+
+# Sign-in changes: a new password, email or two-factor reset made by the school's admin.
+# For someone who reads safeguarding records (or has been asked such a role), the three
+# together would let the admin sign in as them and read concerns: from anyone but a
+# superuser, such a change waits for the approval a safeguarding role needs (RoleRequest).
+
+
+def _approval_needed(user, by) -> tuple[int, str] | None:
+    """(school id, role) that makes a change to `user`'s sign-in by `by` wait for approval,
+    or None: the headteacher role first (the chair approves those), else another role that
+    reads safeguarding records, held or asked for."""
+    if by.is_superuser:
+        return None
+    held = [
+        (m.school_id, role)
+        for m in Membership.objects.filter(user=user, school__isnull=False)
+        for role in m.roles
+        if role in NEEDS_APPROVAL
+    ]
+    held += RoleRequest.objects.filter(
+        user=user,
+        kind=RoleRequest.Kind.ROLE,
+        status=RoleRequest.Status.PENDING,
+        role__in=NEEDS_APPROVAL,
+    ).values_list("school_id", "role")
+    if not held:
+        return None
+    return min(held, key=lambda school_role: school_role[1] != Role.HEADTEACHER)
+
+
+def _change_detail(request: RoleRequest) -> str:
+    if request.kind == RoleRequest.Kind.PASSWORD:
+        return "new password"
+    if request.kind == RoleRequest.Kind.EMAIL:
+        return f"email to {request.new_email} (was {request.user.email})"
+    if request.kind == RoleRequest.Kind.TWO_FACTOR:
+        return "two-factor sign-in reset"
+    return ""
+
+
+def _change_request(*, user, by, kind: str, where: tuple[int, str], **values) -> RoleRequest:
+    """Ask for the change; a second ask while one waits replaces what it asks."""
+    school_id, role = where
+    request, _ = RoleRequest.objects.update_or_create(
+        school_id=school_id,
+        user=user,
+        kind=kind,
+        role=role,
+        status=RoleRequest.Status.PENDING,
+        defaults={"requested_by": by, **values},
+    )
+    AuditEntry.record(
+        school=school_id,
+        action=A.CHANGE_REQUESTED,
+        actor=by,
+        subject=user,
+        role=role,
+        detail=_change_detail(request),
+    )
+    _notify_approvers(request)
+    notification_send(
+        recipients=[user],
+        school=request.school,
+        title=f"The IT admin asked for a change to your sign-in: {request.summary}. It waits "
+        "for approval; if you did not ask for it, tell your headteacher.",
+    )
+    return request
+
+
+def _change_make(request: RoleRequest) -> None:
+    user = request.user
+    if request.kind == RoleRequest.Kind.PASSWORD:
+        user.password = request.new_password
+        user.save(update_fields=["password"])  # their other sessions end
+    elif request.kind == RoleRequest.Kind.EMAIL:
+        user.email = request.new_email
+        user.save(update_fields=["email"])
+    elif request.kind == RoleRequest.Kind.TWO_FACTOR:
+        _two_factor_remove(user=user, school=request.school)
+
+
 @transaction.atomic
-def two_factor_reset(*, user, school: School, by) -> int:
+def user_password_set(*, user, password: str | None, by) -> RoleRequest | None:
+    """Set a person's password (None: no password sign-in), audited. A new password for
+    someone who reads safeguarding records waits for approval: the request is returned, and
+    only a hash of the password is kept. Turning password sign-in off takes no one's account
+    over, and is done at once."""
+    where = _approval_needed(user, by) if password is not None else None
+    if where is not None:
+        return _change_request(
+            user=user,
+            by=by,
+            kind=RoleRequest.Kind.PASSWORD,
+            where=where,
+            new_password=make_password(password),
+        )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    for school in _schools_of(user):
+        AuditEntry.record(
+            school=school,
+            action=A.PASSWORD_SET,
+            actor=by,
+            subject=user,
+            detail="new password" if password is not None else "password sign-in turned off",
+        )
+    return None
+
+
+@transaction.atomic
+def user_email_set(*, user, email: str, by) -> RoleRequest | None:
+    """Change a person's email (where their password resets go), audited; for someone who
+    reads safeguarding records it waits for approval, and the request is returned."""
+    old = type(user).objects.get(pk=user.pk).email
+    if email == old:
+        return None
+    user.email = old  # until it is made
+    where = _approval_needed(user, by)
+    if where is not None:
+        return _change_request(
+            user=user, by=by, kind=RoleRequest.Kind.EMAIL, where=where, new_email=email
+        )
+    user.email = email
+    user.save(update_fields=["email"])
+    for school in _schools_of(user):
+        AuditEntry.record(
+            school=school,
+            action=A.EMAIL_CHANGED,
+            actor=by,
+            subject=user,
+            detail=f"email to {email} (was {old})",
+        )
+    return None
+
+
+def _schools_of(user) -> list[int]:
+    return list(
+        Membership.objects.filter(user=user, school__isnull=False).values_list(
+            "school_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def two_factor_reset(*, user, school: School, by) -> RoleRequest | None:
     """Remove a person's authenticator app and backup codes, so that they enrol again at
     their next sign-in; audited, and the person is told in Roper and by email (if it was
-    not them who asked, they tell the school). Returns how many devices were removed."""
-    devices = list(devices_for_user(user, confirmed=None))
-    for device in devices:
-        device.delete()
+    not them who asked, they tell the school). For someone who reads safeguarding records
+    it waits for approval, and the request is returned."""
+    where = _approval_needed(user, by)
+    if where is not None:
+        return _change_request(user=user, by=by, kind=RoleRequest.Kind.TWO_FACTOR, where=where)
+    _two_factor_remove(user=user, school=school)
     AuditEntry.record(school=school, action=A.TWO_FACTOR_RESET, actor=by, subject=user)
+    return None
+
+
+def _two_factor_remove(*, user, school) -> None:
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
     notification_send(
         recipients=[user],
         school=school,
@@ -365,15 +581,3 @@ def two_factor_reset(*, user, school: School, by) -> int:
         "If you did not ask for this, tell your headteacher.",
         url=reverse("two_factor_setup"),
     )
-    roles = set(Membership.objects.get(user=user, school=school).roles)
-    if roles & NEEDS_APPROVAL:
-        # With a new password too, the admin could sign in as someone who reads concerns:
-        # the person who approves their roles hears of it (the chair, for the head).
-        approvers = holders(school, approver_permission(roles))
-        notification_send(
-            recipients=[u for u in approvers if u.pk not in (user.pk, by.pk)],
-            school=school,
-            title="The IT admin reset the two-factor sign-in of someone who reads "
-            "safeguarding records: check with them that it was asked for",
-        )
-    return len(devices)

@@ -4,10 +4,15 @@ from people import views
 
 app_name = "people"
 
+# Mounted at the root: learners live under learners/, the requests that wait for the
+# headteacher's approval (roles, and sign-in changes for safeguarding roles) under people/.
 urlpatterns = [
-    path("", views.LearnerListView.as_view(), name="learners"),
-    path("<int:pk>/", views.LearnerDetailView.as_view(), name="learner"),
-    # Approving safeguarding roles (mounted under learners/ with the rest of people/).
-    path("role-requests/", views.role_requests, name="role_requests"),
-    path("role-requests/<int:pk>/decide/", views.role_request_decide, name="role_request_decide"),
+    path("learners/", views.LearnerListView.as_view(), name="learners"),
+    path("learners/<int:pk>/", views.LearnerDetailView.as_view(), name="learner"),
+    path("people/role-requests/", views.role_requests, name="role_requests"),
+    path(
+        "people/role-requests/<int:pk>/decide/",
+        views.role_request_decide,
+        name="role_request_decide",
+    ),
 ]

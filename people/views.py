@@ -7,7 +7,8 @@ from django.views.generic import DetailView, ListView
 
 from people.models import Guardianship, Learner, RoleRequest
 from people.services import role_request_decide as role_request_decide_
-from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require, schools_with
+from people.services import role_requests_decidable, role_requests_schools
+from roper.permissions import PermissionMixin, get_object_or_404, require
 
 
 class LearnerListView(PermissionMixin, ListView):
@@ -54,22 +55,11 @@ class LearnerDetailView(PermissionMixin, DetailView):
         )
 
 
-def _decidable_by(user, requests):
-    """Of these requests, the ones this user may decide: their school's, the role their own
-    roles approve (roper/roles.py), and never one about themself."""
-    return [
-        r
-        for r in requests
-        if r.user_id != user.pk and has_perm(user, r.approver_permission, r.school_id)
-    ]
-
-
 def role_requests(request):
-    """Safeguarding roles the admin asked for, waiting for this approver."""
+    """Safeguarding roles, and sign-in changes for people who hold one, that the admin asked
+    for, waiting for this approver."""
     user = request.user
-    schools = schools_with(user, "people.roles.approve") + schools_with(
-        user, "people.roles.approve_headteacher"
-    )
+    schools = role_requests_schools(user)
     if not schools:
         raise PermissionDenied
     pending = RoleRequest.objects.filter(
@@ -84,7 +74,10 @@ def role_requests(request):
     return render(
         request,
         "people/rolerequest_list.html",
-        {"pending": _decidable_by(user, pending), "decided": _decidable_by(user, decided)},
+        {
+            "pending": role_requests_decidable(user=user, requests=pending),
+            "decided": role_requests_decidable(user=user, requests=decided),
+        },
     )
 
 
@@ -105,7 +98,6 @@ def role_request_decide(request, pk):
     else:
         messages.success(
             request,
-            f"{role_request.get_role_display()} for {role_request.user.get_full_name()} "
-            f"{'approved' if decision == 'approve' else 'declined'}.",
+            f"{role_request.summary}: {'approved' if decision == 'approve' else 'declined'}.",
         )
     return redirect("people:role_requests")

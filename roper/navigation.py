@@ -1,9 +1,10 @@
 """The navigation, and where each role lands after signing in. Each item is shown only to
 people who hold its permission in the school they are working in."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from roper.permissions import has_perm
 
@@ -12,8 +13,16 @@ from roper.permissions import has_perm
 class NavItem:
     label: str
     url_name: str
-    permission: str
+    #: One permission, or several (any of them shows the item).
+    permission: str | tuple[str, ...]
     description: str = ""
+    #: Dotted path to a function (user, school) -> int: how many wait there, shown after the
+    #: label when there are any.
+    count: str = ""
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return (self.permission,) if isinstance(self.permission, str) else self.permission
 
     @property
     def url(self):
@@ -50,6 +59,14 @@ NAV: list[NavItem] = [
     ),
     NavItem("Admin", "admin:index", "school.admin", "Users, roles, categories and settings."),
     NavItem(
+        "To approve",
+        "people:role_requests",
+        ("people.roles.approve", "people.roles.approve_headteacher"),
+        "Safeguarding roles, and sign-in changes for those who hold one, that the IT admin "
+        "asked for.",
+        count="people.services.role_requests_waiting_count",
+    ),
+    NavItem(
         "Retention",
         "retention",
         "retention.approve",
@@ -69,7 +86,13 @@ LANDING: list[tuple[str, str]] = [
 def nav_for(user, school) -> list[NavItem]:
     if school is None:
         return []
-    return [item for item in NAV if has_perm(user, item.permission, school)]
+    items = []
+    for item in NAV:
+        if not any(has_perm(user, p, school) for p in item.permissions):
+            continue
+        waiting = import_string(item.count)(user, school) if item.count else 0
+        items.append(replace(item, label=f"{item.label} ({waiting})") if waiting else item)
+    return items
 
 
 def landing_for(user, school) -> str | None:

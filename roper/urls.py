@@ -24,7 +24,8 @@ urlpatterns = [
     path("retention/", views.retention, name="retention"),
     path("retention/<int:pk>/decide/", views.retention_decide, name="retention_decide"),
     path("retention/<int:pk>/hold/", views.retention_hold, name="retention_hold"),
-    path("learners/", include("people.urls")),
+    # learners/… and people/role-requests/….
+    path("", include("people.urls")),
     # incidents/… and learners/<pk>/chronology/ (incidents:chronology).
     path("", include("incidents.urls")),
     path("policies/", include("policies.urls")),

@@ -15,13 +15,14 @@ ACCESS = {
 }
 
 
-def _role_request(role, persona):
+def _role_request(role, persona, kind="role"):
     def build(world, user):
         from people.models import RoleRequest
 
         request = RoleRequest.objects.create(
             school=world.school,
             user=world.users[persona],
+            kind=kind,
             role=role,
             requested_by=world.users["admin"],
         )
@@ -32,7 +33,8 @@ def _role_request(role, persona):
 
 ACCESS.update(
     {
-        # The headteacher approves safeguarding roles; the chair approves the headteacher's.
+        # /people/role-requests/: the headteacher approves safeguarding roles, and sign-in
+        # changes for people who hold one; the chair approves the headteacher's.
         "people:role_requests": Case(
             lambda w, u: reverse("people:role_requests"), only("head", "chair", outsider=200)
         ),
@@ -44,6 +46,12 @@ ACCESS.update(
         ),
         "people:role_request_decide#headteacher": Case(
             _role_request("headteacher", "deputy_dsl"),
+            only("chair", ok=302, outsider=404),
+            method="post",
+            data={"decision": "approve"},
+        ),
+        "people:role_request_decide#heads_two_factor": Case(
+            _role_request("headteacher", "head", kind="two_factor"),
             only("chair", ok=302, outsider=404),
             method="post",
             data={"decision": "approve"},

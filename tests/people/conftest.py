@@ -4,8 +4,8 @@ from django.contrib.auth.models import Permission
 
 @pytest.fixture
 def school_admin(world):
-    """School A's IT admin as `seed_demo` makes one (staff flag), and at worst: holding every
-    model permission Django has. What the admin may do must not depend on either."""
+    """School A's IT admin at worst: with the staff flag and every model permission Django
+    has (an older demo gave some). What the admin may do must not depend on either."""
     user = world.users["admin"]
     user.is_staff = True
     user.save()

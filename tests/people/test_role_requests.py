@@ -147,6 +147,22 @@ def test_the_headteacher_approves_and_only_then_the_role_is_given(
     assert AuditEntry.objects.get(action=A.ROLE_APPROVED).actor == head
 
 
+def test_the_page_lives_under_people_and_approvers_find_it_in_the_navigation(
+    client, dsl_request, head, chair, teacher
+):
+    assert reverse("people:role_requests") == "/people/role-requests/"
+    client.force_login(head)
+    nav = client.get(reverse("home"), follow=True).text.split('id="main-nav"', 1)[1]
+    assert 'href="/people/role-requests/"' in nav
+    assert "To approve (1)" in nav
+    # The chair approves only the headteacher role: nothing waits for them.
+    client.force_login(chair)
+    nav = client.get(reverse("home"), follow=True).text.split('id="main-nav"', 1)[1]
+    assert "To approve</a>" in nav
+    client.force_login(teacher)
+    assert "/people/role-requests/" not in client.get(reverse("home"), follow=True).text
+
+
 def test_a_declined_request_changes_nothing(client, dsl_request, teacher, head):
     client.force_login(head)
     _decide(client, dsl_request, "decline")
