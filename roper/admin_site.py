@@ -9,13 +9,18 @@ every other page is `superuser_only`. Superusers exist only from the command lin
 (`createsuperuser`), for the person who runs the server, and keep Django's own rules.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from roper.permissions import schools_with
 
@@ -32,6 +37,26 @@ class RoperAdminSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return user.is_active and (user.is_superuser or bool(schools_with(user, ADMIN)))
+
+    @method_decorator(login_not_required)
+    def login(self, request, extra_context=None):
+        """Everyone signs in at Roper's own sign-in page, with their second factor: Django's
+        admin form would accept only the staff flag, which no school admin has."""
+        # Here, not at the top: this module is loaded (INSTALLED_APPS) before the models.
+        from django.contrib.auth.views import redirect_to_login
+
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
+            "admin:index", current_app=self.name
+        )
+        if not request.user.is_authenticated:
+            return redirect_to_login(next_url, settings.LOGIN_URL)
+        if not self.has_permission(request):
+            raise PermissionDenied  # signed in, but not an admin: no redirect loop
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        return HttpResponseRedirect(next_url)
 
 
 class RoperAdminConfig(AdminConfig):

@@ -256,3 +256,29 @@ def test_after_a_reset_the_lost_phone_is_not_asked_for(client, admin_client, enr
     settings.TWO_FACTOR_ENFORCED = True
     client.post(reverse("login"), {"username": office.username, "password": PASSWORD})
     assert client.get(reverse("notifications")).status_code == 200
+
+
+def test_a_signed_out_admin_opening_the_admin_signs_in_at_roper_and_lands_in_the_admin(
+    client, world
+):
+    """Django's own admin form accepts only the staff flag, which no school admin has."""
+    admin = world.users["admin"]
+    admin.set_password(PASSWORD)
+    admin.save()
+    to_login = client.get(reverse("admin:index"), follow=True).redirect_chain
+    assert to_login[-1][0].startswith("/accounts/login/?next=")
+    signed_in = client.post(to_login[-1][0], {"username": "admin", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.get(signed_in.url).status_code == 200  # the admin's index
+    assert signed_in.url == reverse("admin:index")
+
+
+def test_the_admin_sign_in_page_refuses_a_signed_in_person_who_is_not_an_admin(client, world):
+    client.force_login(world.users["head"])
+    assert client.get(reverse("admin:login")).status_code == 403
+
+
+def test_the_admin_sign_in_page_sends_a_signed_in_admin_on_but_never_off_site(client, world):
+    client.force_login(world.users["admin"])
+    page = client.get(reverse("admin:login"), {"next": "https://evil.example/"})
+    assert page.status_code == 302 and page.url == reverse("admin:index")
