@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from incidents.clock import deadline_for
 from incidents.models import Category, Concern, DeadlineUnit, Involvement, Referral
+from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.notifications import notification_send
 from roper.roles import Role
@@ -299,11 +299,8 @@ def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Rout
 
 def deadline(*, concern: Concern):
     category = concern.category
-    due = deadline_for(
-        start=concern.reported_at,
-        amount=category.deadline_amount,
-        unit=category.deadline_unit,
-        school=concern.school,
+    due = SchoolCalendar(concern.school).deadline(
+        concern.reported_at, category.deadline_amount, category.deadline_unit
     )
     if concern.immediate_danger:
         due = min(due, concern.reported_at + timedelta(minutes=IMMEDIATE_DANGER_MINUTES))

@@ -5,10 +5,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from incidents.clock import add_days, deadline_for
 from incidents.models import Category, Concern
 from incidents.routing import DEFAULT_CATEGORIES, categories_seed, escalation_chain
 from incidents.visibility import can_see
+from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.reminders import email_pending_notifications
 from tests.factories import SchoolFactory, TermFactory
@@ -191,7 +191,7 @@ def test_immediate_danger_makes_any_report_urgent(world):
 def test_one_working_day_skips_the_weekend_and_a_bank_holiday():
     # Friday 28 August 2026, 15:00; Monday 31 August is the summer bank holiday.
     friday = datetime(2026, 8, 28, 15, 0, tzinfo=LONDON)
-    due = deadline_for(start=friday, amount=1, unit="working_days")
+    due = SchoolCalendar().deadline(friday, 1, "working_days")
     assert due == datetime(2026, 9, 1, 15, 0, tzinfo=LONDON)
 
 
@@ -220,10 +220,9 @@ def test_school_days_skip_the_holidays_between_terms():
         ends_on=datetime(2027, 3, 26).date(),
     )
     last_day = datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
-    assert add_days(last_day, 1, school=school, school_days=True) == datetime(
-        2027, 1, 4, 10, 0, tzinfo=LONDON
-    )
-    assert add_days(last_day, 1) == datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
+    calendar = SchoolCalendar(school)
+    assert calendar.add_school_days(last_day, 1) == datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+    assert calendar.add_working_days(last_day, 1) == datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
 
 
 @pytest.mark.django_db
