@@ -173,9 +173,18 @@ def _trusts(user):
 
 
 def _trust_keys(schools, now):
-    """(key, label) of the terms of the trust's schools that have begun, newest first."""
+    """(key, label) of the terms the trust's schools' pickers offer (each school's terms over
+    and its current one), newest first."""
+    by_school: dict[int, list[Term]] = {}
+    for term in Term.objects.filter(school__in=schools).order_by("starts_on"):
+        by_school.setdefault(term.school_id, []).append(term)
+    offered = []
+    for school in schools:
+        calendar = SchoolCalendar(school, terms=by_school.get(school.pk, []))
+        current = calendar.current_term(now)
+        offered += [t for t in calendar.terms if t.ends_on < now or t == current]
     keys = {}
-    for term in Term.objects.filter(school__in=schools, starts_on__lte=now).order_by("-starts_on"):
+    for term in sorted(offered, key=lambda t: t.starts_on, reverse=True):
         key = f"{term.season}-{term.starts_on.year}"
         label = str(term) + (" so far" if term.ends_on >= now else "")
         keys.setdefault(key, (label, term.ends_on < now))
