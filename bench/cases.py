@@ -18,8 +18,8 @@ from django.utils import timezone
 from bench.volume import SCALES, Part
 from devices.models import DeskEntry, Handover
 from incidents.models import Concern, Involvement
-from people.models import Learner, School, Term
-from reports.figures import last_completed_term
+from people.calendar import SchoolCalendar
+from people.models import Learner, School
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 #: How many different searches the desk case cycles through.
@@ -206,8 +206,7 @@ def school_cases(part: Part, runs: int) -> list[Result]:
         )
     )
     governor = signed_in(f"{prefix}-governor")
-    terms = list(Term.objects.filter(school=school).order_by("starts_on"))
-    term = last_completed_term(terms, timezone.localdate())
+    term = SchoolCalendar(school).last_completed_term()
     results.append(
         measure(
             "governors",

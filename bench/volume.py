@@ -45,9 +45,9 @@ from devices.models import (
     Handover,
     LearnerExemption,
 )
-from incidents.clock import is_working_day
 from incidents.models import Category, Concern, Entry, Involvement, Referral
 from incidents.routing import categories_seed
+from people.calendar import is_working_day
 from people.demo import FIRST_NAMES, LAST_NAMES
 from people.models import Guardian, Guardianship, Learner, Membership, School, Term, Trust
 from policies.models import (

@@ -8,7 +8,7 @@ who, after sign-in. Each person's count leaves out devices linked to a concern c
 them (`incidents.visibility`).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils import timezone
 from devices.models import Confiscation, CustodyState, DeviceSettings, Handover
 from incidents.models import Concern
 from incidents.visibility import concealed_q
-from people.calendar import add_days, is_school_day, school_terms
+from people.calendar import SchoolCalendar
 from people.models import Membership, School
 from roper.models import Notification
 from roper.reminders import job, reminder_send
@@ -35,22 +35,6 @@ def office_and_dsl(school) -> list:
     else:
         rows = rows.filter(school=school)
     return [m.user for m in rows.order_by("user_id") if set(TOLD) & set(m.roles)]
-
-
-def held_past(at: datetime, limit: int, terms) -> datetime:
-    """When a device confiscated `at` has been held `limit` school days (the same time of day,
-    `limit` school days later; counted with the school's terms, already loaded)."""
-    local = timezone.localtime(at)
-    day, counted = local.date(), 0
-    for _ in range(3660):  # ten years: a school with no future term on file
-        if counted >= limit:
-            break
-        day += timedelta(days=1)
-        if is_school_day(day, terms=terms):
-            counted += 1
-    else:
-        return add_days(at, limit)  # no term on file ahead: count working days
-    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)))
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -75,14 +59,14 @@ def end_of_day_reminders(now: datetime) -> int:
     sent = 0
     for school in School.objects.filter(pk__in=set(held) | set(open_confiscations)):
         settings = DeviceSettings.for_school(school)
-        terms = school_terms(school)
-        if not is_school_day(today, terms=terms) or local.time() < settings.end_of_day_at:
+        calendar = SchoolCalendar(school)
+        if not calendar.is_school_day(today) or local.time() < settings.end_of_day_at:
             continue
         limit = settings.confiscation_limit_days
         too_long = [
             concern_id
             for at, concern_id in open_confiscations.get(school.pk, [])
-            if held_past(at, limit, terms) <= now
+            if calendar.add_school_days(at, limit) <= now
         ]
         people = None
         if held.get(school.pk):

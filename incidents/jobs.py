@@ -12,9 +12,9 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from incidents.clock import add_days
 from incidents.models import Concern, Entry, Referral
 from incidents.routing import _holders, concerns_escalate
+from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.reminders import job, reminder_send
 from roper.roles import Role
@@ -32,8 +32,9 @@ def escalate_overdue_concerns(now) -> int:
 def referral_deadlines(concern: Concern, referral: str) -> tuple[datetime, datetime]:
     """When the owner, then the headteacher, is told that `referral` is not yet recorded."""
     if referral == Referral.LADO:
-        first = add_days(concern.reported_at, 1)
-        return first, add_days(first, 1)
+        calendar = SchoolCalendar(concern.school)
+        first = calendar.add_working_days(concern.reported_at, 1)
+        return first, calendar.add_working_days(first, 1)
     first = concern.deadline or concern.reported_at
     return first, first + (first - concern.reported_at)
 

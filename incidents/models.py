@@ -1,6 +1,7 @@
 """Concerns, their categories (the routing rules as data), the people involved, the
 timeline and the evidence. Routing lives in `incidents/routing.py`, who may see what in
-`incidents/visibility.py`, and the working-day clock in `incidents/clock.py`."""
+`incidents/visibility.py`, and deadlines are counted by the school calendar
+(`people.calendar.SchoolCalendar`)."""
 
 import secrets
 
@@ -121,13 +122,6 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def deadline_text(self):
-        unit = self.get_deadline_unit_display().lower()
-        if self.deadline_amount == 1:
-            unit = unit.rstrip("s")
-        return f"{self.deadline_amount} {unit}"
 
 
 class Concern(RandomIdModel):

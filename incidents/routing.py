@@ -7,7 +7,8 @@ Rules:
 - an allegation about the headteacher (the category, or a headteacher named as the alleged
   perpetrator) goes to the chair of governors, and to nobody else;
 - when no one holds the owner role (or the only holder is a subject) it goes up the
-  escalation chain: deputy DSL, then headteacher (for staff cases: chair of governors);
+  escalation chain (`CHAIN`: DSL, deputy DSL, headteacher; `STAFF_CHAIN` for staff cases:
+  headteacher, chair of governors);
 - someone in immediate danger makes the report urgent: 15 minutes, headteacher informed.
 """
 
@@ -16,8 +17,8 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from incidents.clock import deadline_for
 from incidents.models import Category, Concern, DeadlineUnit, Involvement, Referral
+from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.notifications import notification_send
 from roper.roles import Role
@@ -207,6 +208,23 @@ def categories_seed(*, school) -> list[Category]:
     return Category.objects.bulk_create(new)
 
 
+#: The escalation chain, the one definition (DESIGN.md, "Routing"): a concern whose owner role
+#: no one holds is routed up it, and one not triaged in time climbs it a step at a time. Staff
+#: cases go to the headteacher, then the chair of governors; an allegation about the
+#: headteacher goes to the chair and has no one above.
+CHAIN = [R.DSL, R.DEPUTY_DSL, R.HEADTEACHER]
+STAFF_CHAIN = [R.HEADTEACHER, R.CHAIR]
+
+
+def chain_above(owner_role: str, is_staff_case: bool) -> list[str]:
+    """The roles above `owner_role` in the chain, in order. A role not in the chain (a school
+    may give a category another owner) sits below its first step."""
+    chain = STAFF_CHAIN if is_staff_case else CHAIN
+    if owner_role in chain:
+        return chain[chain.index(owner_role) + 1 :]
+    return chain[1:]
+
+
 @dataclass
 class Route:
     owner: object | None
@@ -263,8 +281,7 @@ def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Rout
             is_about_head=True,
         )
 
-    chain = [category.owner_role, R.DEPUTY_DSL]
-    chain.append(R.CHAIR if category.is_staff_case else R.HEADTEACHER)
+    chain = [category.owner_role, *chain_above(category.owner_role, category.is_staff_case)]
     owner, owner_role, extra = None, category.owner_role, []
     for role in chain:
         found = people(role)
@@ -282,11 +299,8 @@ def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Rout
 
 def deadline(*, concern: Concern):
     category = concern.category
-    due = deadline_for(
-        start=concern.reported_at,
-        amount=category.deadline_amount,
-        unit=category.deadline_unit,
-        school=concern.school,
+    due = SchoolCalendar(concern.school).deadline(
+        concern.reported_at, category.deadline_amount, category.deadline_unit
     )
     if concern.immediate_danger:
         due = min(due, concern.reported_at + timedelta(minutes=IMMEDIATE_DANGER_MINUTES))
@@ -339,11 +353,6 @@ def concern_route(*, concern: Concern) -> Route:
     return result
 
 
-#: Who a concern goes to when it is not triaged in time, in order (DESIGN.md): the owner's
-#: role comes first; each step up is the next role. Staff cases go to the headteacher, then
-#: the chair of governors; an allegation about the headteacher has no one above the chair.
-CHAIN = [R.DSL, R.DEPUTY_DSL, R.HEADTEACHER]
-STAFF_CHAIN = [R.HEADTEACHER, R.CHAIR]
 ROLE_NAMES = {
     R.DEPUTY_DSL: "the deputy DSL",
     R.HEADTEACHER: "the headteacher",
@@ -371,11 +380,7 @@ def escalation_chain(concern: Concern) -> list[str]:
     """The roles a concern not triaged in time goes to, step by step (after its owner)."""
     if concern.is_about_head:
         return []
-    chain = STAFF_CHAIN if concern.is_staff_case else CHAIN
-    owner_role = concern.category.owner_role
-    if owner_role in chain:
-        return chain[chain.index(owner_role) + 1 :]
-    return chain[1:]
+    return chain_above(concern.category.owner_role, concern.is_staff_case)
 
 
 def concerns_escalate(*, now=None) -> int:

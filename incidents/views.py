@@ -1,6 +1,6 @@
 import contextlib
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -23,7 +23,8 @@ from incidents.forms import (
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.visibility import can_see, can_triage, concerns_triaged_by, without_concealed
-from people.models import Learner, Term, YearGroup
+from people.calendar import SchoolCalendar
+from people.models import Learner, YearGroup
 from roper import permissions
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
@@ -318,17 +319,6 @@ def evidence_download(request, pk):
 # -- Dashboard ----------------------------------------------------------------------------
 
 
-def _current_term_start(school):
-    today = timezone.localdate()
-    term = (
-        Term.objects.filter(school=school, starts_on__lte=today)
-        .order_by("-starts_on")
-        .values_list("starts_on", flat=True)
-        .first()
-    )
-    return term or today - timedelta(days=90)
-
-
 QUEUES = [
     ("new", "New", Q(status=Concern.Status.NEW)),
     ("in_progress", "In progress", Q(status=Concern.Status.IN_PROGRESS)),
@@ -388,7 +378,7 @@ class DashboardView(PermissionMixin, ListView):
     def get_context_data(self, **kwargs):
         qs = self.object_list
         school = self.request.school
-        term_start = _current_term_start(school)
+        term_start = SchoolCalendar(school).current_term_start()
         closed = Q(status=Concern.Status.CLOSED, closed_at__date__gte=term_start)
         counts = qs.aggregate(
             **{key: Count("pk", filter=q) for key, _, q in QUEUES},

@@ -13,10 +13,10 @@ from django.utils import timezone
 from devices.models import DayReconciliation, Handover
 from incidents.models import Category, Concern, Entry
 from incidents.routing import deadline
-from people.calendar import is_working_day
+from people.calendar import SchoolCalendar, is_working_day
 from people.demo import demo_record, demo_user
-from people.models import Membership, Term
-from reports.figures import last_completed_term, span_for_term
+from people.models import Membership
+from reports.figures import span_for_term
 from reports.models import Commentary
 
 #: Marks the history records this module made (no detail is kept in them).
@@ -37,9 +37,10 @@ CATEGORIES = [
 
 def seed(demo):
     school = demo.school
-    terms = list(Term.objects.filter(school=school).order_by("starts_on"))
-    today = timezone.localdate()
-    last = last_completed_term(terms, today)
+    calendar = SchoolCalendar(school)
+    terms = calendar.terms
+    today = calendar.today()
+    last = calendar.last_completed_term(today)
     if last is None:
         return
     _history(demo, terms, last, today)

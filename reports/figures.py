@@ -63,7 +63,7 @@ from devices.models import (
 )
 from incidents.models import Category, Concern, Entry, Referral
 from incidents.visibility import without_concealed
-from people.calendar import is_working_day
+from people.calendar import SchoolCalendar, is_working_day
 from people.models import Membership, School, Term
 from policies.models import (
     Acknowledgement,
@@ -124,17 +124,11 @@ class Span:
 def span_for_term(term: Term, terms: list[Term], *, today: date | None = None) -> Span:
     """The span a term's report covers; `terms` are the school's terms in date order. A term
     not yet over ends today ("this term so far")."""
-    index = next(i for i, t in enumerate(terms) if t.pk == term.pk)
-    start = terms[index - 1].ends_on + timedelta(days=1) if index else term.starts_on
+    start = SchoolCalendar(terms=terms).span_start(term)
     end = term.ends_on
     if today is not None and today < end:
         end = max(today, start)
     return Span(term.school_id, start, end, term, term.starts_on, term.ends_on)
-
-
-def previous_term(term: Term, terms: list[Term]) -> Term | None:
-    index = next(i for i, t in enumerate(terms) if t.pk == term.pk)
-    return terms[index - 1] if index else None
 
 
 def same_term_last_year(term: Term, terms: list[Term]) -> Term | None:
@@ -146,24 +140,6 @@ def same_term_last_year(term: Term, terms: list[Term]) -> Term | None:
         ),
         None,
     )
-
-
-def last_completed_term(terms: list[Term], today: date) -> Term | None:
-    done = [t for t in terms if t.ends_on < today]
-    return done[-1] if done else None
-
-
-def current_term(terms: list[Term], today: date) -> Term | None:
-    """The term whose span holds today: the first not yet over (holiday included)."""
-    started = [t for t in terms if t.ends_on >= today]
-    if not started:
-        return None
-    term = started[0]
-    index = terms.index(term)
-    # Its span has begun once the previous term is over (or when it starts, for the first).
-    if index == 0 and term.starts_on > today:
-        return None
-    return term
 
 
 # -- figures --------------------------------------------------------------------------------
@@ -234,7 +210,7 @@ def _median(values):
 
 def figures_for(spans: list[Span], *, today: date | None = None, viewer=None) -> list[Figures]:
     """The figures of each span, in the order given, as `viewer` may read them."""
-    today = today or timezone.localdate()
+    today = today or SchoolCalendar.today()
     result = [Figures(span) for span in spans]
     if not spans:
         return result

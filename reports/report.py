@@ -16,10 +16,9 @@ never on the data, so the withholding itself reveals nothing.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils import timezone
-
 from devices.models import ConfiscationReason
 from incidents.models import Category, Concern, Referral
+from people.calendar import SchoolCalendar
 from people.models import School, Term
 from reports import charts
 from reports.figures import (
@@ -31,10 +30,8 @@ from reports.figures import (
     Span,
     category_labels,
     concern_trend,
-    current_term,
     figures_for,
     policy_table,
-    previous_term,
     same_term_last_year,
     span_for_term,
 )
@@ -425,18 +422,15 @@ def withheld_rows(viewer, school_ids) -> frozenset[str]:
     return frozenset({"route.chair", *(f"cat.{key}" for key in keys)})
 
 
-def school_terms(school) -> list[Term]:
-    return list(Term.objects.filter(school=school).order_by("starts_on"))
-
-
 def school_report(
     *, school: School, term: Term, terms: list[Term], today: date, viewer=None
 ) -> Report:
     """One school, one term (or this term so far), with the previous term and the same term
     last year, as `viewer` may read it."""
     threshold = threshold_for([school.pk])
-    so_far = term == current_term(terms, today) and term.ends_on >= today
-    compare = [previous_term(term, terms), same_term_last_year(term, terms)]
+    calendar = SchoolCalendar(school, terms=terms)
+    so_far = term == calendar.current_term(today) and term.ends_on >= today
+    compare = [calendar.previous_term(term), same_term_last_year(term, terms)]
     spans = [span_for_term(term, terms, today=today)]
     spans += [span_for_term(t, terms) for t in compare if t]
     figures = figures_for(spans, today=today, viewer=viewer)
@@ -613,7 +607,3 @@ def combine(figures: list[Figures]) -> Figures | None:
         round(100 * p["training_up_to_date"] / p["staff"]) if p.get("staff") else None
     )
     return out
-
-
-def today() -> date:
-    return timezone.localdate()

@@ -12,23 +12,23 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from people.calendar import SchoolCalendar
 from people.models import Membership, School, Term
-from reports.figures import current_term, last_completed_term
 from reports.forms import CommentaryForm
 from reports.models import Commentary
-from reports.report import school_report, school_terms, today, trust_report
+from reports.report import school_report, trust_report
 from roper.permissions import get_object_or_404, has_perm, require
 from roper.roles import roles_holding
 
 PERMISSION = "reports.governors"
 
 
-def _term_choices(terms, now):
+def _term_choices(calendar, now):
     """Terms the picker offers: every term already begun, newest first; the current one is
     "so far"."""
-    current = current_term(terms, now)
+    current = calendar.current_term(now)
     choices = []
-    for term in reversed(terms):
+    for term in reversed(calendar.terms):
         if term.ends_on < now:
             choices.append((str(term.pk), str(term)))
         elif term == current:
@@ -37,7 +37,7 @@ def _term_choices(terms, now):
 
 
 def governors(request):
-    now = today()
+    now = SchoolCalendar.today()
     param = request.GET.get("term", "")
     if param and param != "now":
         if not param.isdigit():
@@ -46,16 +46,18 @@ def governors(request):
             Term.objects.select_related("school"), request.user, PERMISSION, pk=int(param)
         )
         school = term.school
-        terms = school_terms(school)
+        calendar = SchoolCalendar(school)
     else:
         school = request.school
         require(request.user, PERMISSION, school)
-        terms = school_terms(school)
-        current = current_term(terms, now)
-        term = current if param == "now" else (last_completed_term(terms, now) or current)
+        calendar = SchoolCalendar(school)
+        current = calendar.current_term(now)
+        term = current if param == "now" else (calendar.last_completed_term(now) or current)
     if term is None:
         return render(request, "reports/governors.html", {"report": None, "school": school})
-    report = school_report(school=school, term=term, terms=terms, today=now, viewer=request.user)
+    report = school_report(
+        school=school, term=term, terms=calendar.terms, today=now, viewer=request.user
+    )
     commentary = Commentary.objects.filter(school=school, term=term).first()
     fmt = request.GET.get("format", "")
     filename = f"governors-report-{slugify(school.name)}-{slugify(str(term))}"
@@ -68,8 +70,8 @@ def governors(request):
         {
             "report": report,
             "term": term,
-            "selected": "now" if term == current_term(terms, now) else str(term.pk),
-            "choices": _term_choices(terms, now),
+            "selected": "now" if term == calendar.current_term(now) else str(term.pk),
+            "choices": _term_choices(calendar, now),
             "commentary": commentary,
             "form": CommentaryForm(instance=commentary) if may_comment else None,
             "trusts": _trusts(request.user),
@@ -171,9 +173,18 @@ def _trusts(user):
 
 
 def _trust_keys(schools, now):
-    """(key, label) of the terms of the trust's schools that have begun, newest first."""
+    """(key, label) of the terms the trust's schools' pickers offer (each school's terms over
+    and its current one), newest first."""
+    by_school: dict[int, list[Term]] = {}
+    for term in Term.objects.filter(school__in=schools).order_by("starts_on"):
+        by_school.setdefault(term.school_id, []).append(term)
+    offered = []
+    for school in schools:
+        calendar = SchoolCalendar(school, terms=by_school.get(school.pk, []))
+        current = calendar.current_term(now)
+        offered += [t for t in calendar.terms if t.ends_on < now or t == current]
     keys = {}
-    for term in Term.objects.filter(school__in=schools, starts_on__lte=now).order_by("-starts_on"):
+    for term in sorted(offered, key=lambda t: t.starts_on, reverse=True):
         key = f"{term.season}-{term.starts_on.year}"
         label = str(term) + (" so far" if term.ends_on >= now else "")
         keys.setdefault(key, (label, term.ends_on < now))
@@ -189,7 +200,7 @@ def trust(request):
     if chosen is None:
         raise Http404
     schools = list(School.objects.filter(trust=chosen).order_by("name"))
-    now = today()
+    now = SchoolCalendar.today()
     keys = _trust_keys(schools, now)
     key = request.GET.get("term") or next((k for k, (_, done) in keys.items() if done), "")
     if not key and keys:

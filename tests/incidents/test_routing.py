@@ -5,10 +5,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from incidents.clock import add_days, deadline_for
 from incidents.models import Category, Concern
-from incidents.routing import DEFAULT_CATEGORIES, categories_seed
+from incidents.routing import DEFAULT_CATEGORIES, categories_seed, escalation_chain
 from incidents.visibility import can_see
+from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.reminders import email_pending_notifications
 from tests.factories import SchoolFactory, TermFactory
@@ -32,6 +32,62 @@ ROUTING_TABLE = [
     ("about_head", "chair", set(), None),
     ("immediate_danger", "dsl", {"head"}, 15),
 ]
+
+
+# DESIGN.md's routing table as data: category key, owner role, informed roles, required
+# referrals, triage deadline (amount, unit), and the escalation chain above the owner
+# (DSL -> deputy DSL -> headteacher; staff cases headteacher -> chair of governors).
+DSL, DEPUTY, HEAD, OSL, CHAIR = "dsl", "deputy_dsl", "headteacher", "osl", "chair_of_governors"
+DESIGN_ROUTING = [
+    ("device_misuse", DSL, [OSL], ["parents"], (1, "school_days"), [DEPUTY, HEAD]),
+    ("illegal_material", DSL, [OSL, HEAD], ["police"], (60, "minutes"), [DEPUTY, HEAD]),
+    ("sexual_images", DSL, [HEAD], ["police", "social_care"], (60, "minutes"), [DEPUTY, HEAD]),
+    ("social_media", DSL, [OSL], ["parents"], (1, "school_days"), [DEPUTY, HEAD]),
+    ("abusive_messages", DSL, [OSL], [], (1, "school_days"), [DEPUTY, HEAD]),
+    ("visitor_breach", DSL, [OSL], [], (1, "school_days"), [DEPUTY, HEAD]),
+    ("staff_contact", DSL, [], [], (1, "school_days"), [DEPUTY, HEAD]),
+    ("staff_breach", HEAD, [], [], (1, "school_days"), [CHAIR]),
+    ("staff_online_conduct", HEAD, [DSL], ["lado"], (1, "working_days"), [CHAIR]),
+    ("staff_illegal", HEAD, [DSL], ["police", "lado"], (60, "minutes"), [CHAIR]),
+    ("about_head", CHAIR, [], ["lado"], (1, "working_days"), []),
+    ("immediate_danger", DSL, [HEAD], ["police"], (15, "minutes"), [DEPUTY, HEAD]),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "owner", "informed", "referrals", "deadline", "chain"), DESIGN_ROUTING
+)
+def test_each_category_routes_as_the_design_table_says(
+    world, key, owner, informed, referrals, deadline, chain
+):
+    category = Category.objects.get(school=world.school, key=key)
+    assert category.owner_role == owner
+    assert category.informed_roles == informed
+    assert category.required_referrals == referrals
+    assert (category.deadline_amount, category.deadline_unit) == deadline
+    concern = Concern(school=world.school, category=category)
+    concern.is_staff_case = category.is_staff_case
+    concern.is_about_head = category.is_about_head
+    assert escalation_chain(concern) == chain
+
+
+def test_the_design_table_covers_every_default_category():
+    assert [row[0] for row in DESIGN_ROUTING] == [row[0] for row in DEFAULT_CATEGORIES]
+
+
+def test_a_staff_case_with_no_headteacher_goes_to_the_chair_not_the_deputy_dsl(world):
+    # DESIGN.md: staff cases escalate headteacher -> chair of governors; the deputy DSL is not
+    # in that chain, whether the concern is routed or escalated.
+    world.users["head"].is_active = False
+    world.users["head"].save(update_fields=["is_active"])
+    concern = report(
+        world.school,
+        world.users["teacher"],
+        "staff_breach",
+        people=[(world.users["leadership"], "alleged")],
+    )
+    assert concern.owner == world.users["chair"]
+    assert world.users["deputy_dsl"] not in concern.routed_to.all()
 
 
 def _personas(world, users):
@@ -135,7 +191,7 @@ def test_immediate_danger_makes_any_report_urgent(world):
 def test_one_working_day_skips_the_weekend_and_a_bank_holiday():
     # Friday 28 August 2026, 15:00; Monday 31 August is the summer bank holiday.
     friday = datetime(2026, 8, 28, 15, 0, tzinfo=LONDON)
-    due = deadline_for(start=friday, amount=1, unit="working_days")
+    due = SchoolCalendar().deadline(friday, 1, "working_days")
     assert due == datetime(2026, 9, 1, 15, 0, tzinfo=LONDON)
 
 
@@ -164,10 +220,9 @@ def test_school_days_skip_the_holidays_between_terms():
         ends_on=datetime(2027, 3, 26).date(),
     )
     last_day = datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
-    assert add_days(last_day, 1, school=school, school_days=True) == datetime(
-        2027, 1, 4, 10, 0, tzinfo=LONDON
-    )
-    assert add_days(last_day, 1) == datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
+    calendar = SchoolCalendar(school)
+    assert calendar.add_school_days(last_day, 1) == datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+    assert calendar.add_working_days(last_day, 1) == datetime(2026, 12, 21, 10, 0, tzinfo=LONDON)
 
 
 @pytest.mark.django_db

@@ -25,9 +25,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from devices.models import Confiscation, CustodyState, DayReconciliation, Handover
-from incidents.clock import is_working_day
 from incidents.models import Category, Concern, Entry
 from incidents.routing import categories_seed
+from people.calendar import is_working_day
 from people.demo import TERMS
 from people.models import Learner, Membership, School, Term, Trust
 from policies.models import (

@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from incidents.routing import categories_seed
 from people.models import Term
@@ -10,9 +12,12 @@ TODAY = date(2026, 11, 24)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    """The views' "today": in the autumn term 2026, so summer 2026 is the last completed."""
-    monkeypatch.setattr("reports.views.today", lambda: TODAY)
+def _today():
+    """Today is in the autumn term 2026, so summer 2026 is the last completed (the clock is
+    pinned at noon in London, for the views and everything else alike)."""
+    noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("Europe/London"))
+    with time_machine.travel(noon, tick=False):
+        yield
 
 
 @pytest.fixture

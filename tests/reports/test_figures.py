@@ -9,12 +9,10 @@ import pytest
 
 from devices.models import CustodyState
 from incidents.models import Concern, Entry, Referral
+from people.calendar import SchoolCalendar
 from policies.models import Acknowledgement, ReviewTrigger, TrainingAttendance, TrainingSettings
 from reports.figures import (
-    current_term,
     figures_for,
-    last_completed_term,
-    previous_term,
     same_term_last_year,
     span_for_term,
 )
@@ -69,12 +67,13 @@ def test_concerns_count_inside_the_span_only(school):
 
 def test_previous_term_and_the_same_term_last_year(school):
     terms = terms_of(school)
+    calendar = SchoolCalendar(school)
     summer26 = term(school, "summer", 2026)
-    assert previous_term(summer26, terms) == term(school, "spring", 2026)
+    assert calendar.previous_term(summer26) == term(school, "spring", 2026)
     assert same_term_last_year(summer26, terms) == term(school, "summer", 2025)
-    assert last_completed_term(terms, date(2026, 11, 24)) == summer26
-    assert current_term(terms, date(2026, 11, 24)) == term(school, "autumn", 2026)
-    assert current_term(terms, date(2026, 8, 1)) == term(school, "autumn", 2026)
+    assert calendar.last_completed_term(date(2026, 11, 24)) == summer26
+    assert calendar.current_term(date(2026, 11, 24)) == term(school, "autumn", 2026)
+    assert calendar.current_term(date(2026, 8, 1)) == term(school, "autumn", 2026)
 
 
 def test_this_term_so_far_ends_today(school):

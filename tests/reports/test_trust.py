@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, SchoolFactory
@@ -83,3 +84,15 @@ def test_an_unknown_term_or_trust_is_not_found(terms, as_user, trust_governor):
     client = as_user(trust_governor)
     assert client.get(TRUST_URL, {"term": "winter-1999"}).status_code == 404
     assert client.get(TRUST_URL, {"trust": "999999"}).status_code == 404
+
+
+def test_in_the_summer_holiday_both_pickers_offer_the_autumn_term_so_far(
+    terms, as_user, trust_governor
+):
+    # One current-term rule (people.calendar): the holiday before a term belongs to its span.
+    client = as_user(trust_governor)
+    with time_machine.travel(london(2026, 8, 5, 9), tick=False):
+        school_page = client.get(URL).content.decode()
+        trust_page = client.get(TRUST_URL).content.decode()
+    assert "Autumn 2026 so far" in school_page
+    assert "Autumn 2026 so far" in trust_page
