@@ -327,8 +327,10 @@ class ConfiscationCreateView(PermissionMixin, CreateView):
 
 @require_POST
 def confiscation_move(request, pk):
+    # A device linked to a concern concealed from the user is, to them, a device that does
+    # not exist: the same 404, whatever their roles (DESIGN.md, "Secrecy is one rule").
     confiscation = get_object_or_404(
-        Confiscation.objects.select_related("learner"),
+        without_concealed(Confiscation.objects.select_related("learner"), request.user, "concern"),
         request.user,
         "devices.confiscations",
         pk=pk,
@@ -346,11 +348,11 @@ def confiscation_move(request, pk):
             can_override=has_perm(request.user, "devices.override_release", confiscation.school_id),
             **data,
         )
+    except NotYoursError:
+        # Linked to a concern concealed from them since the lookup above: as absent as then.
+        raise Http404 from None
     except DeskError as error:
         messages.error(request, str(error))
-        if isinstance(error, NotYoursError):
-            # Its page is not theirs to open either.
-            return redirect("devices:confiscations")
     else:
         messages.success(request, f"Recorded: {CustodyState(data['to_state']).label.lower()}.")
     return redirect("devices:confiscation", pk)

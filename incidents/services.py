@@ -12,14 +12,16 @@ from django.utils import timezone
 
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.routing import concern_route
+from incidents.visibility import is_concealed
 from people.models import Learner
-from policies.services import review_trigger_open
+from policies.services import policy_managers, review_trigger_open
 from roper.notifications import notification_send
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 8
+LESSONS_SOURCE = "lessons learnt from a safeguarding concern"
 
 
 def evidence_check(*, upload, category: Category) -> str:
@@ -195,12 +197,18 @@ def concern_close(
             + (f"\nFinding: {Concern.Finding(finding).label}" if finding else ""),
         )
         if lessons_learnt.strip() and policy is not None:
+            # The trigger names no concern: the policy page shows its number only to those
+            # who see the concern in full, and nothing to those it is concealed from.
             review_trigger_open(
                 policy=policy,
                 reason="lessons_learnt",
                 by=by,
                 note=lessons_learnt,
-                source=f"concern #{locked.pk}",
+                source=LESSONS_SOURCE,
+                concern_number=locked.pk,
+                withhold_from=[
+                    u for u in policy_managers(policy.school) if is_concealed(u, locked.pk)
+                ],
             )
     concern.refresh_from_db()
     return concern

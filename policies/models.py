@@ -268,8 +268,15 @@ class ReviewTrigger(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.TextField(blank=True)
     source = models.CharField(
-        max_length=200, blank=True, help_text="Where it came from, e.g. 'concern #12'."
+        max_length=200,
+        blank=True,
+        help_text="Where it came from, in words that identify nothing, e.g. 'lessons learnt "
+        "from a safeguarding concern'.",
     )
+    #: The concern whose lessons learnt opened it, by number (policies know nothing else of
+    #: concerns). Whoever that concern is concealed from never sees the trigger, and only
+    #: those who see the concern in full see its number (incidents/visibility.py).
+    concern_number = models.BigIntegerField(null=True, blank=True, editable=False)
     opened_at = models.DateTimeField(default=timezone.now)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

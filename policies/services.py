@@ -55,17 +55,30 @@ def policy_managers(school) -> list:
 
 
 def review_trigger_open(
-    *, policy: Policy, reason: str, by, note: str = "", source: str = ""
+    *,
+    policy: Policy,
+    reason: str,
+    by,
+    note: str = "",
+    source: str = "",
+    concern_number: int | None = None,
+    withhold_from=(),
 ) -> ReviewTrigger:
     """Record why a policy must be reviewed early. The policy goes under review at once
-    (with a draft version to edit) and the people who manage policies are told."""
+    (with a draft version to edit) and the people who manage policies are told, but for
+    `withhold_from` (those a source concern is concealed from)."""
     if reason not in ReviewTrigger.Reason.values:
         raise ValidationError(f"Unknown review trigger reason {reason!r}.")
     with transaction.atomic():
         # Race: two triggers (or a trigger and a ratification) at once; lock the policy row.
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
         trigger = ReviewTrigger.objects.create(
-            policy=policy, reason=reason, note=note, source=source, opened_by=by
+            policy=policy,
+            reason=reason,
+            note=note,
+            source=source,
+            concern_number=concern_number,
+            opened_by=by,
         )
         if policy.status != Policy.Status.ARCHIVED and not policy.listed_only:
             _start_review(policy=policy, by=by)
@@ -73,7 +86,7 @@ def review_trigger_open(
             policy.status = Policy.Status.UNDER_REVIEW
             policy.save(update_fields=["status"])
     notification_send(
-        recipients=policy_managers(policy.school),
+        recipients=[u for u in policy_managers(policy.school) if u not in withhold_from],
         school=policy.school,
         title=f"A policy needs an early review: {policy.title}",
         url=policy.get_absolute_url(),

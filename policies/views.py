@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
+from incidents.visibility import concerns_triaged_by, without_concealed
 from policies import services
 from policies.diffing import changes
 from policies.forms import (
@@ -22,7 +23,13 @@ from policies.forms import (
     TrainingSessionForm,
     TrainingSettingsForm,
 )
-from policies.models import Policy, PolicyVersion, TrainingSession, TrainingSettings
+from policies.models import (
+    Policy,
+    PolicyVersion,
+    ReviewTrigger,
+    TrainingSession,
+    TrainingSettings,
+)
 from policies.rendering import render_markdown
 from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
 
@@ -80,12 +87,30 @@ class PolicyDetailView(PermissionMixin, DetailView):
             .prefetch_related(
                 Prefetch("versions", queryset=PolicyVersion.objects.order_by("-number")),
                 "linked",
-                "triggers__opened_by",
+                # A trigger opened from a concern concealed from the viewer is not theirs to
+                # know of (DESIGN.md, "Secrecy is one rule").
+                Prefetch(
+                    "triggers",
+                    queryset=without_concealed(
+                        ReviewTrigger.objects.select_related("opened_by"),
+                        self.request.user,
+                        concern="concern_number",
+                    ),
+                ),
             )
         )
 
     def get_context_data(self, **kwargs):
         policy, user = self.object, self.request.user
+        triggers = list(policy.triggers.all())
+        numbers = {t.concern_number for t in triggers if t.concern_number}
+        seen = set(
+            concerns_triaged_by(user).filter(pk__in=numbers).values_list("pk", flat=True)
+            if numbers
+            else ()
+        )
+        for t in triggers:
+            t.concern_seen = t.concern_number in seen
         versions = list(policy.versions.all())
         ratified = [v for v in versions if not v.is_draft]
         current = ratified[0] if ratified else None
@@ -109,8 +134,8 @@ class PolicyDetailView(PermissionMixin, DetailView):
             acknowledged=summary
             and next((a for u, a in summary.acknowledged if u.pk == user.pk), None),
             overdue=policy.is_overdue(),
-            open_triggers=[t for t in policy.triggers.all() if t.is_open],
-            closed_triggers=[t for t in policy.triggers.all() if not t.is_open],
+            open_triggers=[t for t in triggers if t.is_open],
+            closed_triggers=[t for t in triggers if not t.is_open],
             **kwargs,
         )
 

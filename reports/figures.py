@@ -586,7 +586,11 @@ def policy_table(school_id: int, *, today: date) -> list[dict]:
 
 def _lessons(spans, result, viewer):
     for row in _rows(
-        ReviewTrigger.objects.filter(reason=ReviewTrigger.Reason.LESSONS_LEARNT),
+        without_concealed(
+            ReviewTrigger.objects.filter(reason=ReviewTrigger.Reason.LESSONS_LEARNT),
+            viewer,
+            "concern_number",
+        ),
         spans,
         "opened_at",
         school="policy__school_id",

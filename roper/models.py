@@ -191,6 +191,9 @@ class RetentionBatch(models.Model):
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
     rule = models.CharField(max_length=40)
     month = models.DateField(help_text="The first day of the month the job found them.")
+    #: Ids of the people who could decide it that its records are concealed from, sorted: it
+    #: is never shown to them, before or after its destruction (roper/retention.py).
+    hidden_from = models.JSONField(default=list, blank=True)
     object_ids = models.JSONField(default=list)
     count = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -206,7 +209,8 @@ class RetentionBatch(models.Model):
         ordering = ["-month", "rule"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "rule", "month"], name="retention_batch_once_a_month"
+                fields=["school", "rule", "month", "hidden_from"],
+                name="retention_batch_once_a_month",
             )
         ]
 

@@ -7,9 +7,16 @@ Each app states its rules in `<app>/retention.py` with `@rule(...)`: a function
 
 Secrecy (DESIGN.md): a rule whose records may be concealed from some people (concerns naming
 an approver, allegations about a headteacher who approves) says so with `hide`. The records
-due are then split, per month, into one batch per set of approvers they are concealed from;
-such a batch's key names those approvers (`<rule>~<ids>`), and it is never listed to them,
-decided by them, or the reason for a reminder to them — before or after its destruction.
+due are then split, per month, into one batch per set of deciders they are concealed from;
+the batch keeps that set (`hidden_from`), and it is never listed to them, decided by them, or
+the reason for a reminder to them — before or after its destruction.
+
+Who decides: the school's approvers (`retention.approve`: DSL, deputy DSL). A batch concealed
+from every one of them (a lone DSL who is its subject; a headteacher-DSL and an allegation about
+the headteacher) goes to the chair of governors instead, never waits unseen: the chair is the
+school's route for what its leaders may not see (allegations about the headteacher, staff
+cases escalated), and approving destruction needs no more than a record not concealed from
+them (the batch names no one).
 """
 
 from collections.abc import Callable
@@ -24,8 +31,9 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from roper.models import LegalHold, RetentionBatch
-from roper.permissions import holders
+from roper.permissions import holders, roles_by_school, roles_for
 from roper.reminders import job, reminder_send
+from roper.roles import Role
 
 
 @dataclass(frozen=True)
@@ -66,44 +74,49 @@ def years_before(day: date, years: int) -> date:
 
 
 def rule_of(batch: RetentionBatch) -> Rule | None:
-    return rules().get(batch.rule.partition("~")[0])
+    return rules().get(batch.rule)
 
 
-def _hidden_from(batch: RetentionBatch) -> set[int]:
-    """The approvers a batch is concealed from, as named by its key."""
-    _, _, names = batch.rule.partition("~")
-    return {int(n, 36) for n in names.split(".") if n}
+def _chairs(school) -> list:
+    """The school's chairs of governors (its trust's included)."""
+    return [u for u in holders(school, "incidents.triage") if Role.CHAIR in roles_for(u, school)]
 
 
-def _batch_key(rule: Rule, hidden_from) -> str:
-    if not hidden_from:
-        return rule.key
-    key = f"{rule.key}~{'.'.join(_base36(pk) for pk in sorted(hidden_from))}"
-    if len(key) > RetentionBatch._meta.get_field("rule").max_length:
-        raise ValueError(f"Too many approvers to name in a retention batch key: {key}")
-    return key
+def chaired_by(user) -> list[int]:
+    """Ids of the schools the user chairs the governors of."""
+    return sorted(sid for sid, roles in roles_by_school(user).items() if Role.CHAIR in roles)
 
 
-def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, d = divmod(n, 36)
-        out = digits[d] + out
-        if not n:
-            return out
+def _candidates(school) -> list:
+    """Everyone who may come to decide a batch of the school: its approvers, then its chairs."""
+    found = {u.pk: u for u in holders(school, "retention.approve")}
+    for user in _chairs(school):
+        found.setdefault(user.pk, user)
+    return list(found.values())
 
 
 def batch_visible_to(batch: RetentionBatch, user) -> bool:
-    """Whether `user` may know of this batch: not concealed from them by its key, and (while
-    its records exist) holding none concealed from them since."""
-    if user.pk in _hidden_from(batch):
+    """Whether `user` may know of this batch: not concealed from them when it was found, and
+    (while its records exist) holding none concealed from them since."""
+    if user.pk in batch.hidden_from:
         return False
     r = rule_of(batch)
     if r is None or r.hide is None or batch.status == RetentionBatch.Status.DESTROYED:
         return True
     records = r.model.objects.filter(pk__in=batch.object_ids)
     return r.hide(records, user).count() == records.count()
+
+
+def batch_deciders(batch: RetentionBatch) -> list:
+    """Who may see and decide the batch: the approvers it is not concealed from, or, when it
+    is concealed from all of them, the chairs of governors it is not concealed from."""
+    approvers = holders(batch.school, "retention.approve")
+    seen = [u for u in approvers if batch_visible_to(batch, u)]
+    return seen or [u for u in _chairs(batch.school) if batch_visible_to(batch, u)]
+
+
+def may_decide(batch: RetentionBatch, user) -> bool:
+    return any(u.pk == user.pk for u in batch_deciders(batch))
 
 
 def _held_ids(model) -> set[int]:
@@ -114,21 +127,21 @@ def _held_ids(model) -> set[int]:
 def retention_find(*, school, today: date) -> list[RetentionBatch]:
     """Open this month's batches (once per school, rule and month)."""
     month = today.replace(day=1)
-    approvers = holders(school, "retention.approve")
+    deciders = _candidates(school)
     found = []
     for r in rules().values():
         held = _held_ids(r.model)
         ids = sorted(set(r.due(school, today).values_list("pk", flat=True)) - held)
         if not ids:
             continue
-        # One batch per set of approvers the records are concealed from.
+        # One batch per set of deciders the records are concealed from.
         parts: dict[frozenset[int], list[int]] = {frozenset(): list(ids)}
         if r.hide is not None:
             parts = {}
             hidden = {
                 user.pk: set(ids)
                 - set(r.hide(r.model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
-                for user in approvers
+                for user in deciders
             }
             for pk in ids:
                 who = frozenset(u for u, concealed in hidden.items() if pk in concealed)
@@ -136,8 +149,9 @@ def retention_find(*, school, today: date) -> list[RetentionBatch]:
         for who, part in parts.items():
             batch, created = RetentionBatch.objects.get_or_create(
                 school=school,
-                rule=_batch_key(r, who),
+                rule=r.key,
                 month=month,
+                hidden_from=sorted(who),
                 defaults={"object_ids": part, "count": len(part)},
             )
             if created:
@@ -153,7 +167,7 @@ def retention_destroy(*, batch: RetentionBatch, by) -> int:
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != RetentionBatch.Status.PENDING:
             raise ValidationError("This batch has already been decided.")
-        if not batch_visible_to(locked, by):
+        if not may_decide(locked, by):
             raise ValidationError("This batch cannot be decided by you.")
         still_due = r.due(locked.school, timezone.localdate()).filter(pk__in=locked.object_ids)
         ids = sorted(set(still_due.values_list("pk", flat=True)) - _held_ids(r.model))
@@ -173,7 +187,7 @@ def retention_keep(*, batch: RetentionBatch, by, note: str) -> None:
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != RetentionBatch.Status.PENDING:
             raise ValidationError("This batch has already been decided.")
-        if not batch_visible_to(locked, by):
+        if not may_decide(locked, by):
             raise ValidationError("This batch cannot be decided by you.")
         locked.status = RetentionBatch.Status.DECLINED
         locked.decided_by, locked.decided_by_name = by, by.get_full_name() or by.get_username()
@@ -189,7 +203,7 @@ def legal_hold_place(*, batch: RetentionBatch, object_id: int, reason: str, by) 
     r = rule_of(batch)
     with transaction.atomic():
         locked = RetentionBatch.objects.select_for_update().get(pk=batch.pk)
-        if not batch_visible_to(locked, by):
+        if not may_decide(locked, by):
             raise ValidationError("This batch cannot be decided by you.")
         if object_id not in locked.object_ids:
             raise ValidationError("That record is not in this batch.")
@@ -227,13 +241,10 @@ def retention_monthly(now) -> int:
     for school in School.objects.all():
         retention_find(school=school, today=today)
         pending = list(RetentionBatch.objects.filter(school=school, status="pending"))
-        # Only those who may see a pending batch are asked (a reminder sent because of a
+        # Only those who may decide a pending batch are asked (a reminder sent because of a
         # batch concealed from someone would tell them it exists).
-        recipients = [
-            user
-            for user in holders(school, "retention.approve")
-            if any(batch_visible_to(batch, user) for batch in pending)
-        ]
+        deciders = {u.pk: u for batch in pending for u in batch_deciders(batch)}
+        recipients = list(deciders.values())
         if recipients:
             sent += reminder_send(
                 key=f"retention:{school.pk}:{today:%Y-%m}",

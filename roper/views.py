@@ -14,7 +14,6 @@ from django.views.generic import ListView
 from roper.middleware import SESSION_KEY
 from roper.models import RetentionBatch
 from roper.navigation import landing_for, nav_for
-from roper.permissions import get_object_or_404 as get_scoped
 from roper.permissions import member_of, schools_with
 
 
@@ -94,15 +93,21 @@ def healthz(request):
 
 
 def retention(request):
-    """Records past their retention period, for the DSL to approve or keep."""
-    from roper.retention import batch_visible_to, rule_of
+    """Records past their retention period, for the DSL to approve or keep (or the chair of
+    governors, for a batch concealed from every DSL: roper/retention.py)."""
+    from roper.retention import chaired_by, may_decide, rule_of
 
-    schools = schools_with(request.user, "retention.approve")
-    if not schools:
+    approves = schools_with(request.user, "retention.approve")
+    chairs = chaired_by(request.user)
+    if not approves and not chairs:
         raise PermissionDenied
-    recent = RetentionBatch.objects.filter(school_id__in=schools).select_related("school")[:50]
+    recent = RetentionBatch.objects.filter(school_id__in=[*approves, *chairs]).select_related(
+        "school"
+    )[:50]
     # A batch of records concealed from this person is not listed to them (DESIGN.md).
-    batches = [batch for batch in recent if batch_visible_to(batch, request.user)]
+    batches = [batch for batch in recent if may_decide(batch, request.user)]
+    if not approves and not batches:
+        raise PermissionDenied
     for batch in batches:
         rule = rule_of(batch)
         batch.rule_label = rule.label if rule else batch.rule
@@ -117,11 +122,17 @@ def retention(request):
 
 
 def _batch(request, pk) -> RetentionBatch:
-    from roper.retention import batch_visible_to
+    """A batch the user may decide; one concealed from them is not found (404), as one of
+    another school; one they may not decide is refused (403)."""
+    from roper.retention import batch_visible_to, may_decide
 
-    batch = get_scoped(RetentionBatch.objects.all(), request.user, "retention.approve", pk=pk)
+    batch = get_object_or_404(
+        RetentionBatch.objects.filter(school_id__in=member_of(request.user)), pk=pk
+    )
     if not batch_visible_to(batch, request.user):
         raise Http404
+    if not may_decide(batch, request.user):
+        raise PermissionDenied
     return batch
 
 

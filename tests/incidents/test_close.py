@@ -35,7 +35,8 @@ def test_lessons_learnt_with_a_policy_open_a_review_trigger(world, as_user):
     )
     trigger = ReviewTrigger.objects.get(policy=policy)
     assert trigger.reason == "lessons_learnt"
-    assert trigger.source == f"concern #{concern.pk}"
+    assert trigger.source == "lessons learnt from a safeguarding concern"
+    assert trigger.concern_number == concern.pk
     concern.refresh_from_db()
     assert concern.is_closed
 

@@ -85,3 +85,33 @@ def test_the_trust_view_leaves_out_what_is_concealed_from_its_reader(terms, clie
     # Another school's concern is counted for them (a trust reader sees every school).
     concern(terms.other_school, at=NOW)
     assert client.get(url, {"term": "autumn-2026", "format": "csv"}).content != before
+
+
+def test_a_review_opened_from_an_allegation_about_the_head_is_not_counted_for_the_head(
+    terms, client, head, governor, chair
+):
+    import time_machine
+
+    from incidents.services import concern_close
+    from tests.policies.factories import ratified_policy
+
+    policy = ratified_policy(terms.school)
+    allegation = concern(terms.school, "about_head", at=NOW)
+    client.force_login(head)
+    before = _csv(client, term="now")
+    with time_machine.travel(NOW):
+        concern_close(
+            concern=allegation,
+            by=chair,
+            decision="Referred to the LADO",
+            reason="Advice followed",
+            outcome="Closed",
+            lessons_learnt="The chair must be told on the day.",
+            policy=policy,
+        )
+    assert _row(_csv(client, term="now"), "Policy reviews opened from lessons learnt") == _row(
+        before, "Policy reviews opened from lessons learnt"
+    )
+    client.force_login(governor)
+    # The governor's copy counts it (below three, as "fewer than 3").
+    assert _row(_csv(client, term="now"), "Policy reviews opened from lessons learnt")[2] != "0"

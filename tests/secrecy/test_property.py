@@ -11,7 +11,11 @@ after each step:
 - a concern naming the persona as a subject (for a headteacher, an allegation about the
   headteacher), and a concern of another school;
 - a confiscation linked to the concealed concern, and its custody events;
-- evidence on the concern, its triage, action and referral entries, its closure;
+- evidence on the concern, its triage, action and referral entries, its closure with lessons
+  learnt, which opens a review of the school's policy (the policy page, the policy list and the
+  report's "reviews opened" are in the snapshot; the policy is already under review, as a
+  review started by hand would put it, since that status is the school's business and no
+  secret);
 - its retention batch, then its destruction (with the linked confiscation).
 
 Every snapshot must equal the first. CSRF tokens and CSP nonces are normalised; the access
@@ -38,17 +42,21 @@ from incidents.models import Concern, Entry
 from incidents.retention import destroy_concerns
 from incidents.visibility import can_triage
 from people.models import Term
+from policies.models import Policy
+from policies.services import policy_review_start
 from roper.models import RetentionBatch
 from roper.permissions import forget, member_of
 from roper.retention import retention_destroy, retention_find
 from tests.conftest import PERSONAS, World
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 from tests.incidents.factories import report
+from tests.policies.factories import ratified_policy
 from tests.test_access_matrix import CASES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+POLICY = "mobile-technology"
 VIEWERS = [*PERSONAS, "outsider", "subject", "trust_governor"]
 
 
@@ -100,6 +108,12 @@ def secrecy_world(db, settings, tmp_path, frozen):
         other_learner=LearnerFactory(school=other, legal_first_name="Zed", legal_last_name="Other"),
         users=users,
     )
+    # A policy under review in each school, that the concealed concern's lessons learnt
+    # will add a trigger to.
+    for s in (school, other):
+        policy_review_start(
+            policy=ratified_policy(s, title="Mobile Technology", slug=POLICY), by=users["admin"]
+        )
     # Visible records: a learner concern with a confiscation, in each school.
     for s, learner, by in (
         (school, world.learner, users["teacher"]),
@@ -149,6 +163,7 @@ def _reachable_urls(world, user) -> list[str]:
     urls += [f"{report_url}?format=csv", f"{report_url}?term=now&format=pdf"]
     urls += [f"{reverse('reports:trust')}?format=csv"]
     urls += [f"{reverse('devices:confiscations')}?show=all"]
+    urls += [reverse("policies:detail", args=[POLICY]), reverse("policies:list")]
     return list(dict.fromkeys(urls))
 
 
@@ -284,7 +299,7 @@ EDITED = [
     "custody event: secured",
     "custody event: handed to police",
     "note on the other school's concern",
-    "closure (found malicious)",
+    "closure (found malicious, lessons learnt opening a policy review)",
     "retention batch",
 ]
 DESTROYED = ["retention destruction (concern, entries, evidence, confiscation, custody)"]
@@ -368,6 +383,8 @@ def _lifecycle(world, viewer, capture):
             reason="The message was sent by someone else",
             outcome="Closed",
             finding=Concern.Finding.MALICIOUS,
+            lessons_learnt="Messages to learners at night must be reported the same day.",
+            policy=Policy.objects.get(school=school, slug=POLICY),
         )
         retention_find(school=school, today=timezone.localdate())
     yield "edit", EDITED

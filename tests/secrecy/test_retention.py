@@ -14,7 +14,8 @@ from people.models import Membership
 from roper.models import RetentionBatch
 from roper.permissions import forget
 from roper.retention import retention_find, retention_monthly
-from tests.incidents.factories import head_allegation, staff_allegation
+from tests.factories import MembershipFactory
+from tests.incidents.factories import head_allegation, report, staff_allegation
 
 MALICIOUS = "Allegations about staff found to be malicious"
 
@@ -71,4 +72,59 @@ def test_a_dsl_named_in_an_allegation_is_not_reminded_of_it(world, dsl, deputy_d
     assert not dsl.notifications.exists()
     assert deputy_dsl.notifications.filter(title__startswith="Records are due").exists()
     batch = RetentionBatch.objects.get(school=world.school)
-    assert batch.rule.startswith("malicious-allegations~")
+    assert (batch.rule, batch.hidden_from) == ("malicious-allegations", [dsl.pk])
+
+
+def test_a_batch_hidden_from_many_approvers_is_found_and_hidden_from_each(
+    world, as_user, deputy_dsl
+):
+    """Who a batch is hidden from is data: any number of people, not a few ids in its key."""
+    named = [MembershipFactory(school=world.school, roles=["dsl", "staff"]).user for _ in range(12)]
+    allegation = report(
+        world.school,
+        world.users["office"],
+        "staff_online_conduct",
+        people=[(user, "alleged") for user in named],
+    )
+    _malicious(world, allegation, world.users["head"])
+    (batch,) = retention_find(school=world.school, today=timezone.localdate())
+    assert (batch.rule, batch.hidden_from) == (
+        "malicious-allegations",
+        sorted(u.pk for u in named),
+    )
+    assert MALICIOUS not in as_user(named[-1]).get(reverse("retention")).content.decode()
+    assert (
+        f"Concern #{allegation.pk}"
+        in as_user(deputy_dsl).get(reverse("retention")).content.decode()
+    )
+
+
+def test_a_batch_hidden_from_every_approver_goes_to_the_chair(world, head_is_dsl, as_user, chair):
+    """A lone DSL (here the headteacher, as in many small primaries) and an allegation about
+    them: the chair of governors sees the batch, is reminded of it and decides it."""
+    others = [world.users["dsl"], world.users["deputy_dsl"]]
+    Membership.objects.filter(user__in=others).update(roles=["staff"])
+    allegation = _malicious(world, head_allegation(world), chair)
+    now = timezone.make_aware(datetime(2026, 12, 2, 9, 0))
+    assert retention_monthly(now) == 1
+    assert chair.notifications.filter(title__startswith="Records are due").exists()
+    assert not head_is_dsl.notifications.exists()
+
+    client = as_user(chair)
+    assert f"Concern #{allegation.pk}" in client.get(reverse("retention")).content.decode()
+    batch = RetentionBatch.objects.get(school=world.school)
+    client.post(reverse("retention_decide", args=[batch.pk]), {"action": "destroy"})
+    assert not Concern.objects.filter(pk=allegation.pk).exists()
+    batch.refresh_from_db()
+    assert (batch.status, batch.decided_by) == ("destroyed", chair)
+    # Not the headteacher, before or after.
+    assert MALICIOUS not in as_user(head_is_dsl).get(reverse("retention")).content.decode()
+
+
+def test_the_chair_decides_nothing_a_dsl_may_decide(world, as_user, chair):
+    _malicious(world, staff_allegation(world), world.users["head"])
+    (batch,) = retention_find(school=world.school, today=timezone.localdate())
+    client = as_user(chair)
+    assert client.get(reverse("retention")).status_code == 403
+    response = client.post(reverse("retention_decide", args=[batch.pk]), {"action": "destroy"})
+    assert response.status_code == 403
