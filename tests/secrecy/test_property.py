@@ -48,7 +48,7 @@ from roper.models import RetentionBatch
 from roper.permissions import forget, member_of
 from roper.retention import retention_destroy, retention_find
 from tests.conftest import PERSONAS, World
-from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
+from tests.factories import MembershipFactory
 from tests.incidents.factories import report
 from tests.policies.factories import ratified_policy
 from tests.test_access_matrix import CASES
@@ -64,25 +64,17 @@ VIEWERS = [*PERSONAS, "outsider", "subject", "trust_governor"]
 
 
 @pytest.fixture
-def secrecy_world(db, settings, tmp_path, frozen):
+def secrecy_world(frozen, world, settings, tmp_path):
     """The conftest world (two schools of a trust, a user per persona), with terms around
     today, a staff member to be a subject, a trust-level governor and a colleague at the
     other school; plus records each persona may see, so their pages are not empty."""
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
-    trust = TrustFactory()
-    school = SchoolFactory(trust=trust, name="Anthony Roper Primary School")
-    other = SchoolFactory(trust=trust, name="Other Primary School")
-    users = {}
-    for persona, roles in PERSONAS.items():
-        users[persona] = MembershipFactory(school=school, roles=roles, user__username=persona).user
-    users["outsider"] = MembershipFactory(
-        school=other, roles=["headteacher", "dsl"], user__username="outsider"
-    ).user
+    school, other, users = world.school, world.other_school, world.users
     users["subject"] = MembershipFactory(
         school=school, roles=["staff"], user__username="subject"
     ).user
     users["trust_governor"] = MembershipFactory(
-        school=None, trust=trust, roles=["governor"], user__username="trust_governor"
+        school=None, trust=school.trust, roles=["governor"], user__username="trust_governor"
     ).user
     users["colleague"] = MembershipFactory(
         school=other, roles=["staff", "deputy_dsl"], user__username="colleague"
@@ -101,13 +93,6 @@ def secrecy_world(db, settings, tmp_path, frozen):
             starts_on=today - timedelta(days=30),
             ends_on=today + timedelta(days=30),
         )
-    world = World(
-        school=school,
-        other_school=other,
-        learner=LearnerFactory(school=school, legal_first_name="Amelia", legal_last_name="Khan"),
-        other_learner=LearnerFactory(school=other, legal_first_name="Zed", legal_last_name="Other"),
-        users=users,
-    )
     # A policy under review in each school, that the concealed concern's lessons learnt
     # will add a trigger to.
     for s in (school, other):
