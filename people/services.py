@@ -362,7 +362,7 @@ def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleReque
             if approve:
                 _change_make(request)
             action = A.CHANGE_APPROVED if approve else A.CHANGE_DECLINED
-        request.new_password = ""  # no hash is kept once it is used or refused
+        request.new_password = ""  # nosec B105 - clears the waiting hash once used or refused
         request.save()
         AuditEntry.record(
             school=request.school_id,
