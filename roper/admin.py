@@ -42,8 +42,10 @@ class AccessLogAdmin(superuser_only(admin.ModelAdmin)):
 
 
 @admin.register(Notification)
-class NotificationAdmin(SchoolScopedAdmin):
-    """Email delivery at a glance: what failed and why. Titles never carry case detail."""
+class NotificationAdmin(superuser_only(admin.ModelAdmin)):
+    """Email delivery at a glance: what failed and why, for whoever runs the server (mail is
+    its EMAIL_URL). Not the school admin's: who was notified and when would show them a
+    concern about themself as a notice to the DSL (DESIGN.md, "Secrecy is one rule")."""
 
     list_display = ["created_at", "recipient", "title", "urgency", "emailed_at", "email_error"]
     list_filter = [("emailed_at", admin.EmptyFieldListFilter), "urgency"]
