@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.models import Category, Concern
 from roper.models import AccessLog
-from tests.incidents.factories import category
+from tests.factories import category
 
 
 def test_report_triage_refer_close_and_the_access_log(world, as_user, client):
