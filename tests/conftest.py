@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 
@@ -112,6 +113,15 @@ def _persona_fixture(name):
 
 for _name in ALL_PERSONAS:
     globals()[_name] = _persona_fixture(_name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Roper hashes a password with PBKDF2's million rounds (a good part of a second of CPU); a
+    test's passwords protect nothing, so they are hashed with MD5, as Django advises for tests.
+    (tests/production serves Roper as deployed, in processes of its own, with the real hasher.)"""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
