@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit format bench worker beat clean screenshots
+.PHONY: run test test-bench lint audit format bench worker beat clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,15 +18,19 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-127.0.0.1:8000}
 
 # Two runs: the suite on every core, then the production journey (tests/production) in one
-# process, so its server (collectstatic, migrate, gunicorn) is built once. PYTEST_ARGS runs
-# exactly what it says instead, e.g. PYTEST_ARGS="-p no:xdist tests/devices".
+# process, so its server (collectstatic, migrate, gunicorn) is built once. The benchmark
+# harness (tests/bench, marked bench) is not in either: `make test-bench` (CI runs it after).
+# PYTEST_ARGS runs exactly what it says instead, e.g. PYTEST_ARGS="-p no:xdist tests/devices".
 test: $(STAMP)
 ifdef PYTEST_ARGS
 	$(PY) -m pytest $(PYTEST_ARGS)
 else
-	$(PY) -m pytest -n auto -m "not production"
+	$(PY) -m pytest -n auto -m "not production and not bench"
 	$(PY) -m pytest -p no:xdist -m production tests/production
 endif
+
+test-bench: $(STAMP)  ## the benchmark harness at the tiny scale (tests/bench), in one process
+	$(PY) -m pytest -p no:xdist -m bench tests/bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

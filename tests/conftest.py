@@ -9,9 +9,13 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.test import override_settings
 
+from tests import demo as demo_copy
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -112,6 +116,37 @@ def _persona_fixture(name):
 
 for _name in ALL_PERSONAS:
     globals()[_name] = _persona_fixture(_name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Roper hashes a password with PBKDF2's million rounds (a good part of a second of CPU); a
+    test's passwords protect nothing, so they are hashed with MD5, as Django advises for tests.
+    (tests/production serves Roper as deployed, in processes of its own, with the real hasher.)"""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker):
+    """The demo, seeded once per test process (each xdist worker has its own database)."""
+    if connection.vendor != "postgresql":
+        return None
+    with django_db_blocker.unblock():
+        return demo_copy.Snapshot.take()
+
+
+@pytest.fixture
+def demo(_demo_snapshot, db):
+    """The demo of `manage.py seed_demo` in this test's database, and the clock at the demo's
+    moment (tests/demo.py); the test may travel on from there."""
+    with time_machine.travel(demo_copy.DEMO_MOMENT, tick=True):
+        if _demo_snapshot is None:
+            demo_copy.seed()
+        else:
+            _demo_snapshot.restore()
+        yield
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture

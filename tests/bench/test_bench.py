@@ -12,6 +12,8 @@ from devices.models import Handover
 from incidents.models import Concern, Involvement
 from people.models import Learner, Membership, School
 
+pytestmark = pytest.mark.bench  # not in `make test`: `make test-bench`, a step of its own in CI
+
 
 def _counts():
     return {

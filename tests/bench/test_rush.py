@@ -7,6 +7,8 @@ from django.db import connection
 
 from bench.volume import SCALES, seed
 
+pytestmark = pytest.mark.bench  # not in `make test`: `make test-bench`, a step of its own in CI
+
 
 def quiet(*args, **kwargs):
     pass

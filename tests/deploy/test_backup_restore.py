@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from incidents.models import Evidence
 from incidents.services import concern_report
-from tests.incidents.factories import category
+from tests.factories import category
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

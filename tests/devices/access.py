@@ -3,7 +3,7 @@ from django.urls import reverse
 from devices import services
 from devices.models import DeskEntry, StaffException
 from tests.access import STAFF, Case, only
-from tests.devices.factories import confiscation
+from tests.factories import confiscation
 
 DESK = ("office", "dsl", "deputy_dsl", "head")
 CONFISCATE = ("teacher", "leadership", "osl", "dsl", "deputy_dsl", "head")

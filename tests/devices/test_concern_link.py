@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from devices.models import Confiscation
-from tests.incidents.factories import learner_concern, staff_allegation
+from tests.factories import learner_concern, staff_allegation
 
 pytestmark = pytest.mark.django_db
 

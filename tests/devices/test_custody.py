@@ -6,7 +6,7 @@ from django.urls import reverse
 from devices import services
 from devices.models import Confiscation, CustodyEvent, CustodyState, DeskError
 from roper.models import AccessLog, ImmutableError
-from tests.devices.factories import collector, confiscation, secured
+from tests.factories import collector, confiscation, secured
 
 S = CustodyState
 

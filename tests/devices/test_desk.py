@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from devices.models import DeskEntry, Handover
 from people.models import Learner
-from tests.devices.factories import collector, exemption
-from tests.factories import LearnerFactory
+from tests.factories import LearnerFactory, collector, exemption
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from devices import services
 from devices.models import DayReconciliation, Handover
-from tests.devices.factories import confiscation
-from tests.factories import LearnerFactory
+from tests.factories import LearnerFactory, confiscation
 
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
 

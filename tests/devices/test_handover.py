@@ -6,8 +6,7 @@ from django.db import IntegrityError
 
 from devices import services
 from devices.models import DeskEntry, DeskError, Handover
-from tests.devices.factories import collector, exemption
-from tests.factories import GuardianshipFactory, LearnerFactory
+from tests.factories import GuardianshipFactory, LearnerFactory, collector, exemption
 
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
 

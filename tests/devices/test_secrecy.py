@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from devices import services
 from devices.models import Confiscation, CustodyState, DeskError
-from tests.devices.factories import collector, secured
-from tests.incidents.factories import head_allegation, staff_allegation
+from tests.factories import collector, head_allegation, secured, staff_allegation
 
 REASON = "Holds the messages the headteacher sent"
 

@@ -7,12 +7,14 @@ import zlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from incidents.models import Concern
 from tests.e2e.conftest import check_accessibility, screenshot
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = datetime(2026, 11, 25, 10, 15, tzinfo=LONDON)  # a Wednesday in the autumn term
@@ -68,8 +70,6 @@ def test_a_concern_from_report_to_closure(page, live_server, sign_in, settings, 
     photo = _png(tmp_path / "screenshot-of-post.png")
 
     with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")
-
         # -- The teacher reports it ------------------------------------------------------
         sign_in("teacher")  # a teacher's role does not need two-factor
         page.get_by_role("navigation", name="Main").get_by_role(
@@ -195,8 +195,7 @@ def test_a_concern_from_report_to_closure(page, live_server, sign_in, settings, 
 def test_an_overdue_concern_stands_out_on_the_dashboard_and_stays_readable(
     page, live_server, sign_in
 ):
-    with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")  # three concerns, each to be triaged within a school day
+    # The demo's three concerns, reported on Wednesday, each to be triaged within a school day.
     with time_machine.travel(datetime(2026, 11, 27, 9, 0, tzinfo=LONDON), tick=True):  # Friday
         sign_in("head")
         assert page.url.endswith("/incidents/dashboard/")

@@ -4,13 +4,15 @@ and, at home time, releases it only to a parent or carer on file who may collect
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from devices.models import Confiscation, CustodyState
 from people.models import Learner
 from tests.e2e.conftest import check_accessibility
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 LESSON = datetime(2026, 11, 25, 11, 20, tzinfo=LONDON)  # a Wednesday in the autumn term
@@ -47,7 +49,6 @@ def _move(page, heading):
 def test_a_confiscated_phone_goes_back_only_to_a_parent_on_file(page, live_server, sign_in):
     page.on("dialog", lambda dialog: dialog.accept())  # "Record this move?" — yes
     with time_machine.travel(LESSON, tick=True):
-        call_command("seed_demo")
         learner = _learner_with_a_grandparent_who_may_not_collect()
         parent = learner.guardianships.filter(may_collect=True).select_related("guardian")[0]
         not_allowed = learner.guardianships.filter(may_collect=False).select_related("guardian")[0]

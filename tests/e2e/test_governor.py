@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from people.models import Learner
 from tests.e2e.conftest import check_accessibility, screenshot
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 AUTUMN = datetime(2026, 11, 25, 16, 0, tzinfo=LONDON)  # last term: summer 2026
@@ -46,7 +47,6 @@ def _pdf_text(path):
 
 def test_a_governor_reads_last_terms_report_without_a_name_in_it(page, live_server, sign_in):
     with time_machine.travel(AUTUMN, tick=True):
-        call_command("seed_demo")
         learners, staff = _names_of_people()
         sign_in("governor")
         assert page.url.endswith("/reports/governors/")  # governors land on their report

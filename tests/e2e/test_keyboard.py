@@ -4,13 +4,15 @@ it (WCAG 2.4.7): an outline or Bootstrap's focus ring (a box-shadow)."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from incidents.models import Category, Concern
 from people.models import Learner
 from tests.e2e.conftest import check_accessibility
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
@@ -98,7 +100,6 @@ def test_the_desk_works_with_the_keyboard_alone(page, live_server):
     page.emulate_media(reduced_motion="reduce")  # focus rings drawn at once, not faded in
     page.on("dialog", lambda dialog: dialog.accept())
     with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")
         learner = _unique(Learner.objects.filter(class_name="Oak", handovers__isnull=True))
         _sign_in_by_keyboard(page, live_server, "office")
         box = page.get_by_label("Learner name, class or pouch number")
@@ -134,7 +135,6 @@ def test_a_concern_can_be_reported_with_the_keyboard_alone(page, live_server, se
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     page.emulate_media(reduced_motion="reduce")
     with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")
         learner = _unique(Learner.objects.filter(class_name="Hazel"))
         _sign_in_by_keyboard(page, live_server, "teacher")
         expect(page.get_by_role("heading", name="Hello, Sam")).to_be_visible()

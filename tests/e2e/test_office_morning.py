@@ -4,12 +4,14 @@ home time (one to a parent), and see the end-of-day page agree."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from people.models import Learner
 from tests.e2e.conftest import check_accessibility, screenshot
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
@@ -38,7 +40,6 @@ def _count(page, which):
 
 def test_office_morning(page, live_server, sign_in):
     with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")
         learners = _elm_learners(10)
         assert len(learners) == 10
         sign_in("office")
@@ -99,7 +100,6 @@ def test_office_morning(page, live_server, sign_in):
 
 
 def test_a_teacher_cannot_open_the_desk(page, live_server, sign_in):
-    call_command("seed_demo")
     sign_in("teacher")
     response = page.goto(f"{live_server.url}/devices/desk/")
     assert response.status == 403

@@ -5,12 +5,14 @@ acknowledges it."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from policies.models import Policy
 from tests.e2e.conftest import check_accessibility, screenshot
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 AFTERNOON = datetime(2026, 11, 25, 14, 0, tzinfo=LONDON)  # a Wednesday in the autumn term
@@ -21,7 +23,6 @@ NEW = "If a learner needs to contact their parents or carers, they will be allow
 
 def test_the_head_reviews_the_policy_and_a_teacher_acknowledges_it(page, live_server, sign_in):
     with time_machine.travel(AFTERNOON, tick=True):
-        call_command("seed_demo")
         policy = Policy.objects.get(title=TITLE)
         number = policy.current_version.number + 1
         main = page.locator("main")

@@ -1,12 +1,13 @@
-from django.core.management import call_command
+import pytest
 
 from tests.e2e.conftest import check_accessibility
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 
 def test_a_teacher_signs_in_with_the_keyboard_and_sees_only_their_navigation(
     page, live_server, sign_in
 ):
-    call_command("seed_demo")
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url  # every page needs sign-in
     check_accessibility(page)
@@ -26,14 +27,12 @@ def test_a_teacher_signs_in_with_the_keyboard_and_sees_only_their_navigation(
 
 
 def test_a_wrong_password_is_refused_with_a_message(page, live_server, sign_in):
-    call_command("seed_demo")
     sign_in("teacher", password="not-the-password")
     assert "did not match" in page.content()
     assert "/accounts/login/" in page.url
 
 
 def test_the_skip_link_moves_focus_to_the_main_content(page, live_server, sign_in):
-    call_command("seed_demo")
     sign_in("teacher")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")

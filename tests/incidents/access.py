@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from incidents.models import Evidence
 from tests.access import SAFEGUARDING, STAFF, Case, everyone, only
-from tests.incidents.factories import head_allegation, learner_concern, report, staff_allegation
+from tests.factories import head_allegation, learner_concern, report, staff_allegation
 
 TRIAGE = ("osl", "dsl", "deputy_dsl", "head", "chair")
 

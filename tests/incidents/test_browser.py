@@ -2,7 +2,6 @@
 once, the no-images reason for sexual images; and the dashboard, with axe checks."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.e2e.conftest import (  # noqa: F401 - fixtures
     browser_type_launch_args,
@@ -10,11 +9,14 @@ from tests.e2e.conftest import (  # noqa: F401 - fixtures
     sign_in,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("demo"),
+]
 
 
 def test_the_report_form_reacts_to_the_category_and_to_danger(page, live_server, sign_in):  # noqa: F811
-    call_command("seed_demo", verbosity=0)
     sign_in("teacher")
     page.goto(f"{live_server.url}/incidents/new/")
     check_accessibility(page)
@@ -38,7 +40,6 @@ def test_the_report_form_reacts_to_the_category_and_to_danger(page, live_server,
 
 
 def test_the_dsl_dashboard_is_accessible(page, live_server, sign_in):  # noqa: F811
-    call_command("seed_demo", verbosity=0)
     sign_in("head")
     assert page.url.endswith("/incidents/dashboard/")  # the DSL lands on the dashboard
     assert page.get_by_role("heading", name="New").is_visible()

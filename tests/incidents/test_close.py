@@ -5,8 +5,7 @@ from django.urls import reverse
 from incidents.models import Concern
 from incidents.services import concern_close
 from policies.models import ReviewTrigger
-from tests.incidents.factories import learner_concern
-from tests.policies.factories import ratified_policy
+from tests.factories import learner_concern, ratified_policy
 
 
 def test_closing_without_decision_reason_and_outcome_is_refused(world):
@@ -75,7 +74,7 @@ def test_a_failing_review_trigger_leaves_the_concern_open(world, monkeypatch):
 
 
 def test_closing_an_allegation_about_staff_needs_its_finding(world, as_user):
-    from tests.incidents.factories import staff_allegation
+    from tests.factories import staff_allegation
 
     concern = staff_allegation(world)
     head = as_user(world.users["head"])

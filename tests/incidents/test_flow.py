@@ -2,14 +2,13 @@
 once, triages it, records a LADO referral, closes it with an outcome; the access log shows
 both views. Plus the demo seed and the admin's category page."""
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Category, Concern
 from roper.models import AccessLog
-from tests.incidents.factories import category
+from tests.factories import category
 
 
 def test_report_triage_refer_close_and_the_access_log(world, as_user, client):
@@ -63,19 +62,16 @@ def test_report_triage_refer_close_and_the_access_log(world, as_user, client):
     assert "Closed" in mine
 
 
-def test_the_demo_seed_is_idempotent(db):
-    call_command("seed_demo", verbosity=0)
+def test_the_demo_seed_is_idempotent(demo):
     counts = (Category.objects.count(), Concern.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (Category.objects.count(), Concern.objects.count()) == counts
     assert counts[1] >= 3  # the demo has concerns to triage (reports adds past terms)
 
 
-@pytest.mark.django_db
-def test_the_admin_edits_categories_but_has_no_concern_pages(client):
+def test_the_admin_edits_categories_but_has_no_concern_pages(demo, client):
     from django.contrib.auth import get_user_model
 
-    call_command("seed_demo", verbosity=0)
     client.force_login(get_user_model().objects.get(username="admin"))
     listing = client.get("/admin/incidents/category/")
     assert listing.status_code == 200

@@ -3,8 +3,7 @@ the records they cannot see: no order, no gaps to count."""
 
 from incidents.models import Concern
 from incidents.visibility import concerns_visible_to
-from tests.devices.factories import confiscation
-from tests.incidents.factories import head_allegation, learner_concern
+from tests.factories import confiscation, head_allegation, learner_concern
 
 
 def test_the_head_cannot_count_an_allegation_about_them_from_the_numbers_they_see(world, head):

@@ -11,8 +11,7 @@ from incidents.visibility import can_see
 from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.reminders import email_pending_notifications
-from tests.factories import SchoolFactory, TermFactory
-from tests.incidents.factories import report
+from tests.factories import SchoolFactory, TermFactory, report
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import Entry
-from tests.factories import MembershipFactory
-from tests.incidents.factories import learner_concern, staff_allegation
+from tests.factories import MembershipFactory, learner_concern, staff_allegation
 
 pytestmark = pytest.mark.django_db
 

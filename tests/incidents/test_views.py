@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from incidents.models import Concern, Entry, Evidence
 from roper.models import AccessLog
-from tests.incidents.factories import category, learner_concern, report
+from tests.factories import category, learner_concern, report
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -242,7 +242,7 @@ def test_the_dashboard_filters_by_year_group(world, as_user):
 
 
 def test_the_chair_dashboard_lists_only_allegations_about_the_head(world, as_user):
-    from tests.incidents.factories import head_allegation
+    from tests.factories import head_allegation
 
     mine = head_allegation(world)
     other = learner_concern(world)

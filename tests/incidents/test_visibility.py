@@ -1,5 +1,5 @@
 from incidents.visibility import can_see, can_triage, concerns_visible_to
-from tests.incidents.factories import (
+from tests.factories import (
     head_allegation,
     learner_concern,
     report,

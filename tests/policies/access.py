@@ -3,7 +3,7 @@ from django.urls import reverse
 from policies import services
 from policies.models import TrainingSession
 from tests.access import STAFF, Case, everyone, only
-from tests.policies.factories import PolicyFactory, ratified_policy
+from tests.factories import PolicyFactory, ratified_policy
 
 MANAGE = ("dsl", "deputy_dsl", "head")
 TRAINING = ("leadership", "osl", "dsl", "deputy_dsl", "head")

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from policies import services
-from tests.policies.factories import ratified_policy
+from tests.factories import ratified_policy
 
 STAFF = {"office", "teacher", "leadership", "osl", "dsl", "deputy_dsl", "head"}
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from roper.models import Notification
@@ -16,8 +15,7 @@ CHANGED = "The use of social media by pupils on the school site is not permitted
 
 
 @time_machine.travel(date(2026, 11, 24))
-def test_the_headteacher_reviews_and_ratifies_the_seed_policy(db, client):
-    call_command("seed_demo")
+def test_the_headteacher_reviews_and_ratifies_the_seed_policy(demo, client):
     users = get_user_model().objects
     head, teacher = users.get(username="head"), users.get(username="teacher")
     slug = "mobile-technology-and-social-media-policy"

@@ -132,8 +132,7 @@ def test_a_markdown_file_without_key_details_imports_as_a_draft(world, tmp_path)
     assert "## 1. Aims" in policy.body
 
 
-def test_the_demo_seed_loads_the_policy_once(db):
-    call_command("seed_demo")
+def test_the_demo_seed_loads_the_policy_once(demo):
     call_command("seed_demo")
     policy = Policy.objects.get(slug="mobile-technology-and-social-media-policy")
     assert policy.dsl.get_full_name() == "Lynda Newton"

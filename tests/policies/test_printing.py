@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from tests.policies.factories import ratified_policy
+from tests.factories import ratified_policy
 
 
 def _pdf_title(pdf: bytes) -> str:

@@ -3,8 +3,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from policies import services
-from tests.factories import MembershipFactory
-from tests.policies.factories import TrainingSessionFactory, ratified_policy
+from tests.factories import MembershipFactory, TrainingSessionFactory, ratified_policy
 
 
 def _count(client, url):

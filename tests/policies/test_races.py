@@ -5,8 +5,7 @@ from django.db import connection
 
 from policies import services
 from policies.models import PolicyVersion
-from tests.factories import MembershipFactory, SchoolFactory
-from tests.policies.factories import ratified_policy
+from tests.factories import MembershipFactory, SchoolFactory, ratified_policy
 
 
 @pytest.mark.postgres

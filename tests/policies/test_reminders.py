@@ -5,7 +5,7 @@ import pytest
 
 from policies.jobs import review_reminders, review_step
 from roper.models import Notification
-from tests.policies.factories import ratified_policy
+from tests.factories import ratified_policy
 
 LONDON = ZoneInfo("Europe/London")
 

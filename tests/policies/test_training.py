@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from policies import services
 from policies.models import TrainingSession, TrainingSettings
-from tests.policies.factories import TrainingSessionFactory
+from tests.factories import TrainingSessionFactory
 
 
 def _attend(session, *users):

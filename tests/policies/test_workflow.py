@@ -8,7 +8,7 @@ from django.urls import reverse
 from policies import services
 from policies.models import Policy, ReviewTrigger
 from roper.models import Notification
-from tests.policies.factories import PolicyFactory, ratified_policy
+from tests.factories import PolicyFactory, ratified_policy
 
 OLD = "Staff keep phones in a safe place during lessons."
 NEW = "Staff keep phones in a locked drawer during lessons."

@@ -14,10 +14,7 @@ from django.utils import timezone
 from devices.services import handover_check_in
 from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
-from tests.devices.factories import confiscation
-from tests.factories import TermFactory
-from tests.incidents.factories import report
-from tests.policies.factories import ratified_policy
+from tests.factories import TermFactory, confiscation, ratified_policy, report
 from tests.reminders.helpers import LONDON, at
 
 FIRST_DAY = date(2027, 1, 4)  # Monday, first day of the spring term; 1 Jan was a bank holiday

@@ -6,10 +6,8 @@ from django.urls import reverse
 
 from incidents.models import Concern
 from people.calendar import SchoolCalendar, is_bank_holiday, is_working_day
-from tests.factories import SchoolFactory, TermFactory
-from tests.incidents.factories import report
+from tests.factories import TERMS, SchoolFactory, TermFactory, report
 from tests.reminders.helpers import LONDON
-from tests.reports.factories import TERMS
 
 BOXING_DAY_OBSERVED = date(2026, 12, 28)  # Monday: substitute for Boxing Day (a Saturday)
 EARLY_MAY = date(2027, 5, 3)

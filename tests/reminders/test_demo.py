@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from roper.models import Notification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 SEED_REVIEW = "Policy review due 1 January 2021: Mobile Technology and Social Media Policy"
 
@@ -25,7 +25,6 @@ def run(moment: str) -> str:
 
 
 def test_the_demo_sends_the_seed_policys_review_reminder_once():
-    call_command("seed_demo", stdout=StringIO())
     Notification.objects.all().delete()
     first = run("2020-12-31T09:00")
     assert "policy-reviews: 1 sent" in first
@@ -37,7 +36,6 @@ def test_the_demo_sends_the_seed_policys_review_reminder_once():
 
 
 def test_the_day_after_the_head_and_the_named_governor_are_told_it_is_overdue():
-    call_command("seed_demo", stdout=StringIO())
     run("2021-01-02T09:00")
     overdue = Notification.objects.filter(title__startswith="Policy review overdue since 1 Jan")
     assert sorted(overdue.values_list("recipient__username", flat=True)) == ["governor", "head"]

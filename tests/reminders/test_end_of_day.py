@@ -7,8 +7,7 @@ from devices.jobs import end_of_day_reminders
 from devices.models import DeviceSettings, Handover
 from devices.services import handover_check_in
 from roper.models import Notification
-from tests.devices.factories import confiscation
-from tests.factories import TermFactory
+from tests.factories import TermFactory, confiscation
 from tests.reminders.helpers import LONDON, at, told
 
 TUESDAY = date(2026, 11, 24)

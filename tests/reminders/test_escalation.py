@@ -6,7 +6,7 @@ from incidents.jobs import escalate_overdue_concerns
 from incidents.models import Entry
 from incidents.routing import escalation_chain
 from roper.models import Reminder
-from tests.incidents.factories import report
+from tests.factories import report
 from tests.reminders.helpers import told
 
 LATE = "A concern is past its triage deadline"

@@ -5,8 +5,7 @@ import pytest
 from policies.jobs import review_reminders, review_step
 from policies.models import Policy
 from roper.models import Reminder
-from tests.factories import MembershipFactory
-from tests.policies.factories import ratified_policy
+from tests.factories import MembershipFactory, ratified_policy
 from tests.reminders.helpers import at, told
 
 REVIEW = date(2027, 2, 1)  # ratified_policy(ratified_on=1 Feb 2026) is reviewed then

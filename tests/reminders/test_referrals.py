@@ -5,7 +5,7 @@ import pytest
 from incidents.jobs import chase_referrals
 from incidents.models import Entry, Referral
 from incidents.services import concern_record
-from tests.incidents.factories import report
+from tests.factories import report
 from tests.reminders.helpers import LONDON, told
 
 OWNER_LADO = "A required LADO referral is past its deadline"

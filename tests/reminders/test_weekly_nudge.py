@@ -5,7 +5,7 @@ import pytest
 from policies.jobs import acknowledgement_reminders
 from policies.models import TrainingAttendance
 from policies.services import acknowledgement_record
-from tests.policies.factories import TrainingSessionFactory, ratified_policy
+from tests.factories import TrainingSessionFactory, ratified_policy
 from tests.reminders.helpers import at, told
 
 MONDAY = date(2026, 11, 30)

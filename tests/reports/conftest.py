@@ -6,7 +6,7 @@ import time_machine
 
 from incidents.routing import categories_seed
 from people.models import Term
-from tests.reports.factories import TERMS
+from tests.factories import TERMS
 
 TODAY = date(2026, 11, 24)
 

@@ -1,5 +1,4 @@
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from incidents.models import Concern
@@ -10,8 +9,7 @@ from reports.models import Commentary
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_gives_last_term_figures_a_commentary_and_a_trust_governor(client):
-    call_command("seed_demo")
+def test_the_demo_gives_last_term_figures_a_commentary_and_a_trust_governor(demo, client):
     school = School.objects.get(name="Anthony Roper Primary School")
     assert Concern.objects.filter(school=school, where=HISTORY_WHERE).count() > 20
     commentary = Commentary.objects.get(school=school)

@@ -16,13 +16,13 @@ from reports.figures import (
     same_term_last_year,
     span_for_term,
 )
-from tests.policies.factories import TrainingSessionFactory, ratified_policy
-from tests.reports.factories import (
+from tests.factories import (
+    TrainingSessionFactory,
     concern,
-    confiscation,
     curriculum_request,
     handovers,
     london,
+    ratified_policy,
     reconciled,
     referral,
     school_with_terms,
@@ -31,6 +31,7 @@ from tests.reports.factories import (
     term,
     terms_of,
 )
+from tests.factories import confiscation_at as confiscation
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)

@@ -9,13 +9,13 @@ from django.urls import reverse
 from devices.models import CustodyState
 from incidents.models import Entry, Referral
 from policies.models import Acknowledgement, TrainingAttendance
-from tests.factories import MembershipFactory
-from tests.policies.factories import TrainingSessionFactory, ratified_policy
-from tests.reports.factories import (
+from tests.factories import (
+    MembershipFactory,
+    TrainingSessionFactory,
     concern,
-    confiscation,
     handovers,
     london,
+    ratified_policy,
     reconciled,
     referral,
     school_with_terms,
@@ -23,6 +23,7 @@ from tests.reports.factories import (
     staff_exception,
     term,
 )
+from tests.factories import confiscation_at as confiscation
 
 URL = reverse("reports:governors")
 KEYS = ["social_media", "device_misuse", "staff_breach", "about_head", "staff_illegal"]

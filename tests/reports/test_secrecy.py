@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from devices.models import Confiscation
 from incidents.models import Involvement
-from tests.factories import MembershipFactory
-from tests.reports.factories import concern, confiscation, london
+from tests.factories import MembershipFactory, concern, london
+from tests.factories import confiscation_at as confiscation
 
 URL = reverse("reports:governors")
 NOW = london(2026, 11, 20)  # in "Autumn 2026 so far" (the views' today is 24 November)
@@ -93,7 +93,7 @@ def test_a_review_opened_from_an_allegation_about_the_head_is_not_counted_for_th
     import time_machine
 
     from incidents.services import concern_close
-    from tests.policies.factories import ratified_policy
+    from tests.factories import ratified_policy
 
     policy = ratified_policy(terms.school)
     allegation = concern(terms.school, "about_head", at=NOW)

@@ -5,7 +5,7 @@ import pytest
 from reports.models import ReportSettings
 from reports.report import school_report
 from reports.suppression import count_text, suppressed_cells
-from tests.reports.factories import concern, london, school_with_terms, term, terms_of
+from tests.factories import concern, london, school_with_terms, term, terms_of
 
 
 def test_small_counts_are_hidden_and_zero_is_not():

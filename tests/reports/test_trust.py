@@ -5,8 +5,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.factories import MembershipFactory, SchoolFactory
-from tests.reports.factories import concern, london, term
+from tests.factories import MembershipFactory, SchoolFactory, concern, london, term
 
 URL = reverse("reports:governors")
 TRUST_URL = reverse("reports:trust")

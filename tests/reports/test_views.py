@@ -10,14 +10,15 @@ from django.urls import reverse
 from devices.models import CustodyState
 from incidents.models import Entry, Involvement
 from reports.models import Commentary
-from tests.factories import LearnerFactory, MembershipFactory
-from tests.reports.factories import (
+from tests.factories import (
+    LearnerFactory,
+    MembershipFactory,
     concern,
-    confiscation,
     handovers,
     london,
     term,
 )
+from tests.factories import confiscation_at as confiscation
 
 URL = reverse("reports:governors")
 

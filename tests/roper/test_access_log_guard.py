@@ -8,8 +8,7 @@ from django.urls import reverse
 from devices import services as devices
 from devices.models import CustodyState
 from roper.models import AccessLog
-from tests.devices.factories import secured
-from tests.incidents.factories import learner_concern
+from tests.factories import learner_concern, secured
 
 pytestmark = pytest.mark.django_db
 

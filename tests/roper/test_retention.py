@@ -11,7 +11,7 @@ from incidents.models import Concern, Entry
 from roper.models import LegalHold, Notification, RetentionBatch
 from roper.reminders import run_reminders
 from roper.retention import retention_destroy, retention_find
-from tests.incidents.factories import learner_concern, staff_allegation
+from tests.factories import learner_concern, staff_allegation
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

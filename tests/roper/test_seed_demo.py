@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -15,26 +15,10 @@ from people.models import Learner, Membership, School
 from policies.models import Policy
 from policies.services import acknowledgement_record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 #: The demo accounts that sign in with a second factor (README).
 TWO_FACTOR_ACCOUNTS = ["head", "deputy", "chair", "admin", "darent"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def seeded(django_db_setup, django_db_blocker):
-    """Seed the demo once for the module (seeding takes seconds). Each test runs inside this
-    transaction and is rolled back to the seeded state; the seed itself is rolled back at the
-    end, so no other test sees it."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=None)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 def _counts():

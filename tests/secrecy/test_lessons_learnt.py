@@ -6,8 +6,7 @@ from django.core import mail
 from django.urls import reverse
 
 from incidents.services import concern_close
-from tests.incidents.factories import head_allegation, learner_concern
-from tests.policies.factories import ratified_policy
+from tests.factories import head_allegation, learner_concern, ratified_policy
 
 LESSON = "Allegations about the head must reach the chair on the day."
 

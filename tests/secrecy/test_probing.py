@@ -12,8 +12,7 @@ from django.urls import reverse
 from devices.models import Confiscation, CustodyState
 from incidents.models import Evidence
 from incidents.services import concern_add_information
-from tests.devices.factories import collector, secured
-from tests.incidents.factories import head_allegation, staff_allegation
+from tests.factories import collector, head_allegation, secured, staff_allegation
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NEVER = 99  # record numbers are twelve digits: no record has this one

@@ -48,9 +48,7 @@ from roper.models import RetentionBatch
 from roper.permissions import forget, member_of
 from roper.retention import retention_destroy, retention_find
 from tests.conftest import PERSONAS, World
-from tests.factories import MembershipFactory
-from tests.incidents.factories import report
-from tests.policies.factories import ratified_policy
+from tests.factories import MembershipFactory, ratified_policy, report
 from tests.test_access_matrix import CASES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

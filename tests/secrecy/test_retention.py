@@ -14,8 +14,7 @@ from people.models import Membership
 from roper.models import RetentionBatch
 from roper.permissions import forget
 from roper.retention import retention_find, retention_monthly
-from tests.factories import MembershipFactory
-from tests.incidents.factories import head_allegation, report, staff_allegation
+from tests.factories import MembershipFactory, head_allegation, report, staff_allegation
 
 MALICIOUS = "Allegations about staff found to be malicious"
 

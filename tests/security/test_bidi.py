@@ -13,7 +13,7 @@ from incidents.models import Concern
 from people.models import Learner
 from people.services import learners_import
 from policies.models import Policy
-from tests.incidents.factories import learner_concern
+from tests.factories import learner_concern
 from tests.incidents.test_views import PDF, _form
 from tests.people.test_import_learners import HEADER
 

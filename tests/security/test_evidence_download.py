@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from incidents.models import Evidence
-from tests.incidents.factories import learner_concern
+from tests.factories import learner_concern
 from tests.incidents.test_views import PDF, PNG
 from tests.security.test_uploads import EXE
 
