@@ -24,7 +24,7 @@ from people.models import (
     YearGroup,
 )
 from roper.notifications import notification_send
-from roper.permissions import has_perm, holders, schools_with
+from roper.permissions import has_perm, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
 REQUIRED_COLUMNS = [
@@ -287,7 +287,7 @@ _WAITING_TITLE = {
 
 
 def _notify_approvers(request: RoleRequest) -> None:
-    approvers = holders(request.school, request.approver_permission)
+    approvers = Membership.objects.holders(request.school, permission=request.approver_permission)
     notification_send(
         recipients=[u for u in approvers if u.pk != request.user_id],
         school=request.school,

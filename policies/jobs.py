@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from people.calendar import is_working_day
-from people.models import School
+from people.models import Membership, School
 from policies.models import Acknowledgement, Policy, PolicyVersion
-from policies.services import school_people, school_staff, training_overdue
+from policies.services import staff_members, training_overdue
 from roper.models import Notification
 from roper.reminders import job, reminder_send
 from roper.roles import Role
@@ -63,7 +63,7 @@ class People:
     def holders(self, school, role) -> list:
         key = (school.pk, role)
         if key not in self._cache:
-            self._cache[key] = school_people(school, [role])
+            self._cache[key] = Membership.objects.holders(school, roles=[role])
         return self._cache[key]
 
 
@@ -78,7 +78,7 @@ def policy_owner(policy: Policy, people: People) -> list:
             named = _named(policy, field) if field else None
             return [named] if named else people.holders(policy.school, role)
     if text:
-        for user in school_staff(policy.school):
+        for user in staff_members(policy.school):
             if (user.get_full_name() or "").strip().lower() == text:
                 return [user]
     return people.holders(policy.school, Role.HEADTEACHER)
@@ -190,7 +190,7 @@ def acknowledgement_reminders(now: datetime) -> int:
     iso = f"{year}-W{week:02d}"
     sent = 0
     for school in School.objects.all():
-        staff = school_staff(school)
+        staff = staff_members(school)
         if not staff:
             continue
         versions = _current_versions(school)
@@ -231,7 +231,7 @@ def acknowledgement_reminders(now: datetime) -> int:
         if summary:
             sent += reminder_send(
                 key=f"weekly-summary:{school.pk}:{iso}",
-                recipients=school_people(school, [Role.HEADTEACHER]),
+                recipients=Membership.objects.holders(school, roles=[Role.HEADTEACHER]),
                 school=school,
                 title="This week: " + "; ".join(summary),
                 url=reverse("policies:training"),
