@@ -4,8 +4,8 @@ ended, the governors and the chair are told once that the governor report for it
 from datetime import datetime, timedelta
 
 from django.urls import reverse
-from django.utils import timezone
 
+from people.calendar import SchoolCalendar
 from people.models import Membership, Term
 from roper.reminders import job, reminder_send
 from roper.roles import GOVERNANCE
@@ -16,7 +16,7 @@ ANNOUNCE_WITHIN = timedelta(days=21)
 
 @job("governor-report-ready")
 def governor_report_ready(now: datetime) -> int:
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     sent = 0
     ended = (
         Term.objects.filter(ends_on__lt=today, ends_on__gte=today - ANNOUNCE_WITHIN)

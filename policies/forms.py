@@ -1,6 +1,6 @@
 from django import forms
-from django.utils import timezone
 
+from people.calendar import SchoolCalendar
 from people.models import Membership
 from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
 from policies.services import staff_members
@@ -122,7 +122,7 @@ class RatifyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ratified_on"].initial = timezone.localdate()
+        self.fields["ratified_on"].initial = SchoolCalendar.today()
 
 
 class ReviewTriggerForm(forms.ModelForm):

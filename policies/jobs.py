@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from people.calendar import is_working_day
+from people.calendar import SchoolCalendar, first_working_day_of_week
 from people.models import Membership, School
 from policies.models import Acknowledgement, Policy, PolicyVersion
 from policies.services import staff_members, training_overdue
@@ -106,7 +106,7 @@ def policy_governor(policy: Policy, people: People) -> list:
 
 @job("policy-reviews")
 def review_reminders(now: datetime) -> int:
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     people = People()
     sent = 0
     due = Policy.objects.filter(
@@ -146,11 +146,7 @@ def review_reminders(now: datetime) -> int:
 def nudge_due(now: datetime) -> bool:
     """From 07:00 on the first working day of the week (Tuesday after a bank holiday)."""
     local = timezone.localtime(now)
-    monday = local.date() - timedelta(days=local.date().weekday())
-    first = next(
-        (monday + timedelta(days=i) for i in range(5) if is_working_day(monday + timedelta(i))),
-        None,
-    )
+    first = first_working_day_of_week(local.date())
     return (
         first is not None
         and local.date() >= first
@@ -185,7 +181,7 @@ def acknowledgement_reminders(now: datetime) -> int:
     headteacher's summary of both."""
     if not nudge_due(now):
         return 0
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     year, week, _ = today.isocalendar()
     iso = f"{year}-W{week:02d}"
     sent = 0

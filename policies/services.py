@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from people.calendar import SchoolCalendar
 from people.models import Membership
 from policies.models import (
     Acknowledgement,
@@ -119,7 +120,7 @@ def policy_ratify(
     """Record that the governing body ratified the draft. The draft becomes the current
     version (earlier ones stay readable), open triggers close, the next review is set
     (a year at most), and staff are asked to acknowledge it if they must read it."""
-    if ratified_on > timezone.localdate():
+    if ratified_on > SchoolCalendar.today():
         raise ValidationError("The ratification date cannot be in the future.")
     with transaction.atomic():
         # Race: a second ratification of the same draft, or a trigger opening meanwhile.
@@ -308,7 +309,7 @@ class TrainingRecord:
 def training_records(*, school, today: date | None = None) -> list[TrainingRecord]:
     """Each staff member's training, with when the refresher is (or was) due. A staff member
     with no training at all is due now."""
-    today = today or timezone.localdate()
+    today = today or SchoolCalendar.today()
     months = TrainingSettings.for_school(school).refresher_months
     staff = staff_members(school)
     by_user: dict[int, list] = {u.pk: [] for u in staff}
@@ -326,5 +327,5 @@ def training_records(*, school, today: date | None = None) -> list[TrainingRecor
 
 
 def training_overdue(*, school, today: date | None = None) -> list[TrainingRecord]:
-    today = today or timezone.localdate()
+    today = today or SchoolCalendar.today()
     return [r for r in training_records(school=school, today=today) if r.is_overdue(today)]

@@ -1,5 +1,6 @@
 from devices import services
 from devices.models import CustodyState, LearnerExemption
+from people.calendar import SchoolCalendar
 from tests.factories import GuardianshipFactory, LearnerFactory, UserFactory
 
 
@@ -30,15 +31,13 @@ def collector(learner, may_collect=True, **kwargs):
 def exemption(learner, by, decided_by, **kwargs):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     return LearnerExemption.objects.create(
         school=learner.school,
         learner=learner,
         requested_by=by,
         reason=LearnerExemption.Reason.MEDICAL,
         details="Glucose monitor app",
-        review_on=kwargs.pop("review_on", timezone.localdate() + timedelta(days=30)),
+        review_on=kwargs.pop("review_on", SchoolCalendar.today() + timedelta(days=30)),
         status="approved",
         decided_by=decided_by,
         **kwargs,

@@ -41,6 +41,7 @@ from incidents import services as incidents_services
 from incidents.models import Concern, Entry
 from incidents.retention import destroy_concerns
 from incidents.visibility import can_triage
+from people.calendar import SchoolCalendar
 from people.models import Term
 from policies.models import Policy
 from policies.services import policy_review_start
@@ -79,7 +80,7 @@ def secrecy_world(frozen, world, settings, tmp_path):
     users["colleague"] = MembershipFactory(
         school=other, roles=["staff", "deputy_dsl"], user__username="colleague"
     ).user
-    today = timezone.localdate()
+    today = SchoolCalendar.today()
     for s in (school, other):
         Term.objects.create(
             school=s,
@@ -370,7 +371,7 @@ def _lifecycle(world, viewer, capture):
             lessons_learnt="Messages to learners at night must be reported the same day.",
             policy=Policy.objects.get(school=school, slug=POLICY),
         )
-        retention_find(school=school, today=timezone.localdate())
+        retention_find(school=school, today=SchoolCalendar.today())
     yield "edit", EDITED
     batch = next(
         b
