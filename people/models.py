@@ -179,7 +179,7 @@ class MembershipQuerySet(models.QuerySet):
         directly or through its trust, by name}; any role when neither is given. One query."""
         wanted = set(roles_holding(permission) if permission else roles or ())
         found: dict[int, dict] = {getattr(school, "pk", school): {} for school in schools}
-        for membership in self._by_name(schools):
+        for membership in self._by_name(found):
             if (roles is None and permission is None) or wanted & set(membership.roles):
                 found[membership.for_school].setdefault(membership.user_id, membership.user)
         return {sid: list(users.values()) for sid, users in found.items()}
