@@ -17,6 +17,7 @@ from devices.models import (
     LearnerExemption,
     StaffException,
 )
+from people.calendar import SchoolCalendar
 from people.demo import demo_record
 from people.models import Learner
 
@@ -93,7 +94,7 @@ def _exceptions(demo):
             **_decided(Decision.APPROVED, head, "Care plan agreed with the school nurse."),
         },
         new={
-            "review_on": timezone.localdate() + timedelta(days=90),
+            "review_on": SchoolCalendar.today() + timedelta(days=90),
             "decided_at": timezone.now(),
         },
     )
@@ -120,7 +121,7 @@ def _exceptions(demo):
             "controls": "Camera used for birds only, checked by staff; location off.",
             **_decided(Decision.PENDING),
         },
-        new={"date": timezone.localdate() + timedelta(days=14)},
+        new={"date": SchoolCalendar.today() + timedelta(days=14)},
     )
 
 
@@ -134,6 +135,6 @@ def _decided(status, by=None, reason=""):
 
 
 def seed(demo):
-    _handovers(demo, services.school_day())
+    _handovers(demo, SchoolCalendar.today())
     _confiscations(demo)
     _exceptions(demo)

@@ -27,16 +27,6 @@ TOLD = (Role.OFFICE, Role.DSL)
 OPEN_STATES = (CustodyState.CONFISCATED, CustodyState.SECURED)
 
 
-def office_and_dsl(school) -> list:
-    """Active users who hold the office or DSL role in the school (or through its trust)."""
-    rows = Membership.objects.filter(user__is_active=True).select_related("user")
-    if school.trust_id:
-        rows = rows.filter(school=school) | rows.filter(trust_id=school.trust_id)
-    else:
-        rows = rows.filter(school=school)
-    return [m.user for m in rows.order_by("user_id") if set(TOLD) & set(m.roles)]
-
-
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -57,7 +47,9 @@ def end_of_day_reminders(now: datetime) -> int:
     ).values_list("school_id", "confiscated_at", "concern_id"):
         open_confiscations.setdefault(school_id, []).append((at, concern_id))
     sent = 0
-    for school in School.objects.filter(pk__in=set(held) | set(open_confiscations)):
+    schools = list(School.objects.filter(pk__in=set(held) | set(open_confiscations)))
+    told = Membership.objects.holders_by_school(schools, roles=TOLD)
+    for school in schools:
         settings = DeviceSettings.for_school(school)
         calendar = SchoolCalendar(school)
         if not calendar.is_school_day(today) or local.time() < settings.end_of_day_at:
@@ -68,9 +60,8 @@ def end_of_day_reminders(now: datetime) -> int:
             for at, concern_id in open_confiscations.get(school.pk, [])
             if calendar.add_school_days(at, limit) <= now
         ]
-        people = None
+        people = told[school.pk]
         if held.get(school.pk):
-            people = office_and_dsl(school)
             count = held[school.pk]
             sent += reminder_send(
                 key=f"devices-end-of-day:{school.pk}:{today}:phones",
@@ -81,7 +72,6 @@ def end_of_day_reminders(now: datetime) -> int:
                 urgency=Notification.Urgency.HIGH,
             )
         if too_long:
-            people = people if people is not None else office_and_dsl(school)
             days = _plural(limit, "school day", "school days")
             linked = {c for c in too_long if c is not None}
             for person in people:

@@ -329,9 +329,6 @@ class Decided(models.Model):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
 
-    #: The permission of the person who decides.
-    decider_permission = "devices.exceptions.approve"
-
     class Meta:
         abstract = True
         ordering = ["-created_at"]
@@ -374,12 +371,6 @@ class StaffException(Decided):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.requested_by}"
-
-    @property
-    def decider_permission(self):
-        if self.kind == self.Kind.RELATIONSHIP:
-            return "devices.relationships.decide"
-        return "devices.exceptions.approve"
 
 
 class ParentContactException(Decided):
@@ -442,8 +433,6 @@ class CurriculumUseRequest(Decided):
     risks = models.TextField()
     controls = models.TextField(help_text="How each risk is controlled.")
     history = HistoricalRecords()
-
-    decider_permission = "devices.curriculum.approve"
 
     class Meta(Decided.Meta):
         pass

@@ -18,15 +18,11 @@ from devices.models import (
     NotYoursError,
 )
 from incidents.visibility import is_concealed
+from people.calendar import SchoolCalendar
 from people.models import Guardian, Guardianship, Learner
 
 #: How long a desk entry may be undone.
 UNDO_WINDOW = timedelta(minutes=5)
-
-
-def school_day(at=None) -> date:
-    """The school day (Europe/London) of an instant: not the UTC date."""
-    return timezone.localdate(at)
 
 
 def _needs_reason(school_id: int, day: date, reason: str) -> None:
@@ -44,7 +40,7 @@ def _lock_learner(learner: Learner) -> Learner:
 
 def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") -> Handover:
     now = timezone.now()
-    day = school_day(now)
+    day = SchoolCalendar.day_of(now)
     try:
         with transaction.atomic():
             _lock_learner(learner)
@@ -94,7 +90,7 @@ def handover_check_out(
     *, learner: Learner, by, guardian: Guardian | None = None, reason: str = ""
 ) -> Handover:
     now = timezone.now()
-    day = school_day(now)
+    day = SchoolCalendar.day_of(now)
     with transaction.atomic():
         # Two desks checking the same phone out at once: the second sees it already out.
         handover = (
@@ -170,7 +166,7 @@ def class_learners(*, school, class_name: str):
 def class_check_in(*, school, class_name: str, by) -> tuple[int, int]:
     """Check in every learner of a class who is not already in and not exempt.
     Returns (checked in, skipped)."""
-    day = school_day()
+    day = SchoolCalendar.today()
     learners = list(class_learners(school=school, class_name=class_name))
     exempt = set(
         LearnerExemption.objects.filter(
@@ -192,7 +188,7 @@ def class_check_in(*, school, class_name: str, by) -> tuple[int, int]:
 
 def class_check_out(*, school, class_name: str, by) -> tuple[int, int]:
     """Check out (to the learner) every phone of the class still held today."""
-    day = school_day()
+    day = SchoolCalendar.today()
     learners = list(
         class_learners(school=school, class_name=class_name).filter(
             handovers__school_day=day,

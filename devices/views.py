@@ -37,6 +37,7 @@ from devices.models import (
     StaffException,
 )
 from incidents.visibility import can_see, without_concealed
+from people.calendar import SchoolCalendar
 from people.models import Guardian, Learner
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
@@ -51,7 +52,7 @@ def _desk_school(request):
 
 
 def _state_context(request, school, message="", level="success"):
-    day = services.school_day()
+    day = SchoolCalendar.today()
     entries = desk.last_entries(school=school, day=day)
     undo_after = timezone.now() - services.UNDO_WINDOW
     for entry in entries:
@@ -93,7 +94,7 @@ def desk_page(request):
 def desk_search(request):
     school = _desk_school(request)
     q = request.GET.get("q", "").strip()
-    results = desk.search(school=school, q=q, day=services.school_day())
+    results = desk.search(school=school, q=q, day=SchoolCalendar.today())
     return render(
         request,
         "devices/partials/_desk_results.html",
@@ -113,7 +114,7 @@ def desk_enter(request):
     """Enter in the search box: the top match is checked in (or out, at home time)."""
     school = _desk_school(request)
     q = request.POST.get("q", "").strip()
-    results = desk.search(school=school, q=q, day=services.school_day(), limit=1)
+    results = desk.search(school=school, q=q, day=SchoolCalendar.today(), limit=1)
     if not results:
         return _respond(request, school, f"No learner matches “{q}”.", "warning")
     learner = results[0]
@@ -366,7 +367,7 @@ def _day(request):
     try:
         return date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        return services.school_day()
+        return SchoolCalendar.today()
 
 
 def end_of_day(request):
@@ -443,7 +444,7 @@ def end_of_day_reconcile(request):
     try:
         day = date.fromisoformat(request.POST.get("day", ""))
     except ValueError:
-        day = services.school_day()
+        day = SchoolCalendar.today()
     try:
         services.day_reconcile(school=school, day=day, by=request.user)
     except DeskError as error:

@@ -7,9 +7,8 @@ from django.urls import reverse
 from incidents.models import Category, Concern, Entry, Involvement
 from incidents.services import evidence_check
 from incidents.visibility import may_triage
-from people.models import Learner
+from people.models import Learner, Membership
 from policies.models import Policy
-from roper.permissions import holders
 
 YES_NO = [(False, "No"), (True, "Yes")]
 
@@ -33,15 +32,6 @@ class MultipleFileField(forms.FileField):
 
 def _datetime_widget():
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def school_staff(school):
-    return (
-        get_user_model()
-        .objects.filter(memberships__school=school, is_active=True)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
 
 
 class ConcernForm(forms.ModelForm):
@@ -126,7 +116,7 @@ class InvolvementForm(forms.ModelForm):
         else:
             del self.fields["learner"]
             self.fields["name"].help_text = "For a learner, type their name (kept for the DSL)."
-        self.fields["staff"].queryset = school_staff(school)
+        self.fields["staff"].queryset = Membership.objects.members(school)
         self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["kind"].required = False
         self.fields["part"].required = False
@@ -202,7 +192,9 @@ class TriageForm(forms.ModelForm):
         # Only someone who may open this concern in full can own it: those who hold a triage
         # role in the school or its trust, less those the visibility rule keeps out (a
         # subject of the concern, the deputy on a staff case not routed to them ...).
-        owners = may_triage(holders(concern.school, "incidents.triage"), concern)
+        owners = may_triage(
+            Membership.objects.holders(concern.school, permission="incidents.triage"), concern
+        )
         self.fields["owner"].queryset = (
             get_user_model()
             .objects.filter(pk__in=[u.pk for u in owners])

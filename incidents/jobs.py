@@ -13,8 +13,9 @@ from datetime import datetime
 from django.urls import reverse
 
 from incidents.models import Concern, Entry, Referral
-from incidents.routing import _holders, concerns_escalate
+from incidents.routing import concerns_escalate
 from people.calendar import SchoolCalendar
+from people.models import Membership
 from roper.models import Notification
 from roper.reminders import job, reminder_send
 from roper.roles import Role
@@ -78,7 +79,7 @@ def chase_referrals(now: datetime) -> int:
             if now < head_at:
                 continue
             if concern.school_id not in holders:
-                holders[concern.school_id] = _holders(concern.school)
+                holders[concern.school_id] = Membership.objects.holders_by_role(concern.school)
             subjects = set(
                 concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
                     "staff_id", flat=True

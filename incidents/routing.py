@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from incidents.models import Category, Concern, DeadlineUnit, Involvement, Referral
 from people.calendar import SchoolCalendar
+from people.models import Membership
 from roper.models import Notification
 from roper.notifications import notification_send
 from roper.roles import Role
@@ -237,25 +238,6 @@ class Route:
         return [u for u in [self.owner, *self.informed] if u is not None]
 
 
-def _holders(school) -> dict[str, list]:
-    """role -> active users holding it in the school (directly or through its trust)."""
-    from people.models import Membership
-
-    memberships = Membership.objects.filter(user__is_active=True).select_related("user")
-    if school.trust_id:
-        memberships = memberships.filter(school=school) | memberships.filter(
-            trust_id=school.trust_id
-        )
-    else:
-        memberships = memberships.filter(school=school)
-    holders: dict[str, list] = {}
-    for m in memberships.order_by("user__last_name", "user_id"):
-        for role in m.roles:
-            if m.user not in holders.setdefault(role, []):
-                holders[role].append(m.user)
-    return holders
-
-
 def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Route:
     """Who owns and who is told of a concern, at this moment."""
     if subject_user_ids is None:
@@ -264,7 +246,7 @@ def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Rout
                 "staff_id", flat=True
             )
         )
-    holders = _holders(concern.school)
+    holders = Membership.objects.holders_by_role(concern.school)
 
     def people(role):
         return [u for u in holders.get(role, []) if u.pk not in subject_user_ids]
@@ -421,7 +403,11 @@ def concerns_escalate(*, now=None) -> int:
                     "staff_id", flat=True
                 )
             )
-            people = [u for u in _holders(concern.school).get(role, []) if u.pk not in subjects]
+            people = [
+                u
+                for u in Membership.objects.holders(concern.school, roles=[role])
+                if u.pk not in subjects
+            ]
             concern.escalation_level += 1
             concern.save(update_fields=["escalation_level"])
             names = ", ".join(u.get_full_name() or u.get_username() for u in people)

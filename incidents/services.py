@@ -13,8 +13,8 @@ from django.utils import timezone
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.routing import concern_route
 from incidents.visibility import is_concealed
-from people.models import Learner
-from policies.services import policy_managers, review_trigger_open
+from people.models import Learner, Membership
+from policies.services import review_trigger_open
 from roper.notifications import notification_send
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
 
@@ -207,7 +207,9 @@ def concern_close(
                 source=LESSONS_SOURCE,
                 concern_number=locked.pk,
                 withhold_from=[
-                    u for u in policy_managers(policy.school) if is_concealed(u, locked.pk)
+                    u
+                    for u in Membership.objects.holders(policy.school, permission="policies.manage")
+                    if is_concealed(u, locked.pk)
                 ],
             )
     concern.refresh_from_db()

@@ -19,12 +19,11 @@ from incidents.forms import (
     CloseForm,
     ConcernForm,
     InvolvementFormSet,
-    school_staff,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.visibility import can_see, can_triage, concerns_triaged_by, without_concealed
 from people.calendar import SchoolCalendar
-from people.models import Learner, YearGroup
+from people.models import Learner, Membership, YearGroup
 from roper import permissions
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
@@ -412,7 +411,7 @@ class DashboardView(PermissionMixin, ListView):
             now=timezone.now(),
             queue_size=QUEUE_SIZE,
             categories=Category.objects.filter(school=school),
-            owners=school_staff(school),
+            owners=Membership.objects.members(school),
             risks=Concern.Risk.choices,
             years=YearGroup.choices,
             query=self.request.GET.urlencode(),

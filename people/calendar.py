@@ -41,6 +41,14 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day)
 
 
+def first_working_day_of_week(day: date) -> date | None:
+    """The first working day of `day`'s week (Tuesday after an Easter Monday); None in a
+    week with none."""
+    monday = day - timedelta(days=day.weekday())
+    week = (monday + timedelta(days=i) for i in range(5))
+    return next((d for d in week if is_working_day(d)), None)
+
+
 class SchoolCalendar:
     """One school's calendar. `terms` (the school's Term rows in date order) may be passed when
     already loaded; otherwise they are read once, when first needed. `school=None` (or a
@@ -52,9 +60,14 @@ class SchoolCalendar:
             self.__dict__["terms"] = list(terms)
 
     @staticmethod
-    def today() -> date:
-        """Today's date where the school is (the project's time zone)."""
-        return timezone.localdate(timezone.now())
+    def day_of(moment: datetime) -> date:
+        """The date of a moment where the school is (the project's time zone), not in UTC."""
+        return timezone.localdate(moment)
+
+    @classmethod
+    def today(cls) -> date:
+        """Today's date where the school is."""
+        return cls.day_of(timezone.now())
 
     @cached_property
     def terms(self) -> list:

@@ -3,9 +3,9 @@ ended, the governors and the chair are told once that the governor report for it
 
 from datetime import datetime, timedelta
 
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import reverse
 
+from people.calendar import SchoolCalendar
 from people.models import Membership, Term
 from roper.reminders import job, reminder_send
 from roper.roles import GOVERNANCE
@@ -14,43 +14,25 @@ from roper.roles import GOVERNANCE
 ANNOUNCE_WITHIN = timedelta(days=21)
 
 
-def governors_report_url(term: Term) -> str:
-    try:
-        base = reverse("reports:governors")
-    except NoReverseMatch:  # reports/ not installed yet
-        base = "/reports/governors/"
-    return f"{base}?term={term.pk}"
-
-
-def governance_people(school) -> list:
-    """Active governors and chairs of the school (directly or through its trust)."""
-    rows = Membership.objects.filter(user__is_active=True).select_related("user")
-    if school.trust_id:
-        rows = rows.filter(school=school) | rows.filter(trust_id=school.trust_id)
-    else:
-        rows = rows.filter(school=school)
-    return [m.user for m in rows.order_by("user_id") if GOVERNANCE & set(m.roles)]
-
-
 @job("governor-report-ready")
 def governor_report_ready(now: datetime) -> int:
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     sent = 0
     ended = (
         Term.objects.filter(ends_on__lt=today, ends_on__gte=today - ANNOUNCE_WITHIN)
         .select_related("school")
         .order_by("school_id", "-ends_on")
     )
-    seen = set()
+    latest = {}  # school id -> the latest term that ended
     for term in ended:
-        if term.school_id in seen:  # only the latest term that ended
-            continue
-        seen.add(term.school_id)
+        latest.setdefault(term.school_id, term)
+    governance = Membership.objects.holders_by_school(latest, roles=GOVERNANCE)
+    for term in latest.values():
         sent += reminder_send(
             key=f"governor-report:term{term.pk}",
-            recipients=governance_people(term.school),
+            recipients=governance[term.school_id],
             school=term.school,
             title=f"The governor report for {term} is ready",
-            url=governors_report_url(term),
+            url=f"{reverse('reports:governors')}?term={term.pk}",
         )
     return sent

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
-from roper.roles import Role
+from roper.roles import Role, roles_holding
 
 
 class Trust(models.Model):
@@ -152,6 +153,63 @@ def validate_roles(value):
         raise ValidationError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
 
 
+class MembershipQuerySet(models.QuerySet):
+    """Who holds what in a school. The one rule: a user's roles in a school are those of their
+    membership of the school and of its trust (trust-level roles), and only active users hold
+    any. Roles are matched in Python (SQLite cannot search a JSON list), after one query."""
+
+    def in_schools(self, schools):
+        """Active users' memberships that give roles in any of `schools` (School rows or ids),
+        each with `for_school`, the school it gives them in (a trust's membership comes once
+        per school of the trust asked for)."""
+        ids = [getattr(school, "pk", school) for school in schools]
+        return self.filter(
+            models.Q(school__in=ids) | models.Q(trust__schools__in=ids), user__is_active=True
+        ).annotate(for_school=Coalesce("school_id", "trust__schools__id"))
+
+    def _by_name(self, schools):
+        return (
+            self.in_schools(schools)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        )
+
+    def holders_by_school(self, schools, *, roles=None, permission=None) -> dict[int, list]:
+        """{school id: the active users who hold one of `roles`, or `permission`, in the school,
+        directly or through its trust, by name}; any role when neither is given. One query."""
+        wanted = set(roles_holding(permission) if permission else roles or ())
+        found: dict[int, dict] = {getattr(school, "pk", school): {} for school in schools}
+        for membership in self._by_name(found):
+            if (roles is None and permission is None) or wanted & set(membership.roles):
+                found[membership.for_school].setdefault(membership.user_id, membership.user)
+        return {sid: list(users.values()) for sid, users in found.items()}
+
+    def holders(self, school, *, roles=None, permission=None) -> list:
+        """The active users who hold one of `roles`, or `permission`, in the school, directly or
+        through its trust, by name; any role when neither is given. One query."""
+        return self.holders_by_school([school], roles=roles, permission=permission)[school.pk]
+
+    def holders_by_role(self, school) -> dict[str, list]:
+        """{role: the active users who hold it in the school, directly or through its trust, by
+        name}. One query."""
+        by_role: dict[str, dict] = {}
+        for membership in self._by_name([school]):
+            for role in membership.roles:
+                by_role.setdefault(role, {}).setdefault(membership.user_id, membership.user)
+        return {role: list(users.values()) for role, users in by_role.items()}
+
+    def members(self, school):
+        """The active users who belong to the school (any role, directly or through its trust),
+        by name: a queryset, for a form's choices."""
+        from django.contrib.auth import get_user_model
+
+        return (
+            get_user_model()
+            .objects.filter(pk__in=self.in_schools([school]).values("user_id"))
+            .order_by("last_name", "first_name", "username")
+        )
+
+
 class Membership(models.Model):
     """A user's roles in one school, or in every school of a trust (trust-level roles)."""
 
@@ -166,6 +224,8 @@ class Membership(models.Model):
     )
     roles = models.JSONField(default=list, validators=[validate_roles])
     history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

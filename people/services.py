@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from people.calendar import SchoolCalendar
 from people.models import (
     AuditEntry,
     Guardian,
@@ -24,7 +25,7 @@ from people.models import (
     YearGroup,
 )
 from roper.notifications import notification_send
-from roper.permissions import has_perm, holders, schools_with
+from roper.permissions import has_perm, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
 REQUIRED_COLUMNS = [
@@ -108,7 +109,7 @@ def _parse_row(line: int, raw: dict, seen_upns: dict) -> _Row:
     if year is None:
         raise ValueError(f"year group {values['year_group']!r} is not one of N, R, 1–13")
     dob = _parse_date(values["date_of_birth"])
-    if not date(1990, 1, 1) <= dob <= date.today():
+    if not date(1990, 1, 1) <= dob <= SchoolCalendar.today():
         raise ValueError(f"date of birth {values['date_of_birth']} is not plausible")
     learner = {
         "upn": upn,
@@ -287,7 +288,7 @@ _WAITING_TITLE = {
 
 
 def _notify_approvers(request: RoleRequest) -> None:
-    approvers = holders(request.school, request.approver_permission)
+    approvers = Membership.objects.holders(request.school, permission=request.approver_permission)
     notification_send(
         recipients=[u for u in approvers if u.pk != request.user_id],
         school=request.school,

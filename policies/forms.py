@@ -1,9 +1,9 @@
 from django import forms
-from django.utils import timezone
 
+from people.calendar import SchoolCalendar
+from people.models import Membership
 from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
-from policies.services import school_people, school_staff
-from roper.roles import EVERYONE
+from policies.services import staff_members
 from roper.uploads import DOCUMENT_TYPES, upload_check
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -90,7 +90,7 @@ class PolicyForm(PolicyFileMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         school = self.instance.school
-        people = school_people(school, EVERYONE)
+        people = Membership.objects.holders(school)
         for name in ("dsl", "deputy_dsl", "osl", "governor"):
             _users_choice(self.fields[name], people)
         self.fields["linked"].queryset = Policy.objects.filter(school=school).exclude(
@@ -122,7 +122,7 @@ class RatifyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ratified_on"].initial = timezone.localdate()
+        self.fields["ratified_on"].initial = SchoolCalendar.today()
 
 
 class ReviewTriggerForm(forms.ModelForm):
@@ -146,7 +146,7 @@ class TrainingSessionForm(forms.ModelForm):
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.school = school
-        _users_choice(self.fields["attendees"], school_staff(school))
+        _users_choice(self.fields["attendees"], staff_members(school))
         self.fields["attendees"].required = False
 
 

@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils.text import slugify
 
+from people.models import Membership
 from policies.models import Policy, PolicyVersion
 
 RESERVED_SLUGS = {"new", "training"}
@@ -154,20 +153,12 @@ def parse(text: str) -> Parsed:
     return parsed
 
 
-def _school_users(school):
-    """Active users with a membership of the school or of its trust."""
-    where = Q(memberships__school=school)
-    if school.trust_id:
-        where |= Q(memberships__trust_id=school.trust_id)
-    return get_user_model().objects.filter(where, is_active=True).distinct()
-
-
 def find_person(school, text: str, what: str):
     """'Lynda Newton, Headteacher' or a username -> the school's user; else ImportProblem."""
     name = text.split(",")[0].strip()
     if not name:
         raise ImportProblem(f"No name given for the {what}.")
-    users = list(_school_users(school))
+    users = Membership.objects.holders(school)
     matches = [u for u in users if u.get_username().lower() == name.lower()] or [
         u for u in users if u.get_full_name().strip().lower() == name.lower()
     ]

@@ -16,10 +16,10 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from people.calendar import is_working_day
-from people.models import School
+from people.calendar import SchoolCalendar, first_working_day_of_week
+from people.models import Membership, School
 from policies.models import Acknowledgement, Policy, PolicyVersion
-from policies.services import school_people, school_staff, training_overdue
+from policies.services import staff_members, training_overdue
 from roper.models import Notification
 from roper.reminders import job, reminder_send
 from roper.roles import Role
@@ -63,7 +63,7 @@ class People:
     def holders(self, school, role) -> list:
         key = (school.pk, role)
         if key not in self._cache:
-            self._cache[key] = school_people(school, [role])
+            self._cache[key] = Membership.objects.holders(school, roles=[role])
         return self._cache[key]
 
 
@@ -78,7 +78,7 @@ def policy_owner(policy: Policy, people: People) -> list:
             named = _named(policy, field) if field else None
             return [named] if named else people.holders(policy.school, role)
     if text:
-        for user in school_staff(policy.school):
+        for user in staff_members(policy.school):
             if (user.get_full_name() or "").strip().lower() == text:
                 return [user]
     return people.holders(policy.school, Role.HEADTEACHER)
@@ -106,7 +106,7 @@ def policy_governor(policy: Policy, people: People) -> list:
 
 @job("policy-reviews")
 def review_reminders(now: datetime) -> int:
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     people = People()
     sent = 0
     due = Policy.objects.filter(
@@ -146,11 +146,7 @@ def review_reminders(now: datetime) -> int:
 def nudge_due(now: datetime) -> bool:
     """From 07:00 on the first working day of the week (Tuesday after a bank holiday)."""
     local = timezone.localtime(now)
-    monday = local.date() - timedelta(days=local.date().weekday())
-    first = next(
-        (monday + timedelta(days=i) for i in range(5) if is_working_day(monday + timedelta(i))),
-        None,
-    )
+    first = first_working_day_of_week(local.date())
     return (
         first is not None
         and local.date() >= first
@@ -185,12 +181,12 @@ def acknowledgement_reminders(now: datetime) -> int:
     headteacher's summary of both."""
     if not nudge_due(now):
         return 0
-    today = timezone.localdate(now)
+    today = SchoolCalendar.day_of(now)
     year, week, _ = today.isocalendar()
     iso = f"{year}-W{week:02d}"
     sent = 0
     for school in School.objects.all():
-        staff = school_staff(school)
+        staff = staff_members(school)
         if not staff:
             continue
         versions = _current_versions(school)
@@ -231,7 +227,7 @@ def acknowledgement_reminders(now: datetime) -> int:
         if summary:
             sent += reminder_send(
                 key=f"weekly-summary:{school.pk}:{iso}",
-                recipients=school_people(school, [Role.HEADTEACHER]),
+                recipients=Membership.objects.holders(school, roles=[Role.HEADTEACHER]),
                 school=school,
                 title="This week: " + "; ".join(summary),
                 url=reverse("policies:training"),

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from people.calendar import SchoolCalendar
+
 #: A policy is reviewed at least annually (§4): the review cycle is at most this many months.
 MAX_REVIEW_MONTHS = 12
 
@@ -199,7 +201,7 @@ class Policy(models.Model):
         self.next_review_on = next_review_on
 
     def is_overdue(self, today: date | None = None) -> bool:
-        today = today or timezone.localdate()
+        today = today or SchoolCalendar.today()
         return bool(
             self.next_review_on
             and self.next_review_on < today

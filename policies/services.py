@@ -14,6 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from people.calendar import SchoolCalendar
+from people.models import Membership
 from policies.models import (
     Acknowledgement,
     Policy,
@@ -24,31 +26,13 @@ from policies.models import (
     add_months,
 )
 from roper.notifications import notification_send
-from roper.roles import STAFF, roles_holding
+from roper.roles import STAFF
 
 
-def school_people(school, roles) -> list:
-    """Active users holding any of `roles` in the school, directly or through its trust,
-    ordered by name."""
-    from people.models import Membership
-
-    wanted = set(roles)
-    rows = Membership.objects.filter(user__is_active=True).select_related("user")
-    if school.trust_id:
-        rows = rows.filter(school=school) | rows.filter(trust_id=school.trust_id)
-    else:
-        rows = rows.filter(school=school)
-    users = {m.user_id: m.user for m in rows if wanted & set(m.roles)}
-    return sorted(users.values(), key=lambda u: (u.last_name, u.first_name, u.username))
-
-
-def school_staff(school) -> list:
-    """Everyone who works in the school (roper.roles.STAFF): the people who acknowledge."""
-    return school_people(school, STAFF)
-
-
-def policy_managers(school) -> list:
-    return school_people(school, roles_holding("policies.manage"))
+def staff_members(school) -> list:
+    """Those who work in the school (a role of roper.roles.STAFF: not governors, not the
+    admin), by name: the people who acknowledge policies and keep their training up to date."""
+    return Membership.objects.holders(school, roles=STAFF)
 
 
 # -- review triggers and the review workflow ----------------------------------------------
@@ -86,7 +70,11 @@ def review_trigger_open(
             policy.status = Policy.Status.UNDER_REVIEW
             policy.save(update_fields=["status"])
     notification_send(
-        recipients=[u for u in policy_managers(policy.school) if u not in withhold_from],
+        recipients=[
+            u
+            for u in Membership.objects.holders(policy.school, permission="policies.manage")
+            if u not in withhold_from
+        ],
         school=policy.school,
         title=f"A policy needs an early review: {policy.title}",
         url=policy.get_absolute_url(),
@@ -132,7 +120,7 @@ def policy_ratify(
     """Record that the governing body ratified the draft. The draft becomes the current
     version (earlier ones stay readable), open triggers close, the next review is set
     (a year at most), and staff are asked to acknowledge it if they must read it."""
-    if ratified_on > timezone.localdate():
+    if ratified_on > SchoolCalendar.today():
         raise ValidationError("The ratification date cannot be in the future.")
     with transaction.atomic():
         # Race: a second ratification of the same draft, or a trigger opening meanwhile.
@@ -162,7 +150,7 @@ def policy_ratify(
         )
     if policy.requires_acknowledgement:
         notification_send(
-            recipients=school_staff(policy.school),
+            recipients=staff_members(policy.school),
             school=policy.school,
             title=f"Please read and acknowledge: {policy.title} (version {version.number})",
             url=policy.get_absolute_url(),
@@ -260,7 +248,7 @@ class AcknowledgementSummary:
 
 def acknowledgement_summary(*, version: PolicyVersion, staff=None) -> AcknowledgementSummary:
     """Who of the school's current staff has and has not acknowledged this version."""
-    staff = staff if staff is not None else school_staff(version.policy.school)
+    staff = staff if staff is not None else staff_members(version.policy.school)
     acks = {a.user_id: a for a in version.acknowledgements.all()}
     acknowledged = [(u, acks[u.pk]) for u in staff if u.pk in acks]
     outstanding = [u for u in staff if u.pk not in acks]
@@ -272,7 +260,7 @@ def acknowledgement_record(*, version: PolicyVersion, user) -> Acknowledgement:
     policy = version.policy
     if version.is_draft or policy.current_version != version:
         raise ValidationError("Only the current ratified version can be acknowledged.")
-    if user.pk not in {u.pk for u in school_staff(policy.school)}:
+    if user.pk not in {u.pk for u in staff_members(policy.school)}:
         raise ValidationError("Only staff of the school acknowledge its policies.")
     ack, _ = Acknowledgement.objects.get_or_create(version=version, user=user)
     return ack
@@ -280,7 +268,7 @@ def acknowledgement_record(*, version: PolicyVersion, user) -> Acknowledgement:
 
 def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
     """The current versions of the school's policies that this staff member must still read."""
-    if school is None or user.pk not in {u.pk for u in school_staff(school)}:
+    if school is None or user.pk not in {u.pk for u in staff_members(school)}:
         return []
     policies = Policy.objects.filter(
         school=school,
@@ -321,9 +309,9 @@ class TrainingRecord:
 def training_records(*, school, today: date | None = None) -> list[TrainingRecord]:
     """Each staff member's training, with when the refresher is (or was) due. A staff member
     with no training at all is due now."""
-    today = today or timezone.localdate()
+    today = today or SchoolCalendar.today()
     months = TrainingSettings.for_school(school).refresher_months
-    staff = school_staff(school)
+    staff = staff_members(school)
     by_user: dict[int, list] = {u.pk: [] for u in staff}
     sessions = TrainingSession.objects.filter(school=school).prefetch_related("attendances")
     for session in sessions:  # newest first
@@ -339,5 +327,5 @@ def training_records(*, school, today: date | None = None) -> list[TrainingRecor
 
 
 def training_overdue(*, school, today: date | None = None) -> list[TrainingRecord]:
-    today = today or timezone.localdate()
+    today = today or SchoolCalendar.today()
     return [r for r in training_records(school=school, today=today) if r.is_overdue(today)]

@@ -7,11 +7,11 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from incidents.visibility import concerns_triaged_by, without_concealed
+from people.calendar import SchoolCalendar
 from policies import services
 from policies.diffing import changes
 from policies.forms import (
@@ -61,13 +61,13 @@ class PolicyListView(PermissionMixin, ListView):
             .get_queryset()
             .filter(school=self.request.school)
             .select_related("dsl", "osl", "governor")
-            .in_review_order(timezone.localdate())
+            .in_review_order(SchoolCalendar.today())
         )
 
     def get_context_data(self, **kwargs):
         school = self.request.school
         return super().get_context_data(
-            today=timezone.localdate(),
+            today=SchoolCalendar.today(),
             can_manage=has_perm(self.request.user, "policies.manage", school),
             **kwargs,
         )
@@ -398,7 +398,7 @@ class TrainingListView(PermissionMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
+        today = SchoolCalendar.today()
         records = services.training_records(school=self.request.school, today=today)
         return super().get_context_data(
             records=records,
@@ -449,7 +449,7 @@ class TrainingSessionUpdateView(PermissionMixin, UpdateView):
 def training_mine(request):
     """A staff member's own training record."""
     require(request.user, "policies.acknowledge", request.school)
-    today = timezone.localdate()
+    today = SchoolCalendar.today()
     record = next(
         (
             r

@@ -64,7 +64,7 @@ from devices.models import (
 from incidents.models import Category, Concern, Entry, Referral
 from incidents.visibility import without_concealed
 from people.calendar import SchoolCalendar, is_working_day
-from people.models import Membership, School, Term
+from people.models import Membership, Term
 from policies.models import (
     Acknowledgement,
     Policy,
@@ -435,20 +435,8 @@ GRANTED_LABELS = {
 
 def _staff_by_school(school_ids) -> dict[int, set[int]]:
     """The present staff of each school (roles held directly or through its trust)."""
-    trusts = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "trust_id"))
-    by_trust: dict[int, list[int]] = {}
-    for sid, tid in trusts.items():
-        if tid:
-            by_trust.setdefault(tid, []).append(sid)
-    staff: dict[int, set[int]] = {sid: set() for sid in school_ids}
-    for user_id, school_id, trust_id, roles in Membership.objects.filter(
-        Q(school_id__in=school_ids) | Q(trust_id__in=list(by_trust)), user__is_active=True
-    ).values_list("user_id", "school_id", "trust_id", "roles"):
-        if not set(roles) & STAFF:
-            continue
-        for sid in [school_id] if school_id else by_trust.get(trust_id, []):
-            staff[sid].add(user_id)
-    return staff
+    by_school = Membership.objects.holders_by_school(school_ids, roles=STAFF)
+    return {sid: {user.pk for user in users} for sid, users in by_school.items()}
 
 
 def _policies(spans, result, school_ids, today):

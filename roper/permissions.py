@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import reduce
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404 as _get_object_or_404
 from django.views.generic.detail import SingleObjectMixin
@@ -64,12 +64,6 @@ def schools_of(user) -> list:
     return sorted(_access(user)[1].values(), key=lambda school: school.name)
 
 
-def forget(user) -> None:
-    """Drop the cached roles (after a membership of this user object changed)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def _school_id(school) -> int | None:
     if school is None:
         return None
@@ -94,19 +88,12 @@ def member_of(user) -> list[int]:
     return sorted(roles_by_school(user))
 
 
-def holders(school, permission: str) -> list:
-    """The active users who hold a permission in a school, directly or through its trust."""
+def holders(school, permission: str | None = None, *, roles=None) -> list:
+    """The active users who hold a permission (or one of `roles`) in a school, directly or
+    through its trust, by name (the rule is people's: `Membership.objects.holders`)."""
     from people.models import Membership
 
-    allowed = roles_holding(permission)
-    found = {}
-    memberships = Membership.objects.filter(
-        Q(school=school) | Q(trust_id=school.trust_id, trust__isnull=False)
-    ).select_related("user")
-    for membership in memberships:
-        if membership.user.is_active and set(membership.roles) & allowed:
-            found[membership.user_id] = membership.user
-    return list(found.values())
+    return Membership.objects.holders(school, roles=roles, permission=permission)
 
 
 def scope(queryset: QuerySet, user, permission: str, school_field: str = "school") -> QuerySet:

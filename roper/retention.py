@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from roper.models import LegalHold, RetentionBatch
-from roper.permissions import holders, roles_by_school, roles_for
+from roper.permissions import holders, roles_by_school
 from roper.reminders import job, reminder_send
 from roper.roles import Role
 
@@ -79,7 +79,7 @@ def rule_of(batch: RetentionBatch) -> Rule | None:
 
 def _chairs(school) -> list:
     """The school's chairs of governors (its trust's included)."""
-    return [u for u in holders(school, "incidents.triage") if Role.CHAIR in roles_for(u, school)]
+    return holders(school, roles=[Role.CHAIR])
 
 
 def chaired_by(user) -> list[int]:

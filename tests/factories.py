@@ -22,6 +22,7 @@ from devices.models import (
 from incidents.models import Category, Concern, Entry
 from incidents.routing import categories_seed
 from incidents.services import concern_report
+from people.calendar import SchoolCalendar
 from people.models import Guardian, Guardianship, Learner, Membership, School, Term, Trust
 from policies.models import Policy, PolicyVersion, TrainingSession
 
@@ -244,7 +245,7 @@ def exemption(learner, by, decided_by, **kwargs):
         requested_by=by,
         reason=LearnerExemption.Reason.MEDICAL,
         details="Glucose monitor app",
-        review_on=kwargs.pop("review_on", timezone.localdate() + timedelta(days=30)),
+        review_on=kwargs.pop("review_on", SchoolCalendar.today() + timedelta(days=30)),
         status="approved",
         decided_by=decided_by,
         **kwargs,

@@ -3,13 +3,13 @@ grows with the data (tiny → tiny+). No timing is asserted here."""
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from bench import cases, reminders
 from bench.run import verdicts
 from bench.volume import SCALES, seed
 from devices.models import Handover
 from incidents.models import Concern, Involvement
+from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, School
 
 pytestmark = pytest.mark.bench  # not in `make test`: `make test-bench`, a step of its own in CI
@@ -99,7 +99,7 @@ def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
     assert all(c["status"] == 200 for c in small["cases"] + bigger["cases"])
     assert grew == {}
     # The check-in case leaves no handover of today behind.
-    assert not Handover.objects.filter(school_day=timezone.localdate()).exists()
+    assert not Handover.objects.filter(school_day=SchoolCalendar.today()).exists()
     assert verdicts(small)  # every case has its targets
 
 

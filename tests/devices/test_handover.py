@@ -6,6 +6,7 @@ from django.db import IntegrityError
 
 from devices import services
 from devices.models import DeskEntry, DeskError, Handover
+from people.calendar import SchoolCalendar
 from tests.factories import GuardianshipFactory, LearnerFactory, collector, exemption
 
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
@@ -40,7 +41,7 @@ def test_the_database_refuses_two_open_handovers_for_one_day(learner, office):
         Handover.objects.create(
             school=learner.school,
             learner=learner,
-            school_day=services.school_day(),
+            school_day=SchoolCalendar.today(),
             in_at=MORNING,
             received_by=office,
         )
@@ -167,7 +168,7 @@ def test_a_class_is_checked_in_at_once_skipping_exempt_and_those_already_in(worl
 
 def test_a_reconciled_day_needs_a_reason_for_a_change(learner, office):
     services.handover_check_in(learner=learner, by=office)
-    services.day_reconcile(school=learner.school, day=services.school_day(), by=office)
+    services.day_reconcile(school=learner.school, day=SchoolCalendar.today(), by=office)
     with pytest.raises(DeskError, match="give a reason"):
         services.handover_check_out(learner=learner, by=office)
     services.handover_check_out(learner=learner, by=office, reason="Mum came late")
@@ -176,6 +177,6 @@ def test_a_reconciled_day_needs_a_reason_for_a_change(learner, office):
 
 def test_an_exemption_past_its_review_date_no_longer_exempts(world, office, head):
     learner = world.learner
-    exemption(learner, by=office, decided_by=head, review_on=services.school_day() - timedelta(1))
+    exemption(learner, by=office, decided_by=head, review_on=SchoolCalendar.today() - timedelta(1))
     done, skipped = services.class_check_in(school=world.school, class_name="Oak", by=office)
     assert (done, skipped) == (1, 0)

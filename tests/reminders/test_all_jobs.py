@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
 
 from devices.services import handover_check_in
+from people.calendar import SchoolCalendar
 from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
 from tests.factories import TermFactory, confiscation, ratified_policy, report
@@ -105,7 +105,7 @@ def test_the_beat_task_on_a_real_worker_sends_a_due_policy_review_by_email(world
     from roper.celery import app
     from roper.tasks import run_reminders as run_reminders_task
 
-    today = timezone.localdate()
+    today = SchoolCalendar.today()
     policy = ratified_policy(
         world.school,
         title="Mobile",

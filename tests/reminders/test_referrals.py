@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from incidents.jobs import chase_referrals
 from incidents.models import Entry, Referral
@@ -40,9 +41,7 @@ def test_lado_is_due_one_working_day_later_skipping_a_weekend_and_a_bank_holiday
 
 
 def test_then_the_headteacher_a_working_day_later(world):
-    concern = report(
-        world.school, world.users["office"], "staff_contact", when=datetime.now(LONDON)
-    )
+    concern = report(world.school, world.users["office"], "staff_contact", when=timezone.now())
     concern.category.required_referrals = [Referral.LADO]
     concern.category.save()
     thursday = datetime(2026, 11, 26, 9, tzinfo=LONDON)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from devices.models import Handover
 from incidents.models import Concern, Entry
+from people.calendar import SchoolCalendar
 from roper.models import LegalHold, Notification, RetentionBatch
 from roper.reminders import run_reminders
 from roper.retention import retention_destroy, retention_find
@@ -135,5 +136,5 @@ def test_a_malicious_allegation_is_due_for_removal_as_soon_as_it_is_closed(world
     allegation = staff_allegation(world)
     _close(allegation, timezone.now())
     Concern.objects.filter(pk=allegation.pk).update(finding="malicious")
-    (batch,) = retention_find(school=world.school, today=timezone.localdate())
+    (batch,) = retention_find(school=world.school, today=SchoolCalendar.today())
     assert (batch.rule, batch.object_ids) == ("malicious-allegations", [allegation.pk])

@@ -41,11 +41,12 @@ from incidents import services as incidents_services
 from incidents.models import Concern, Entry
 from incidents.retention import destroy_concerns
 from incidents.visibility import can_triage
+from people.calendar import SchoolCalendar
 from people.models import Term
 from policies.models import Policy
 from policies.services import policy_review_start
 from roper.models import RetentionBatch
-from roper.permissions import forget, member_of
+from roper.permissions import member_of
 from roper.retention import retention_destroy, retention_find
 from tests.conftest import PERSONAS, World
 from tests.factories import MembershipFactory, ratified_policy, report
@@ -77,7 +78,7 @@ def secrecy_world(frozen, world, settings, tmp_path):
     users["colleague"] = MembershipFactory(
         school=other, roles=["staff", "deputy_dsl"], user__username="colleague"
     ).user
-    today = timezone.localdate()
+    today = SchoolCalendar.today()
     for s in (school, other):
         Term.objects.create(
             school=s,
@@ -162,7 +163,6 @@ class Probe:
     def open(self):
         self.client.force_login(self.user)
         found = _reachable_urls(self.world, self.user)
-        forget(self.user)
         # Only what opens for the viewer (pages of records they can see). This first visit
         # also settles what a first view changes (a visible concern marked read).
         self.urls = [u for u in found if self.client.get(u).status_code == 200]
@@ -369,7 +369,7 @@ def _lifecycle(world, viewer, capture):
             lessons_learnt="Messages to learners at night must be reported the same day.",
             policy=Policy.objects.get(school=school, slug=POLICY),
         )
-        retention_find(school=school, today=timezone.localdate())
+        retention_find(school=school, today=SchoolCalendar.today())
     yield "edit", EDITED
     batch = next(
         b
@@ -405,7 +405,6 @@ def test_a_record_hidden_from_someone_changes_nothing_they_can_reach(
     assert not unstable, "the probe itself is not stable:\n" + "\n".join(unstable)
     changed, pairs = [], 0
     for step, kinds in _lifecycle(world, viewer, django_capture_on_commit_callbacks):
-        forget(viewer)
         after = probe.snapshot()
         pairs += len(kinds)
         changed += [f"after {step} ({', '.join(kinds)}): {line}" for line in _diff(before, after)]
