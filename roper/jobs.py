@@ -1,3 +1,12 @@
 """Reminder jobs of roper itself (discovered by roper.reminders)."""
 
 from roper import retention  # noqa: F401 - registers the monthly retention job
+from roper.once import submissions_forget
+from roper.reminders import job
+
+
+@job("submission-keys")
+def submission_keys(now) -> int:
+    """Forget create forms' one-time keys after two days (roper.once)."""
+    submissions_forget(now=now)
+    return 0

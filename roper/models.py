@@ -237,3 +237,17 @@ class LegalHold(models.Model):
 
     def __str__(self):
         return f"Hold on {self.content_type} {self.object_id}: {self.reason}"
+
+
+class Submission(models.Model):
+    """A create form sent once (roper.once): its one-time key, and where the record it made
+    is shown, so a second press of Enter, or Back and Record again, finds it instead of making
+    a twin. Kept two days (the `submission-keys` job)."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.key} → {self.url or '(in progress)'}"
