@@ -251,3 +251,32 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.url or '(in progress)'}"
+
+
+class Draft(models.Model):
+    """A long form a person has not sent yet, kept on the server in their own name (roper.drafts):
+    saved as they type, and when a sign-out for inactivity catches the form being sent. Only its
+    author reads it; it is deleted when the form is sent, discarded, or a week old."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school", "name"], name="one_draft_per_form")
+        ]
+
+    def __str__(self):
+        return f"{self.name} draft of user {self.user_id}"
+
+    def initial(self, fields, prefix: str = "") -> dict:
+        """Initial values of a form's `fields` (with a formset form's `prefix`)."""
+        found = {}
+        for field in fields:
+            values = self.data.get(f"{prefix}{field}")
+            if values:
+                found[field] = values if len(values) > 1 else values[0]
+        return found
