@@ -13,6 +13,45 @@ document.addEventListener("DOMContentLoaded", () => {
   const post = (url, body) =>
     fetch(url, { method: "POST", body, headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" });
 
+  // A PDF takes a few seconds to make: its link says so while it is prepared, then downloads it.
+  // Without script the link is an ordinary download.
+  document.querySelectorAll("a[data-pdf]").forEach((link) => {
+    const status = document.createElement("span");
+    status.className = "ms-2 small";
+    status.setAttribute("role", "status");
+    link.after(status);
+    link.addEventListener("click", (event) => {
+      if (link.getAttribute("aria-busy") === "true") return event.preventDefault();
+      event.preventDefault();
+      link.setAttribute("aria-busy", "true");
+      link.classList.add("disabled");
+      status.textContent = "Preparing the PDF…";
+      fetch(link.href, { credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) throw new Error(String(response.status));
+          const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+          return response.blob().then((blob) => [blob, named ? named[1] : "roper.pdf"]);
+        })
+        .then(([blob, name]) => {
+          const save = document.createElement("a");
+          save.href = URL.createObjectURL(blob);
+          save.download = name;
+          document.body.append(save);
+          save.click();
+          save.remove();
+          setTimeout(() => URL.revokeObjectURL(save.href), 10000);
+          status.textContent = "PDF ready: it is in your downloads.";
+        })
+        .catch(() => {
+          status.textContent = "The PDF could not be made: please try again.";
+        })
+        .finally(() => {
+          link.removeAttribute("aria-busy");
+          link.classList.remove("disabled");
+        });
+    });
+  });
+
   // A form marked data-draft-url keeps itself as the author's draft on the server while they
   // type (files are not kept), never in the browser's storage.
   const draftForm = document.querySelector("form[data-draft-url]");
