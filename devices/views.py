@@ -236,7 +236,12 @@ class ConfiscationListView(PermissionMixin, ListView):
         return qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(show=self.request.GET.get("show", "open"), **kwargs)
+        return super().get_context_data(
+            show=self.request.GET.get("show", "open"),
+            # The office releases confiscated phones but does not confiscate (DESIGN.md).
+            can_confiscate=has_perm(self.request.user, "devices.confiscate", self.request.school),
+            **kwargs,
+        )
 
 
 class ConfiscationDetailView(PermissionMixin, DetailView):

@@ -18,6 +18,7 @@ from incidents.forms import (
     AdditionForm,
     CloseForm,
     ConcernForm,
+    InvolvementForm,
     InvolvementFormSet,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
@@ -25,6 +26,7 @@ from incidents.visibility import can_see, can_triage, concerns_triaged_by, witho
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, YearGroup
 from roper import permissions
+from roper.drafts import draft_discard, draft_for, keeps_draft
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
@@ -35,6 +37,7 @@ QUEUE_SIZE = 50
 # -- Report -------------------------------------------------------------------------------
 
 
+@keeps_draft("concern", permission="incidents.report", url_name="incidents:new")
 def concern_new(request):
     school = request.school
     require(request.user, "incidents.report", school)
@@ -56,14 +59,25 @@ def concern_new(request):
                 involvements=[p for p in (f.person() for f in people.forms) if p],
                 files=form.cleaned_data["evidence"],
             )
+            draft_discard(user=request.user, school=school, name="concern")
             messages.success(
                 request,
                 "Thank you. Your report has been sent to the people who deal with it.",
             )
             return redirect("incidents:detail", pk=concern.pk)
     else:
-        form = ConcernForm(school=school, initial={"happened_at": timezone.localtime()})
-        people = InvolvementFormSet(prefix="people", form_kwargs=people_kwargs)
+        draft = draft_for(user=request.user, school=school, name="concern")
+        form = ConcernForm(
+            school=school,
+            initial=draft.initial(ConcernForm.base_fields)
+            if draft
+            else {"happened_at": timezone.localtime()},
+        )
+        people = InvolvementFormSet(
+            prefix="people",
+            form_kwargs=people_kwargs,
+            initial=_draft_people(draft) if draft else None,
+        )
     categories = form.fields["category"].queryset
     guidance = {
         str(c.pk): {
@@ -78,8 +92,21 @@ def concern_new(request):
     return render(
         request,
         "incidents/concern_form.html",
-        {"form": form, "people": people, "guidance": guidance},
+        {
+            "form": form,
+            "people": people,
+            "guidance": guidance,
+            "draft": draft if request.method == "GET" else None,
+        },
     )
+
+
+def _draft_people(draft) -> list[dict]:
+    """The people of a kept draft, as the involvement formset's initial rows."""
+    total = int((draft.data.get("people-TOTAL_FORMS") or ["0"])[0] or 0)
+    fields = InvolvementForm.base_fields
+    rows = (draft.initial(fields, prefix=f"people-{i}-") for i in range(min(total, 30)))
+    return [row for row in rows if row]
 
 
 PEOPLE_PREFIX = re.compile(r"people-\d{1,2}")

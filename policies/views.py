@@ -1,11 +1,8 @@
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
@@ -31,6 +28,7 @@ from policies.models import (
     TrainingSettings,
 )
 from policies.rendering import render_markdown
+from roper.pdf import pdf_response
 from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
 
 
@@ -356,23 +354,17 @@ def policy_file(request, slug):
 
 
 def policy_pdf(request, slug):
-    import weasyprint
-
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per step
     policy = _policy(request, slug)
-    html = render_to_string(
-        "policies/policy_print.html",
-        {
+    return pdf_response(
+        request,
+        template="policies/policy_print.html",
+        context={
             "policy": policy,
             "body_html": render_markdown(policy.body),
             "current": policy.current_version,
         },
-        request=request,
+        filename=policy.slug,
     )
-    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{policy.slug}.pdf"'
-    return response
 
 
 # -- training -------------------------------------------------------------------------

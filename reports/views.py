@@ -1,13 +1,11 @@
 """The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`."""
 
 import csv
-import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -17,6 +15,7 @@ from people.models import Membership, School, Term
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
+from roper.pdf import pdf_response
 from roper.permissions import get_object_or_404, has_perm, require
 from roper.roles import roles_holding
 
@@ -87,14 +86,9 @@ def _download(request, report, fmt, filename, commentary=None):
         write_csv(response, report, commentary)
         return response
     if fmt == "pdf":
-        import weasyprint
-
-        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-        html = render_to_string("reports/governors_pdf.html", context, request=request)
-        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
-        return response
+        return pdf_response(
+            request, template="reports/governors_pdf.html", context=context, filename=filename
+        )
     raise Http404
 
 

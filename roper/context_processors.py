@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from roper.navigation import nav_for
 from roper.permissions import roles_for, schools_of
+from roper.sessions import idle_limit
 
 
 def roper(request):
@@ -17,6 +18,8 @@ def roper(request):
         "nav": SimpleLazyObject(lambda: nav_for(user, school)),
         "my_roles": SimpleLazyObject(lambda: sorted(roles_for(user, school))),
         "my_schools": schools_of(user),
+        # Seconds of inactivity before sign-out, for the warning before it (WCAG 2.2.1).
+        "idle_seconds": SimpleLazyObject(lambda: idle_limit(user)),
         "unread_notifications": SimpleLazyObject(
             lambda: user.notifications.filter(read_at__isnull=True).count()
         ),

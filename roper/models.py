@@ -237,3 +237,46 @@ class LegalHold(models.Model):
 
     def __str__(self):
         return f"Hold on {self.content_type} {self.object_id}: {self.reason}"
+
+
+class Submission(models.Model):
+    """A create form sent once (roper.once): its one-time key, and where the record it made
+    is shown, so a second press of Enter, or Back and Record again, finds it instead of making
+    a twin. Kept two days (the `submission-keys` job)."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.key} → {self.url or '(in progress)'}"
+
+
+class Draft(models.Model):
+    """A long form a person has not sent yet, kept on the server in their own name (roper.drafts):
+    saved as they type, and when a sign-out for inactivity catches the form being sent. Only its
+    author reads it; it is deleted when the form is sent, discarded, or a week old."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school", "name"], name="one_draft_per_form")
+        ]
+
+    def __str__(self):
+        return f"{self.name} draft of user {self.user_id}"
+
+    def initial(self, fields, prefix: str = "") -> dict:
+        """Initial values of a form's `fields` (with a formset form's `prefix`)."""
+        found = {}
+        for field in fields:
+            values = self.data.get(f"{prefix}{field}")
+            if values:
+                found[field] = values if len(values) > 1 else values[0]
+        return found

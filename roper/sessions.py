@@ -33,6 +33,28 @@ def idle_limit(user) -> int:
     return minutes * 60
 
 
+DRAFT_KEPT = (
+    " What you were sending was not sent: it is kept as your draft. Sign in, check it and"
+    " send it again (attach any files again)."
+)
+
+
+def _keep_as_draft(request) -> bool:
+    """A form that keeps drafts, sent just after the session went idle: keep what it held in
+    the name of the person who wrote it, before the session ends (WCAG 2.2.1)."""
+    from roper import drafts
+    from roper.middleware import active_school
+
+    if request.method != "POST":
+        return False
+    name = drafts.draft_name_of(request.path_info)
+    school = active_school(request) if name else None
+    if school is None:
+        return False
+    kept = drafts.draft_save(user=request.user, school=school, name=name, data=request.POST)
+    return kept is not None
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,9 +68,10 @@ class SessionTimeoutMiddleware:
             if now - login_at > settings.SESSION_ABSOLUTE_MINUTES * 60:
                 return self._sign_out(request, "Your session ended: please sign in again.")
             if now - seen_at > idle_limit(user):
-                return self._sign_out(
-                    request, "You were signed out after a while without activity."
-                )
+                message = "You were signed out after a while without activity."
+                if _keep_as_draft(request):
+                    message += DRAFT_KEPT
+                return self._sign_out(request, message)
             if now - seen_at > 30:  # write the session at most twice a minute
                 request.session[SEEN_AT] = now
         return self.get_response(request)

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "roper.middleware.SchoolMiddleware",
     "roper.middleware.RefuseNulMiddleware",
+    # A create form's second POST (Enter twice, Back then Record) finds the first's record.
+    "roper.once.SubmitOnceMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roper.context_processors.roper",
             ],
+            "builtins": ["roper.templatetags.once"],
         },
     },
 ]

@@ -1,20 +1,24 @@
+import time
+
 import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
+from roper import drafts
 from roper.middleware import SESSION_KEY
 from roper.models import RetentionBatch
 from roper.navigation import landing_for, nav_for
-from roper.permissions import member_of, schools_with
+from roper.permissions import member_of, require, schools_with
+from roper.sessions import SEEN_AT
 
 
 def home(request):
@@ -170,3 +174,40 @@ def retention_hold(request, pk):
         )
         messages.error(request, text)
     return redirect("retention")
+
+
+@require_POST
+def session_extend(request):
+    """ "Stay signed in" in the inactivity warning: the session counts as active from now."""
+    request.session[SEEN_AT] = time.time()
+    return HttpResponse(status=204)
+
+
+def _draft_form(request, name) -> str:
+    """The URL name of the form `name`, once the user is known to be allowed to use it."""
+    if name not in drafts.FORMS:
+        raise Http404
+    permission, url_name = drafts.FORMS[name]
+    require(request.user, permission, request.school)
+    return url_name
+
+
+@require_POST
+def draft_save(request, name):
+    """The form's own script saves what it holds as the person types (files are not kept)."""
+    _draft_form(request, name)
+    draft = drafts.draft_save(
+        user=request.user, school=request.school, name=name, data=request.POST
+    )
+    if draft is None:
+        return JsonResponse({"saved": False, "message": "Too long to keep as a draft."}, status=413)
+    at = timezone.localtime(draft.saved_at).strftime("%H:%M")
+    return JsonResponse({"saved": True, "message": f"Draft saved at {at}."})
+
+
+@require_POST
+def draft_discard(request, name):
+    url_name = _draft_form(request, name)
+    drafts.draft_discard(user=request.user, school=request.school, name=name)
+    messages.info(request, "Draft discarded: the form is empty again.")
+    return redirect(url_name)

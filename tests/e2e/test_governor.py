@@ -69,9 +69,14 @@ def test_a_governor_reads_last_terms_report_without_a_name_in_it(page, live_serv
         assert [n for n in learners if n in text] == []
         assert [n for n in staff if n in text] == []
 
+        # Making the PDF takes seconds: the link says so, then the file downloads.
+        link = page.get_by_role("link", name="Download PDF")
         with page.expect_download() as download:
-            page.get_by_role("link", name="Download PDF").click()
+            link.click()
+            expect(link).to_have_attribute("aria-busy", "true")
+            expect(page.get_by_role("status").filter(has_text="Preparing the PDF")).to_be_visible()
         pdf = download.value
+        expect(page.get_by_role("status").filter(has_text="PDF ready")).to_be_visible()
         assert pdf.suggested_filename.endswith("summer-2026.pdf")
         path = pdf.path()
         assert Path(path).read_bytes()[:5] == b"%PDF-"

@@ -19,6 +19,7 @@ from tests.factories import (
     term,
 )
 from tests.factories import confiscation_at as confiscation
+from tests.roper.test_pdf import assert_accessible_pdf
 
 URL = reverse("reports:governors")
 
@@ -136,6 +137,7 @@ def test_no_name_upn_birth_date_class_or_free_text_in_the_page_csv_or_pdf(terms,
     csv_text = client.get(URL, {"term": summer.pk, "format": "csv"}).content.decode()
     pdf = client.get(URL, {"term": summer.pk, "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf"
+    assert_accessible_pdf(pdf.content, f"Online safety report to governors: {terms.school.name}")
     pdf_text = _pdf_text(pdf.content)
     assert "Concerns reported" in pdf_text  # the text was extracted
     for secret in secrets:

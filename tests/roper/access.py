@@ -38,6 +38,17 @@ ACCESS = {
     "notification_read_all": Case(
         lambda w, u: reverse("notification_read_all"), everyone(302), method="post"
     ),
+    "session_extend": Case(lambda w, u: reverse("session_extend"), everyone(204), method="post"),
+    # Anyone may report a concern, so anyone may keep a draft of one; an unknown form is a 404.
+    "draft_save": Case(
+        lambda w, u: reverse("draft_save", args=["concern"]),
+        everyone(200),
+        method="post",
+        data={"what_happened": "a draft"},
+    ),
+    "draft_discard": Case(
+        lambda w, u: reverse("draft_discard", args=["concern"]), everyone(302), method="post"
+    ),
     "healthz": Case(lambda w, u: reverse("healthz"), everyone(200), login_required=False),
     "admin:index": Case(lambda w, u: reverse("admin:index"), only("admin", denied=302)),
 }
