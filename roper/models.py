@@ -25,7 +25,9 @@ class AccessLog(models.Model):
         ALLOWED = "allowed", "Allowed"
         REFUSED = "refused", "Refused"
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -113,7 +115,9 @@ class Notification(models.Model):
         HIGH = "high", "High"
         URGENT = "urgent", "Urgent"
 
-    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -153,7 +157,9 @@ class Reminder(models.Model):
     runs (or two beat processes) at once send a reminder exactly once."""
 
     key = models.CharField(max_length=255, unique=True)
-    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -188,7 +194,9 @@ class RetentionBatch(models.Model):
         DESTROYED = "destroyed", "Destroyed"
         DECLINED = "declined", "Kept (declined)"
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     rule = models.CharField(max_length=40)
     month = models.DateField(help_text="The first day of the month the job found them.")
     #: Ids of the people who could decide it that its records are concealed from, sorted: it
@@ -221,7 +229,9 @@ class RetentionBatch(models.Model):
 class LegalHold(models.Model):
     """A record that must not be destroyed (an investigation, a court case, an inquiry)."""
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     reason = models.CharField(max_length=300)

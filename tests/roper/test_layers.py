@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from roper.roles import PERMISSIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [["roper"], ["people"], ["policies"], ["incidents"], ["devices"], ["reports", "bench"]]
 LEVEL = {package: level for level, group in enumerate(LAYERS) for package in group}
@@ -52,7 +54,11 @@ def _model_labels() -> dict[str, str]:
 
 
 def _string_target(value: str, labels: dict[str, str]) -> str | None:
-    """The package a string names, when it names one of ours in a way that is a dependency."""
+    """The package a string names, when it names one of ours in a way that is a dependency.
+    A permission ("devices.desk", "reports.commentary") is roper's own vocabulary
+    (roper/roles.py), whatever it happens to share a name with."""
+    if value in PERMISSIONS:
+        return None
     if value.lower() in labels:
         return labels[value.lower()]
     head, sep, _ = value.partition(":")
@@ -60,8 +66,7 @@ def _string_target(value: str, labels: dict[str, str]) -> str | None:
         return head
     first = value.split(".")[0]
     if first in LEVEL and "." in value and " " not in value:
-        # A dotted path: a module, or a function of a module ("people.services.f"). (Not a
-        # permission such as "incidents.report": roper's own vocabulary, in roper/roles.py.)
+        # A dotted path: a module, or a function of a module ("people.services.f").
         parent = value.rsplit(".", 1)[0]
         if _module_exists(value) or ("." in parent and _module_exists(parent)):
             return first
