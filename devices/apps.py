@@ -5,6 +5,8 @@ class DevicesConfig(AppConfig):
     name = "devices"
 
     def ready(self):
+        from devices.retention import destroy_confiscations_of_concerns
+        from incidents.signals import concerns_destroying
         from roper.navigation import NavItem, register, register_landing
         from roper.permissions import audit
 
@@ -32,6 +34,9 @@ class DevicesConfig(AppConfig):
             ),
         )
         register_landing("devices.desk", "devices:desk", order=2)
+        concerns_destroying.connect(
+            destroy_confiscations_of_concerns, dispatch_uid="devices_destroy_confiscations"
+        )
         # A device handed to the police is evidence; other confiscations are not logged.
         audit(
             "devices.confiscation",
