@@ -201,7 +201,7 @@ def school_cases(part: Part, runs: int) -> list[Result]:
         measure(
             "chronology",
             f"chronology ({learner[1]} concerns, {years:.1f} years)",
-            lambda: dsl.get(reverse("incidents:chronology", args=[learner[0]])),
+            lambda: dsl.get(reverse("reports:chronology", args=[learner[0]])),
             runs=runs,
         )
     )

@@ -10,8 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from incidents.models import RandomIdModel
-from roper.models import ImmutableError
+from roper.models import ImmutableError, RandomIdModel
 
 USER = settings.AUTH_USER_MODEL
 

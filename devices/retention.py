@@ -23,12 +23,18 @@ def destroy_handovers(queryset) -> None:
 
 
 def destroy_confiscations(queryset) -> None:
-    """Destroy confiscations with their chain of custody and history. Called when the concern
-    they belong to is destroyed: left behind, unlinked, a device of a concern concealed from
-    someone would appear to them the day the concern went."""
+    """Destroy confiscations with their chain of custody and history."""
     ids = list(queryset.values_list("pk", flat=True))
     CustodyEvent.objects.filter(confiscation_id__in=ids).destroy_for_retention()
     destroy_with_history(Confiscation.objects.filter(pk__in=ids))
+
+
+def destroy_confiscations_of_concerns(sender, ids, **kwargs) -> None:
+    """When concerns are destroyed (incidents' `concerns_destroying`, connected in
+    DevicesConfig.ready), so are the devices confiscated for them: left behind, unlinked, a
+    device of a concern concealed from someone would appear to them the day the concern went.
+    (Not connected, the concerns could not be deleted: a confiscation protects its concern.)"""
+    destroy_confiscations(Confiscation.objects.filter(concern_id__in=ids))
 
 
 def describe_handovers(ids) -> list[str]:

@@ -3,15 +3,14 @@ timeline and the evidence. Routing lives in `incidents/routing.py`, who may see 
 `incidents/visibility.py`, and deadlines are counted by the school calendar
 (`people.calendar.SchoolCalendar`)."""
 
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from roper.models import RandomIdModel
 from roper.roles import Role
 
 
@@ -36,39 +35,6 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
-
-
-def random_id() -> int:
-    """A twelve-digit record number drawn at random."""
-    return 10**11 + secrets.randbelow(9 * 10**11)
-
-
-class RandomIdModel(models.Model):
-    """A record whose number, shown to users and in its URL, is drawn at random.
-
-    Sequential numbers would let anyone count what they may not see: a gap between the
-    concerns someone can see is a concern hidden from them (DESIGN.md, "Secrecy is one rule").
-    No per-viewer renumbering can close every gap, and a number that differs between viewers
-    cannot be read out on the phone, so the number carries no order at all. A clash (about one
-    in ten million per record at a million records) draws again."""
-
-    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            return super().save(*args, **kwargs)
-        for _ in range(5):
-            try:
-                with transaction.atomic():
-                    return super().save(*args, **kwargs)
-            except IntegrityError:
-                if not type(self)._default_manager.filter(pk=self.pk).exists():
-                    raise
-                self.pk = random_id()
-        raise IntegrityError("No free record number after five draws.")
 
 
 class Referral(models.TextChoices):

@@ -5,6 +5,7 @@ person's normal retirement age, which Roper does not hold, before approving)."""
 from django.db.models import Max, Q
 
 from incidents.models import Concern, Entry, Evidence, Involvement
+from incidents.signals import concerns_destroying
 from incidents.visibility import without_concealed
 from policies.models import ReviewTrigger
 from roper.retention import Rule, destroy_with_history, register, years_before
@@ -43,13 +44,11 @@ def _malicious_allegations_due(school, today):
 
 def destroy_concerns(queryset) -> None:
     """Destroy concerns with everything that belongs to them, the devices confiscated for
-    them and the policy review triggers their lessons learnt opened included (a trigger
-    outliving its concern would no longer be concealed from anyone)."""
-    from devices.models import Confiscation
-    from devices.retention import destroy_confiscations
-
+    them (by devices, on `concerns_destroying`) and the policy review triggers their lessons
+    learnt opened included (a trigger outliving its concern would no longer be concealed
+    from anyone)."""
     ids = list(queryset.values_list("pk", flat=True))
-    destroy_confiscations(Confiscation.objects.filter(concern_id__in=ids))
+    concerns_destroying.send(sender=Concern, ids=ids)
     destroy_with_history(ReviewTrigger.objects.filter(concern_number__in=ids))
     for evidence in Evidence.objects.filter(concern_id__in=ids):
         evidence.file.delete(save=False)

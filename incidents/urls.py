@@ -1,5 +1,5 @@
-"""Included at the site root: the concern pages under incidents/, and a learner's
-chronology under learners/ (DESIGN.md's URL map), all in the `incidents` namespace."""
+"""Included at the site root: the concern pages under incidents/ (DESIGN.md's URL map). A
+learner's chronology, which reads devices too, is reports:chronology."""
 
 from django.urls import path
 
@@ -17,5 +17,4 @@ urlpatterns = [
     path("incidents/<int:pk>/record/<slug:kind>/", views.concern_record, name="record"),
     path("incidents/<int:pk>/close/", views.concern_close, name="close"),
     path("incidents/evidence/<int:pk>/", views.evidence_download, name="evidence"),
-    path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
 ]

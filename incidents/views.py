@@ -22,9 +22,9 @@ from incidents.forms import (
     InvolvementFormSet,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
-from incidents.visibility import can_see, can_triage, concerns_triaged_by, without_concealed
+from incidents.visibility import can_see, can_triage, concerns_triaged_by
 from people.calendar import SchoolCalendar
-from people.models import Learner, Membership, YearGroup
+from people.models import Membership, YearGroup
 from roper import permissions
 from roper.drafts import draft_discard, draft_for, keeps_draft
 from roper.models import AccessLog
@@ -444,79 +444,3 @@ class DashboardView(PermissionMixin, ListView):
             query=self.request.GET.urlencode(),
             **kwargs,
         )
-
-
-# -- Chronology ---------------------------------------------------------------------------
-
-
-def chronology(request, pk):
-    learner = permissions.get_object_or_404(
-        Learner.objects.select_related("school"), request.user, "learners.chronology", pk=pk
-    )
-    concerns = (
-        concerns_triaged_by(request.user)
-        .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
-        .select_related("category", "reporter")
-    )
-    events = [
-        {
-            "at": c.reported_at,
-            "kind": "Concern reported",
-            "concern": c,
-            "text": c.what_happened,
-            "detail": c.category.name,
-        }
-        for c in concerns
-    ]
-    entries = Entry.objects.filter(
-        concern__in=concerns,
-        kind__in=[
-            Entry.Kind.TRIAGE,
-            Entry.Kind.ACTION,
-            Entry.Kind.REFERRAL,
-            Entry.Kind.PARENT_CONTACT,
-            Entry.Kind.CLOSURE,
-        ],
-    ).select_related("concern", "author")
-    for e in entries:
-        detail = e.get_referral_display() if e.referral else ""
-        if e.kind == Entry.Kind.PARENT_CONTACT:
-            detail = e.contact_who or "Not told"
-        events.append(
-            {
-                "at": e.referred_at or e.at,
-                "kind": e.get_kind_display(),
-                "concern": e.concern,
-                "text": e.text,
-                "detail": detail,
-                "entry": e,
-            }
-        )
-    from devices.models import Confiscation
-
-    # Devices linked to a concern concealed from the user are left out; a link to a concern
-    # is shown only when the user sees that concern in full.
-    confiscations = without_concealed(
-        Confiscation.objects.filter(learner=learner), request.user, "concern"
-    )
-    shown = {c.pk: c for c in concerns}
-    for confiscation in confiscations.prefetch_related("events"):
-        for event in confiscation.events.all():
-            events.append(
-                {
-                    "at": event.at,
-                    "kind": f"Device {event.get_state_display().lower()}",
-                    "concern": shown.get(confiscation.concern_id),
-                    "text": confiscation.reason if event.sequence == 1 else event.note,
-                    "detail": confiscation.device,
-                    "confiscation": confiscation,
-                }
-            )
-    events.sort(key=lambda ev: ev["at"])
-    AccessLog.record_access(
-        user=request.user,
-        obj=learner,
-        school=learner.school_id,
-        what=f"chronology of learner {learner.pk}",
-    )
-    return render(request, "incidents/chronology.html", {"learner": learner, "events": events})

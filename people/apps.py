@@ -4,3 +4,26 @@ from django.apps import AppConfig
 class PeopleConfig(AppConfig):
     name = "people"
     verbose_name = "Schools and people"
+
+    def ready(self):
+        from people.services import role_requests_waiting_count
+        from roper.navigation import NavItem, register
+
+        register(
+            NavItem(
+                "Learners",
+                "people:learners",
+                "learners.view",
+                "Find a learner and their contacts.",
+                order=10,
+            ),
+            NavItem(
+                "To approve",
+                "people:role_requests",
+                ("people.roles.approve", "people.roles.approve_headteacher"),
+                "Safeguarding roles, and sign-in changes for those who hold one, that the IT "
+                "admin asked for.",
+                count=role_requests_waiting_count,
+                order=120,
+            ),
+        )

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
-from incidents.visibility import concerns_triaged_by, without_concealed
 from people.calendar import SchoolCalendar
 from policies import services
+from policies.concerns import concern_links, without_concealed
 from policies.diffing import changes
 from policies.forms import (
     PolicyCreateForm,
@@ -101,14 +101,9 @@ class PolicyDetailView(PermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         policy, user = self.object, self.request.user
         triggers = list(policy.triggers.all())
-        numbers = {t.concern_number for t in triggers if t.concern_number}
-        seen = set(
-            concerns_triaged_by(user).filter(pk__in=numbers).values_list("pk", flat=True)
-            if numbers
-            else ()
-        )
+        links = concern_links(user, (t.concern_number for t in triggers))
         for t in triggers:
-            t.concern_seen = t.concern_number in seen
+            t.concern_url = links.get(t.concern_number)
         versions = list(policy.versions.all())
         ratified = [v for v in versions if not v.is_draft]
         current = ratified[0] if ratified else None

@@ -1,3 +1,6 @@
+"""Included at the site root: the governors' reports under reports/, and a learner's
+chronology under learners/ (DESIGN.md's URL map)."""
+
 from django.urls import path
 
 from reports import views
@@ -5,7 +8,12 @@ from reports import views
 app_name = "reports"
 
 urlpatterns = [
-    path("governors/", views.governors, name="governors"),
-    path("governors/trust/", views.trust, name="trust"),
-    path("governors/<int:term_id>/commentary/", views.commentary_save, name="commentary"),
+    path("reports/governors/", views.governors, name="governors"),
+    path("reports/governors/trust/", views.trust, name="trust"),
+    path(
+        "reports/governors/<int:term_id>/commentary/",
+        views.commentary_save,
+        name="commentary",
+    ),
+    path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
 ]

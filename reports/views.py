@@ -1,4 +1,5 @@
-"""The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`."""
+"""The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`;
+and a learner's chronology (`reports.chronology`)."""
 
 import csv
 
@@ -11,10 +12,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from people.calendar import SchoolCalendar
-from people.models import Membership, School, Term
+from people.models import Learner, Membership, School, Term
+from reports.chronology import learner_chronology
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
+from roper.models import AccessLog
 from roper.pdf import pdf_response
 from roper.permissions import get_object_or_404, has_perm, require
 from roper.roles import roles_holding
@@ -216,3 +219,19 @@ def trust(request):
             "selected": key,
         },
     )
+
+
+def chronology(request, pk):
+    """Everything about one learner that the user may see, in time order. Every view is
+    written to the access log (a refusal too, by get_object_or_404)."""
+    learner = get_object_or_404(
+        Learner.objects.select_related("school"), request.user, "learners.chronology", pk=pk
+    )
+    events = learner_chronology(learner=learner, user=request.user)
+    AccessLog.record_access(
+        user=request.user,
+        obj=learner,
+        school=learner.school_id,
+        what=f"chronology of learner {learner.pk}",
+    )
+    return render(request, "reports/chronology.html", {"learner": learner, "events": events})

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from roper.permissions import schools_with
+from roper.permissions import membership_model, school_model, schools_with
 
 ADMIN = "school.admin"
 
@@ -67,8 +67,7 @@ def managed_users(user):
     """The users a school's admin manages: not superusers, with at least one membership, and
     every membership in a school (not a trust) where `user` holds the admin role. Anyone who
     also belongs elsewhere is someone else's to manage."""
-    from people.models import Membership
-
+    Membership = membership_model()
     schools = schools_with(user, ADMIN)
     elsewhere = Membership.objects.filter(Q(school__isnull=True) | ~Q(school_id__in=schools))
     return (
@@ -153,8 +152,7 @@ class SchoolScopedAdmin(AdminRolePermissions, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not request.user.is_superuser:
-            from people.models import School
-
+            School = school_model()
             if db_field.related_model is School:
                 kwargs["queryset"] = School.objects.filter(pk__in=self.admin_schools(request))
             elif db_field.related_model is get_user_model():

@@ -1,13 +1,49 @@
-"""What every app shares: the access log and in-app notifications."""
+"""What every app shares: the access log, in-app notifications, and records numbered at
+random (concerns, confiscations)."""
+
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 
 class ImmutableError(Exception):
     pass
+
+
+def random_id() -> int:
+    """A twelve-digit record number drawn at random."""
+    return 10**11 + secrets.randbelow(9 * 10**11)
+
+
+class RandomIdModel(models.Model):
+    """A record whose number, shown to users and in its URL, is drawn at random.
+
+    Sequential numbers would let anyone count what they may not see: a gap between the
+    concerns someone can see is a concern hidden from them (DESIGN.md, "Secrecy is one rule").
+    No per-viewer renumbering can close every gap, and a number that differs between viewers
+    cannot be read out on the phone, so the number carries no order at all. A clash (about one
+    in ten million per record at a million records) draws again."""
+
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        for _ in range(5):
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                if not type(self)._default_manager.filter(pk=self.pk).exists():
+                    raise
+                self.pk = random_id()
+        raise IntegrityError("No free record number after five draws.")
 
 
 class AccessLog(models.Model):
@@ -25,7 +61,9 @@ class AccessLog(models.Model):
         ALLOWED = "allowed", "Allowed"
         REFUSED = "refused", "Refused"
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -113,7 +151,9 @@ class Notification(models.Model):
         HIGH = "high", "High"
         URGENT = "urgent", "Urgent"
 
-    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -153,7 +193,9 @@ class Reminder(models.Model):
     runs (or two beat processes) at once send a reminder exactly once."""
 
     key = models.CharField(max_length=255, unique=True)
-    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -188,7 +230,9 @@ class RetentionBatch(models.Model):
         DESTROYED = "destroyed", "Destroyed"
         DECLINED = "declined", "Kept (declined)"
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     rule = models.CharField(max_length=40)
     month = models.DateField(help_text="The first day of the month the job found them.")
     #: Ids of the people who could decide it that its records are concealed from, sorted: it
@@ -221,7 +265,9 @@ class RetentionBatch(models.Model):
 class LegalHold(models.Model):
     """A record that must not be destroyed (an investigation, a court case, an inquiry)."""
 
-    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     reason = models.CharField(max_length=300)
@@ -259,7 +305,9 @@ class Draft(models.Model):
     author reads it; it is deleted when the form is sent, discarded, or a week old."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        settings.ROPER_SCHOOL_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
     saved_at = models.DateTimeField()

@@ -18,7 +18,7 @@ def notification_send(
     worker sends them after commit; without one, they wait in the database for the
     `notification-emails` reminder job (beat or cron), never sent inside the user's request,
     where a slow mail server would hold the page."""
-    from roper.tasks import send_notification_emails
+    from roper.emails import send_notification_emails
 
     notes = Notification.objects.bulk_create(
         Notification(school=school, recipient=user, title=title, url=url, urgency=urgency)

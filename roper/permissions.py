@@ -16,6 +16,8 @@ Memberships are read once per request and cached on the user object.
 from collections.abc import Callable
 from functools import reduce
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -27,6 +29,16 @@ from roper.roles import roles_holding
 _CACHE_ATTR = "_roper_access"
 
 
+def school_model():
+    """The school model (settings.ROPER_SCHOOL_MODEL): roper imports no app."""
+    return apps.get_model(settings.ROPER_SCHOOL_MODEL)
+
+
+def membership_model():
+    """The model of a user's roles in a school or trust (settings.ROPER_MEMBERSHIP_MODEL)."""
+    return apps.get_model(settings.ROPER_MEMBERSHIP_MODEL)
+
+
 def _access(user) -> tuple[dict[int, frozenset[str]], dict]:
     """({school id: roles}, {school id: School}) for every school the user belongs to,
     directly or through a trust. One or two queries, then cached on the user object."""
@@ -35,8 +47,7 @@ def _access(user) -> tuple[dict[int, frozenset[str]], dict]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from people.models import Membership, School
-
+    Membership, School = membership_model(), school_model()
     roles: dict[int, set[str]] = {}
     schools = {}
     trust_roles: dict[int, set[str]] = {}
@@ -91,9 +102,7 @@ def member_of(user) -> list[int]:
 def holders(school, permission: str | None = None, *, roles=None) -> list:
     """The active users who hold a permission (or one of `roles`) in a school, directly or
     through its trust, by name (the rule is people's: `Membership.objects.holders`)."""
-    from people.models import Membership
-
-    return Membership.objects.holders(school, roles=roles, permission=permission)
+    return membership_model().objects.holders(school, roles=roles, permission=permission)
 
 
 def scope(queryset: QuerySet, user, permission: str, school_field: str = "school") -> QuerySet:
@@ -108,25 +117,16 @@ def school_of(obj, school_field: str = "school") -> int:
     return getattr(target, f"{last}_id")
 
 
-#: The records whose views are written to the access log (DESIGN.md), by (model, permission
-#: asked for) -> the access log entry of an attempt on one: a refused attempt is logged too,
-#: for the DSL to see on the record's access list. None: this record is not logged.
-AUDITED: dict[tuple[str, str], Callable[[Model], dict | None]] = {
-    ("incidents.concern", "incidents.report"): lambda c: {"obj": c, "what": f"concern #{c.pk}"},
-    ("incidents.evidence", "incidents.report"): lambda e: {
-        "obj": e.concern,
-        "what": f"evidence {e.pk} of concern #{e.concern_id}",
-        "action": "download",
-    },
-    ("people.learner", "learners.chronology"): lambda learner: {
-        "obj": learner,
-        "what": f"chronology of learner {learner.pk}",
-    },
-    # A device handed to the police is evidence; other confiscations are not logged.
-    ("devices.confiscation", "devices.confiscations"): lambda c: (
-        {"obj": c, "what": f"evidence #{c.pk}"} if c.is_evidence else None
-    ),
-}
+#: The records whose views are written to the access log (DESIGN.md), by (model label,
+#: permission asked for) -> the access log entry of an attempt on one: a refused attempt is
+#: logged too, for the DSL to see on the record's access list. None: this record is not logged.
+#: The apps register their records (`audit`, from their AppConfig.ready): roper imports no app.
+AUDITED: dict[tuple[str, str], Callable[[Model], dict | None]] = {}
+
+
+def audit(label: str, permission: str, entry: Callable[[Model], dict | None]) -> None:
+    """Log every view of a `label` record asked with `permission`, refusals included."""
+    AUDITED[(label.lower(), permission)] = entry
 
 
 def _audited(model, permission: str) -> Callable | None:

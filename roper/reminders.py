@@ -90,9 +90,9 @@ EMAIL_MAX_ATTEMPTS = 5
 @job(EMAIL_JOB)
 def email_pending_notifications(now: datetime) -> int:
     """Email notifications still to send: all of them with no broker, else those a broker
-    outage or a mail server delayed. A claim per email (roper.tasks) keeps this and a
+    outage or a mail server delayed. A claim per email (roper.emails) keeps this and a
     worker sending at the same time from sending one twice."""
-    from roper.tasks import deliver_notification_emails
+    from roper.emails import deliver_notification_emails
 
     pending = list(
         Notification.objects.email_due(timezone.now(), EMAIL_MAX_ATTEMPTS)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from roper.models import LegalHold, RetentionBatch
-from roper.permissions import holders, roles_by_school
+from roper.permissions import holders, roles_by_school, school_model
 from roper.reminders import job, reminder_send
 from roper.roles import Role
 
@@ -232,13 +232,11 @@ def destroy_with_history(queryset) -> None:
 def retention_monthly(now) -> int:
     """In the first week of each month (so a missed day is caught up): find what is due in
     each school and ask its DSLs to review it, once a month."""
-    from people.models import School
-
     today = timezone.localdate(now)
     if today.day > 7:
         return 0
     sent = 0
-    for school in School.objects.all():
+    for school in school_model().objects.all():
         retention_find(school=school, today=today)
         pending = list(RetentionBatch.objects.filter(school=school, status="pending"))
         # Only those who may decide a pending batch are asked (a reminder sent because of a

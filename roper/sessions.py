@@ -127,7 +127,7 @@ def _end_sessions_of_deactivated_user(sender, instance, **kwargs):
         sessions_end(user_id=instance.pk)
 
 
-@receiver(post_delete, sender="people.Membership")
+@receiver(post_delete, sender=settings.ROPER_MEMBERSHIP_MODEL)
 def _end_sessions_when_membership_removed(sender, instance, **kwargs):
     sessions_end(user_id=instance.user_id)
 

@@ -152,6 +152,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# roper imports no app (DESIGN.md): it reads schools and a user's roles in them from these
+# models, as Django's auth reads AUTH_USER_MODEL. A membership has `user`, `roles` (a list of
+# roper.roles.Role) and either `school` or `trust`; a school has `trust`.
+ROPER_SCHOOL_MODEL = "people.School"
+ROPER_MEMBERSHIP_MODEL = "people.Membership"
+
 CACHES = {"default": _read("CACHE_URL", env.cache_url, default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -29,11 +29,11 @@ urlpatterns = [
     path("retention/<int:pk>/hold/", views.retention_hold, name="retention_hold"),
     # learners/… and people/role-requests/….
     path("", include("people.urls")),
-    # incidents/… and learners/<pk>/chronology/ (incidents:chronology).
     path("", include("incidents.urls")),
     path("policies/", include("policies.urls")),
     path("devices/", include("devices.urls")),
-    path("reports/", include("reports.urls")),
+    # reports/… and learners/<pk>/chronology/ (reports:chronology).
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

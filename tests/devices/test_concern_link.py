@@ -36,7 +36,7 @@ def test_a_teacher_links_a_confiscation_to_their_concern_and_both_pages_show_it(
     dsl = as_user(world.users["dsl"])
     concern_page = dsl.get(reverse("incidents:detail", args=[concern.pk])).text
     assert reverse("devices:confiscation", args=[confiscation.pk]) in concern_page
-    chronology = dsl.get(reverse("incidents:chronology", args=[world.learner.pk])).text
+    chronology = dsl.get(reverse("reports:chronology", args=[world.learner.pk])).text
     assert "Device confiscated" in chronology and "Black iPhone" in chronology
 
 

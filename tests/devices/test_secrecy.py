@@ -29,7 +29,7 @@ def test_the_head_does_not_see_a_device_linked_to_an_allegation_about_them(
         reverse("devices:confiscations"),
         reverse("devices:confiscations") + "?show=all",
         reverse("devices:end_of_day"),
-        reverse("incidents:chronology", args=[world.learner.pk]),
+        reverse("reports:chronology", args=[world.learner.pk]),
     ):
         html = client.get(url).content.decode()
         assert REASON not in html, url
@@ -80,7 +80,7 @@ def test_the_chronology_links_a_device_to_a_concern_only_for_those_who_see_it(wo
     device = secured(world.learner, world.users["dsl"])
     allegation = staff_allegation(world)
     Confiscation.objects.filter(pk=device.pk).update(concern=allegation)
-    html = as_user(osl).get(reverse("incidents:chronology", args=[world.learner.pk]))
+    html = as_user(osl).get(reverse("reports:chronology", args=[world.learner.pk]))
     html = html.content.decode()
     assert f"confiscation #{device.pk}" in html
     assert reverse("incidents:detail", args=[allegation.pk]) not in html

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from incidents.models import Evidence
-from tests.access import SAFEGUARDING, STAFF, Case, everyone, only
+from tests.access import STAFF, Case, everyone, only
 from tests.factories import head_allegation, learner_concern, report, staff_allegation
 
 TRIAGE = ("osl", "dsl", "deputy_dsl", "head", "chair")
@@ -62,14 +62,6 @@ ACCESS = {
     ),
     "incidents:dashboard": Case(
         lambda w, u: reverse("incidents:dashboard"), only(*TRIAGE, outsider=200)
-    ),
-    "incidents:chronology": Case(
-        lambda w, u: reverse("incidents:chronology", args=[w.learner.pk]),
-        only(*SAFEGUARDING, outsider=404),
-    ),
-    "incidents:chronology#other_school": Case(
-        lambda w, u: reverse("incidents:chronology", args=[w.other_learner.pk]),
-        {**only(*SAFEGUARDING, ok=404, denied=404), "outsider": 200},
     ),
     # Anyone sees their own report (the admin sees nothing else).
     "incidents:detail#own_report": Case(

@@ -28,7 +28,7 @@ def test_numbers_are_twelve_digits_with_no_order(world):
 
 def test_a_clash_draws_again(world, monkeypatch):
     first = learner_concern(world)
-    monkeypatch.setattr("incidents.models.random_id", lambda: 424242424242)
+    monkeypatch.setattr("roper.models.random_id", lambda: 424242424242)
     clash = Concern(
         pk=first.pk,
         school=first.school,

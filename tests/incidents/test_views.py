@@ -261,7 +261,7 @@ def test_the_chronology_lists_a_learners_concerns_and_referrals_and_is_logged(wo
             "parent_contact-contact_how": "Phone",
         },
     )
-    page = dsl.get(reverse("incidents:chronology", args=[world.learner.pk])).content.decode()
+    page = dsl.get(reverse("reports:chronology", args=[world.learner.pk])).content.decode()
     assert "Concern reported" in page and "Contact with parents/carers" in page
     assert "data-print" in page
     assert AccessLog.objects.filter(what=f"chronology of learner {world.learner.pk}").exists()
@@ -294,7 +294,7 @@ def test_the_owner_is_told_of_new_information_and_of_a_handover(world, as_user):
 
 def test_a_safeguarding_viewer_can_follow_a_learner_to_their_chronology(world, as_user):
     concern = learner_concern(world)
-    chronology = reverse("incidents:chronology", args=[world.learner.pk])
+    chronology = reverse("reports:chronology", args=[world.learner.pk])
     assert (
         chronology
         in as_user(world.users["dsl"])

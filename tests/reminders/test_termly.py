@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from people.jobs import governor_report_ready
+from reports.jobs import governor_report_ready
 from roper.models import Notification
 from tests.factories import MembershipFactory, TermFactory
 from tests.reminders.helpers import at, told

@@ -3,7 +3,7 @@ from datetime import date
 from django.urls import reverse
 
 from people.models import Term
-from tests.access import Case, only
+from tests.access import SAFEGUARDING, Case, only
 
 READERS = ("osl", "dsl", "deputy_dsl", "head", "chair", "governor")
 
@@ -46,6 +46,15 @@ ACCESS = {
         only("chair", "governor", ok=302, outsider=404),
         method="post",
         data={"text": "Good term."},
+    ),
+    # A learner's chronology (under learners/): the safeguarding roles of their school.
+    "reports:chronology": Case(
+        lambda w, u: reverse("reports:chronology", args=[w.learner.pk]),
+        only(*SAFEGUARDING, outsider=404),
+    ),
+    "reports:chronology#other_school": Case(
+        lambda w, u: reverse("reports:chronology", args=[w.other_learner.pk]),
+        {**only(*SAFEGUARDING, ok=404, denied=404), "outsider": 200},
     ),
     # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
     "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),

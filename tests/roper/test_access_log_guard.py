@@ -96,7 +96,7 @@ def test_another_schools_attempt_on_a_concern_is_logged_in_the_concerns_school(w
 
 
 def test_a_refused_chronology_is_logged(world, as_user):
-    url = reverse("incidents:chronology", args=[world.learner.pk])
+    url = reverse("reports:chronology", args=[world.learner.pk])
     assert as_user(world.users["teacher"]).get(url).status_code == 403
     refusal = _refused(world.learner).get()
     assert refusal.user == world.users["teacher"]

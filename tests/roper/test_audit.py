@@ -45,7 +45,7 @@ def test_the_admin_cannot_add_change_or_delete_access_log_entries(entry, rf, wor
 def test_an_admin_cannot_open_concerns_chronologies_or_evidence(world, as_user):
     client = as_user(world.users["admin"])
     assert client.get(reverse("incidents:dashboard")).status_code == 403
-    assert client.get(reverse("incidents:chronology", args=[world.learner.pk])).status_code == 403
+    assert client.get(reverse("reports:chronology", args=[world.learner.pk])).status_code == 403
     assert "incidents" not in {
         m._meta.app_label for m in site._registry if m._meta.model_name == "concern"
     }

@@ -16,8 +16,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from roper.emails import EMAIL_CLAIM, deliver_notification_emails
 from roper.models import Notification
-from roper.tasks import EMAIL_CLAIM, deliver_notification_emails
 from tests.incidents.test_views import _form
 
 

@@ -73,13 +73,13 @@ def test_two_runs_at_the_same_moment_send_one_reminder(world, dsl):
 def test_a_notification_made_while_the_broker_is_down_is_emailed_by_the_next_run(
     world, dsl, monkeypatch, settings
 ):
-    from roper import tasks
+    from roper import emails
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("Error 111 connecting to redis:6379")
 
     settings.REDIS_URL = "redis://redis:6379/0"  # a broker is configured, but down
-    monkeypatch.setattr(tasks.send_notification_emails, "delay", broker_down)
+    monkeypatch.setattr(emails.send_notification_emails, "delay", broker_down)
     notification_send(recipients=[dsl], school=world.school, title="A new concern to triage")
     assert Notification.objects.filter(recipient=dsl).count() == 1  # saved all the same
     assert mail.outbox == []
@@ -116,7 +116,7 @@ def test_emails_carry_no_case_detail_only_a_link(
 
 @pytest.mark.django_db
 def test_an_email_failure_is_recorded_for_the_admin_and_retried(world, dsl, monkeypatch):
-    from roper.tasks import deliver_notification_emails
+    from roper.emails import deliver_notification_emails
 
     note = Notification.objects.create(school=world.school, recipient=dsl, title="x")
     monkeypatch.setattr(
@@ -158,7 +158,7 @@ def test_a_real_worker_delivers_a_notification_email_through_redis(world, dsl, s
     from celery.contrib.testing.worker import start_worker
 
     from roper.celery import app
-    from roper.tasks import send_notification_emails
+    from roper.emails import send_notification_emails
 
     note = Notification.objects.create(school=world.school, recipient=dsl, title="Through Redis")
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):

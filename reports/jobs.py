@@ -1,5 +1,6 @@
 """Termly reminder (run by roper.reminders, beat every few minutes or cron): when a term has
-ended, the governors and the chair are told once that the governor report for it is ready."""
+ended, the governors and the chair are told once that the governor report for it is ready.
+(Here, not in people: it links to the report, and people does not depend on reports.)"""
 
 from datetime import datetime, timedelta
 

@@ -4,6 +4,8 @@ from bench.volume import SCALES, seed
 
 
 class Command(BaseCommand):
+    # Here, beside seed_demo at the top of the layers: roper imports neither the apps nor
+    # bench (which is not an installed app, so cannot hold a command).
     help = (
         "Seed volume data for the benchmark (bench/volume.py): tiny, tiny+, school (1 school, "
         "1,500 learners, 3 years) or trust (20 schools × 1,000 learners, 1 year). A part "

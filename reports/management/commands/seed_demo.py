@@ -9,6 +9,8 @@ from people.demo import DEMO_PASSWORD, seed_people
 
 
 class Command(BaseCommand):
+    # Here, in the app at the top of the layers (tests/roper/test_layers.py): it seeds every
+    # app, in the order they depend on each other, and roper imports no app.
     help = (
         "Seed the demo schools and one account per role. Running it again restores the demo "
         "(passwords, backup codes, its own records) and otherwise changes nothing."
@@ -17,7 +19,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         demo = seed_people()
-        # Later features add their demo data here, each from its own app.
         policies.demo.seed(demo)
         incidents.demo.seed(demo)
         devices.demo.seed(demo)
