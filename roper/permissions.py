@@ -136,10 +136,11 @@ class SchoolScopedQuerySet(QuerySet):
             qs = qs.filter(**{self.school_field: school})
         return qs
 
-    def get_for_user(self, user, permission: str, **lookup):
-        """One row, or 404 (another school's) / 403 (the user's school, not their right):
-        `get_object_or_404` below."""
-        return get_object_or_404(self, user, permission, self.school_field, **lookup)
+    def get_for_user(self, user, permission: str, *, school=None, **lookup):
+        """One row, or 404 (another school's, or not of `school` when given) / 403 (the
+        user's school, not their right): `get_object_or_404` below."""
+        qs = self if school is None else self.filter(**{self.school_field: school})
+        return get_object_or_404(qs, user, permission, self.school_field, **lookup)
 
 
 def school_of(obj, school_field: str = "school") -> int:
