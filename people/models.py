@@ -4,6 +4,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from roper.errors import Refused
+from roper.permissions import SchoolScopedQuerySet
 from roper.roles import Role
 
 
@@ -42,6 +43,8 @@ class Term(models.Model):
     season = models.CharField(max_length=6, choices=Season.choices)
     starts_on = models.DateField()
     ends_on = models.DateField()
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["school", "starts_on"]
@@ -88,6 +91,8 @@ class Learner(models.Model):
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
         constraints = [
@@ -117,6 +122,8 @@ class Guardian(models.Model):
     email = models.EmailField(blank=True)
     learners = models.ManyToManyField(Learner, through="Guardianship", related_name="guardians")
     history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -236,6 +243,8 @@ class RoleRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["requested_at"]
         verbose_name = "request awaiting approval"
@@ -266,6 +275,12 @@ class RoleRequest(models.Model):
     @property
     def approver_permission(self) -> str:
         return approver_permission({self.role})
+
+    def decided_refusal(self) -> str | None:
+        """Why this request cannot be decided (again), or None."""
+        if self.status != self.Status.PENDING:
+            return "This request has already been decided."
+        return None
 
 
 class AuditQuerySet(models.QuerySet):
