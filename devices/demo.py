@@ -54,7 +54,7 @@ def _confiscations(demo):
     first, second = oak[0], oak[1]
     # A device released or handed to the police stays so (custody is append-only): the demo
     # records another, so that two devices are held again.
-    held = Confiscation.objects.filter(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])
+    held = Confiscation.objects.open()
     if not held.filter(learner=first, device="Black iPhone 12").exists():
         c = services.confiscation_record(
             learner=first,

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from devices.models import Confiscation, CustodyState, DeviceSettings, Handover
+from devices.models import Confiscation, DeviceSettings, Handover
 from incidents.models import Concern
 from incidents.visibility import concealed_q
 from people.calendar import SchoolCalendar
@@ -24,7 +24,6 @@ from roper.reminders import job, reminder_send
 from roper.roles import Role
 
 TOLD = (Role.OFFICE, Role.DSL)
-OPEN_STATES = (CustodyState.CONFISCATED, CustodyState.SECURED)
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -42,8 +41,8 @@ def end_of_day_reminders(now: datetime) -> int:
         .values_list("school_id", "n")
     )
     open_confiscations: dict[int, list[tuple[datetime, int | None]]] = {}
-    for school_id, at, concern_id in Confiscation.objects.filter(
-        state__in=OPEN_STATES, confiscated_at__lt=now
+    for school_id, at, concern_id in (
+        Confiscation.objects.open().filter(confiscated_at__lt=now)
     ).values_list("school_id", "confiscated_at", "concern_id"):
         open_confiscations.setdefault(school_id, []).append((at, concern_id))
     sent = 0

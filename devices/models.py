@@ -1,30 +1,22 @@
 """Devices: the daily handover at the office, confiscations with their chain of custody, the
 end-of-day reconciliation and the exceptions register (policy §5.2, §5.3, §6.2)."""
 
-from datetime import time
+from dataclasses import dataclass
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from roper.models import ImmutableError, RandomIdModel
+from roper.errors import Refused
+from roper.models import RandomIdModel
+from roper.permissions import SchoolScopedQuerySet, has_perm
 
 USER = settings.AUTH_USER_MODEL
-
-
-class DeskError(Exception):
-    """A desk or custody action that is refused; the message is shown to the user as is."""
-
-
-class NotYoursError(DeskError):
-    """A device linked to a concern concealed from the person (one naming them; for the
-    headteacher, an allegation about the headteacher): they are told nothing about why."""
-
-    def __init__(self):
-        super().__init__("This device cannot be released by you — ask the DSL.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,6 +61,8 @@ class Handover(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-in_at"]
         constraints = [
@@ -111,6 +105,9 @@ class Handover(models.Model):
 class DeskEntry(models.Model):
     """One action at the desk, in order: a check-in, a check-out or an undo. Append-only."""
 
+    #: How long a check-in or check-out may be undone.
+    UNDO_WINDOW = timedelta(minutes=5)
+
     class Kind(models.TextChoices):
         IN = "in", "Checked in"
         OUT = "out", "Checked out"
@@ -125,6 +122,8 @@ class DeskEntry(models.Model):
     undone = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name_plural = "desk entries"
@@ -134,6 +133,15 @@ class DeskEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.handover}"
+
+    @property
+    def can_undo(self) -> bool:
+        """A check-in or check-out not undone yet, within the undo window."""
+        return (
+            self.kind in (self.Kind.IN, self.Kind.OUT)
+            and not self.undone
+            and timezone.now() - self.at <= self.UNDO_WINDOW
+        )
 
 
 class DayReconciliation(models.Model):
@@ -145,6 +153,8 @@ class DayReconciliation(models.Model):
     reconciled_at = models.DateTimeField(default=timezone.now)
     reconciled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=200, blank=True)
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -173,6 +183,23 @@ MOVES: dict[str, tuple[str, ...]] = {
     CustodyState.RELEASED: (),
     CustodyState.POLICE: (),
 }
+
+
+#: The states of a device the school still holds.
+OPEN_STATES = (CustodyState.CONFISCATED, CustodyState.SECURED)
+
+#: to state -> the permission needed to make that move.
+MOVE_PERMISSION = {
+    CustodyState.SECURED: "devices.confiscations",
+    CustodyState.RELEASED: "devices.release",
+    CustodyState.POLICE: "devices.release",
+}
+
+
+class ConfiscationQuerySet(SchoolScopedQuerySet):
+    def open(self):
+        """Devices the school still holds (confiscated or in the secure store)."""
+        return self.filter(state__in=OPEN_STATES)
 
 
 class ConfiscationReason(models.TextChoices):
@@ -212,6 +239,8 @@ class Confiscation(RandomIdModel):
     )
     history = HistoricalRecords()
 
+    objects = ConfiscationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-confiscated_at"]
         indexes = [models.Index(fields=["school", "state"])]
@@ -230,11 +259,15 @@ class Confiscation(RandomIdModel):
     def allowed_moves(self) -> tuple[str, ...]:
         return MOVES[self.state]
 
+    def moves_for(self, user) -> list[str]:
+        """The next states `user` may move this device to (the permission table decides)."""
+        return [s for s in MOVES[self.state] if has_perm(user, MOVE_PERMISSION[s], self.school_id)]
+
     def check_move(self, to_state: str) -> None:
         if self.state == CustodyState.POLICE:
-            raise DeskError("This device is with the police as evidence: no one may move it.")
+            raise Refused("This device is with the police as evidence: no one may move it.")
         if to_state not in MOVES[self.state]:
-            raise DeskError(
+            raise Refused(
                 f"A device that is {self.get_state_display().lower()} cannot be moved to "
                 f"“{CustodyState(to_state).label.lower()}”."
             )
@@ -242,10 +275,10 @@ class Confiscation(RandomIdModel):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ImmutableError("Custody events cannot be changed.")
+        raise Refused("Custody events cannot be changed.")
 
     def delete(self):
-        raise ImmutableError("Custody events cannot be deleted.")
+        raise Refused("Custody events cannot be deleted.")
 
     def destroy_for_retention(self):
         """The one way custody events go: with their confiscation, when the retention job
@@ -297,11 +330,11 @@ class CustodyEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("A custody event cannot be changed.")
+            raise Refused("A custody event cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("A custody event cannot be deleted.")
+        raise Refused("A custody event cannot be deleted.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,6 +361,8 @@ class Decided(models.Model):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["-created_at"]
@@ -338,13 +373,13 @@ class Decided(models.Model):
 
     def decide(self, *, by, approve: bool, reason: str, starts_on=None, ends_on=None):
         if not self.is_pending:
-            raise DeskError("This request has already been decided.")
+            raise Refused("This request has already been decided.")
         if not reason.strip():
-            raise DeskError("Give a reason for the decision.")
+            raise Refused("Give a reason for the decision.")
         if starts_on and ends_on and ends_on < starts_on:
-            raise DeskError("The end date is before the start date.")
+            raise Refused("The end date is before the start date.")
         if by.pk == self.requested_by_id:
-            raise DeskError("You cannot decide your own request.")
+            raise Refused("You cannot decide your own request.")
         self.status = Decision.APPROVED if approve else Decision.DECLINED
         self.decided_by = by
         self.decided_at = timezone.now()
@@ -471,3 +506,67 @@ class DeviceSettings(models.Model):
     @classmethod
     def for_school(cls, school) -> "DeviceSettings":
         return cls.objects.filter(school=school).first() or cls(school=school)
+
+
+# --------------------------------------------------------------------------------------------
+# The registers of exceptions, and who decides what in each
+
+
+@dataclass(frozen=True)
+class Register:
+    slug: str
+    title: str
+    model: type
+    #: permission -> the rows of the register a holder of it decides (for the staff register,
+    #: which kinds; otherwise one permission decides every row).
+    deciders: dict
+
+    def decided_by(self, user, school) -> Q | None:
+        """The rows this user decides, or None."""
+        q = None
+        for permission, condition in self.deciders.items():
+            if has_perm(user, permission, school):
+                q = condition if q is None else q | condition
+        return q
+
+    def rows(self):
+        """The register's rows, with the people (and learner) they name."""
+        fields = ["requested_by", "decided_by"]
+        if any(f.name == "learner" for f in self.model._meta.fields):
+            fields.append("learner")
+        return self.model.objects.select_related(*fields)
+
+
+SK = StaffException.Kind
+REGISTERS = {
+    r.slug: r
+    for r in [
+        Register(
+            "staff",
+            "Staff requests and declarations",
+            StaffException,
+            {
+                "devices.exceptions.approve": Q(kind__in=[SK.PERSONAL_DEVICE, SK.SOCIAL_MEDIA]),
+                "devices.relationships.decide": Q(kind=SK.RELATIONSHIP),
+            },
+        ),
+        Register(
+            "parent-contact",
+            "Parent-contact exceptions",
+            ParentContactException,
+            {"devices.exceptions.approve": Q()},
+        ),
+        Register(
+            "exemptions",
+            "Learners exempt from handing in",
+            LearnerExemption,
+            {"devices.exceptions.approve": Q()},
+        ),
+        Register(
+            "curriculum",
+            "Curriculum use of learners' devices",
+            CurriculumUseRequest,
+            {"devices.curriculum.approve": Q()},
+        ),
+    ]
+}

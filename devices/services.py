@@ -1,28 +1,29 @@
-"""The desk and custody rules that touch several rows. Every action is refused with a
-`DeskError` (a message for the user) and then changes nothing."""
+"""The desk and custody rules that touch several rows. Every action is refused with
+`Refused` (a message for the user) and then changes nothing."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
+from devices import desk
 from devices.models import (
+    REGISTERS,
     Confiscation,
     CustodyEvent,
     CustodyState,
     DayReconciliation,
+    Decision,
     DeskEntry,
-    DeskError,
     Handover,
     LearnerExemption,
-    NotYoursError,
 )
-from incidents.visibility import is_concealed
+from incidents.visibility import is_concealed, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Guardianship, Learner
-
-#: How long a desk entry may be undone.
-UNDO_WINDOW = timedelta(minutes=5)
+from roper.errors import Refused
+from roper.locking import locked
 
 
 def _needs_reason(school_id: int, day: date, reason: str) -> None:
@@ -30,25 +31,20 @@ def _needs_reason(school_id: int, day: date, reason: str) -> None:
         not reason.strip()
         and DayReconciliation.objects.filter(school_id=school_id, school_day=day).exists()
     ):
-        raise DeskError(f"{day:%d/%m/%Y} has been reconciled: give a reason for this change.")
-
-
-def _lock_learner(learner: Learner) -> Learner:
-    # Two desks acting on the same learner at once: the second waits here, then sees the first.
-    return Learner.objects.select_for_update().get(pk=learner.pk)
+        raise Refused(f"{day:%d/%m/%Y} has been reconciled: give a reason for this change.")
 
 
 def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") -> Handover:
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
     try:
-        with transaction.atomic():
-            _lock_learner(learner)
+        # Two desks acting on the same learner at once: the second waits, then sees the first.
+        with locked(learner):
             existing = Handover.objects.filter(
                 learner=learner, school_day=day, undone_at__isnull=True
             ).first()
             if existing:
-                raise DeskError(
+                raise Refused(
                     f"{learner.name}'s phone was already checked in at "
                     f"{timezone.localtime(existing.in_at):%H:%M}."
                 )
@@ -82,7 +78,7 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
             )
     except IntegrityError:
         # Without row locks (SQLite) the unique constraint is the last line of defence.
-        raise DeskError(f"{learner.name}'s phone was already checked in.") from None
+        raise Refused(f"{learner.name}'s phone was already checked in.") from None
     return handover
 
 
@@ -91,27 +87,27 @@ def handover_check_out(
 ) -> Handover:
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
-    with transaction.atomic():
-        # Two desks checking the same phone out at once: the second sees it already out.
-        handover = (
-            Handover.objects.select_for_update()
-            .filter(learner=learner, school_day=day, undone_at__isnull=True)
-            .first()
-        )
+
+    def not_held(handover):
         if handover is None:
-            raise DeskError(f"{learner.name}'s phone was not checked in today.")
+            return f"{learner.name}'s phone was not checked in today."
         if handover.out_at is not None:
-            raise DeskError(
+            return (
                 f"{learner.name}'s phone was already checked out at "
                 f"{timezone.localtime(handover.out_at):%H:%M}."
             )
+        return None
+
+    # Two desks checking the same phone out at once: the second sees it already out.
+    today = Handover.objects.filter(learner=learner, school_day=day, undone_at__isnull=True)
+    with locked(today, check=not_held) as handover:
         if (
             guardian is not None
             and not Guardianship.objects.filter(
                 learner=learner, guardian=guardian, may_collect=True
             ).exists()
         ):
-            raise DeskError(f"{guardian.name} is not on file as allowed to collect.")
+            raise Refused(f"{guardian.name} is not on file as allowed to collect.")
         _needs_reason(learner.school_id, day, reason)
         handover.out_at = now
         handover.handed_back_by = by
@@ -132,23 +128,28 @@ def handover_check_out(
 def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
     """Undo a mistaken check-in or check-out within a few minutes. The undo is recorded."""
     now = timezone.now()
-    with transaction.atomic():
-        # Two clicks on "undo" at once: only one undoes.
-        entry = DeskEntry.objects.select_for_update().select_related("handover").get(pk=entry.pk)
-        handover = Handover.objects.select_for_update().get(pk=entry.handover_id)
+
+    def not_undoable(entry):
         if entry.kind not in (DeskEntry.Kind.IN, DeskEntry.Kind.OUT) or entry.undone:
-            raise DeskError("This entry cannot be undone.")
-        if now - entry.at > UNDO_WINDOW:
-            raise DeskError("Too late to undo: entries can be undone for 5 minutes.")
+            return "This entry cannot be undone."
+        if now - entry.at > DeskEntry.UNDO_WINDOW:
+            return "Too late to undo: entries can be undone for 5 minutes."
+        return None
+
+    # Two clicks on "undo" at once: only one undoes.
+    with (
+        locked(entry, check=not_undoable) as entry,
+        locked(Handover.objects.filter(pk=entry.handover_id)) as handover,
+    ):
         _needs_reason(handover.school_id, handover.school_day, reason)
         if entry.kind == DeskEntry.Kind.IN:
             if handover.out_at is not None:
-                raise DeskError("Undo the check-out first.")
+                raise Refused("Undo the check-out first.")
             handover.undone_at, handover.undone_by = now, by
             kind = DeskEntry.Kind.UNDO_IN
         else:
             if handover.undone_at is not None or handover.out_at is None:
-                raise DeskError("This entry cannot be undone.")
+                raise Refused("This entry cannot be undone.")
             handover.out_at = handover.handed_back_by = handover.collected_by = None
             handover.collected_by_learner = False
             kind = DeskEntry.Kind.UNDO_OUT
@@ -157,6 +158,38 @@ def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
         return DeskEntry.objects.create(
             school_id=handover.school_id, handover=handover, kind=kind, at=now, by=by, reason=reason
         )
+
+
+def desk_enter(*, school, q: str, by) -> tuple[str, str]:
+    """Enter in the desk's search box: the top match's phone is checked in, or, from home
+    time, checked out to the learner. Returns (message, level: success or info); a phone
+    that cannot move is refused with what the desk should do instead."""
+    results = desk.search(school=school, q=q, day=SchoolCalendar.today(), limit=1)
+    if not results:
+        raise Refused(f"No learner matches “{q}”.")
+    learner = results[0]
+    if learner.exemption:
+        return (
+            f"{learner.name} is exempt ({learner.exemption.get_reason_display()}): "
+            "they keep their phone.",
+            "info",
+        )
+    if learner.today is None:
+        handover_check_in(learner=learner, by=by)
+        return f"{learner.name} ({learner.class_name}): phone in.", "success"
+    if learner.today.out_at is None and desk.is_home_time():
+        handover_check_out(learner=learner, by=by)
+        return f"{learner.name}: phone collected by the learner.", "success"
+    if learner.today.out_at is None:
+        raise Refused(
+            f"{learner.name}'s phone is already in (since "
+            f"{timezone.localtime(learner.today.in_at):%H:%M}). Before home time, use "
+            "“Check out” to hand it back."
+        )
+    raise Refused(
+        f"{learner.name}'s phone was already collected at "
+        f"{timezone.localtime(learner.today.out_at):%H:%M}."
+    )
 
 
 def class_learners(*, school, class_name: str):
@@ -181,7 +214,7 @@ def class_check_in(*, school, class_name: str, by) -> tuple[int, int]:
         try:
             handover_check_in(learner=learner, by=by)
             done += 1
-        except DeskError:
+        except Refused:
             skipped += 1
     return done, skipped
 
@@ -201,7 +234,7 @@ def class_check_out(*, school, class_name: str, by) -> tuple[int, int]:
         try:
             handover_check_out(learner=learner, by=by)
             done += 1
-        except DeskError:
+        except Refused:
             skipped += 1
     return done, skipped
 
@@ -211,14 +244,54 @@ def day_reconcile(*, school, day: date, by, note: str = "") -> DayReconciliation
         school=school, school_day=day, defaults={"reconciled_by": by, "note": note}
     )
     if not created:
-        raise DeskError(f"{day:%d/%m/%Y} was already reconciled.")
+        raise Refused(f"{day:%d/%m/%Y} was already reconciled.")
     return reconciliation
+
+
+def end_of_day(*, school, day: date, user) -> dict:
+    """The end-of-day sheet: per class, phones handed in, collected and still held, and the
+    devices still confiscated (those linked to a concern concealed from `user` left out);
+    the held phones nobody explained; the day's reconciliation, if any."""
+    handovers = list(
+        Handover.objects.filter(school=school, school_day=day, undone_at__isnull=True)
+        .select_related("learner", "received_by", "collected_by")
+        .order_by("learner__class_name", "learner__legal_last_name", "learner__legal_first_name")
+    )
+    open_confiscations = list(
+        without_concealed(Confiscation.objects.filter(school=school).open(), user, "concern")
+        .select_related("learner")
+        .order_by("confiscated_at")
+    )
+    classes: dict[str, dict] = {}
+
+    def row(name):
+        return classes.setdefault(
+            name, {"name": name, "handed_in": 0, "collected": 0, "held": [], "confiscations": []}
+        )
+
+    for handover in handovers:
+        r = row(handover.learner.class_name)
+        r["handed_in"] += 1
+        if handover.out_at:
+            r["collected"] += 1
+        else:
+            r["held"].append(handover)
+    for confiscation in open_confiscations:
+        row(confiscation.learner.class_name)["confiscations"].append(confiscation)
+    return {
+        "day": day,
+        "classes": sorted(classes.values(), key=lambda r: r["name"]),
+        "unexplained": [h for h in handovers if h.is_held and not h.held_note],
+        "reconciliation": DayReconciliation.objects.filter(school=school, school_day=day)
+        .select_related("reconciled_by")
+        .first(),
+    }
 
 
 def handover_explain(*, handover: Handover, by, note: str, reason: str = "") -> Handover:
     """Say why a phone is still held at the end of the day."""
-    with transaction.atomic():
-        handover = Handover.objects.select_for_update().get(pk=handover.pk)
+    # Two notes saved at once: the second sees the first (and the day's reconciliation).
+    with locked(handover) as handover:
         _needs_reason(handover.school_id, handover.school_day, reason)
         handover.held_note = note.strip()
         handover.save(update_fields=["held_note"])
@@ -285,12 +358,11 @@ def confiscation_move(
     """Append the next custody event. `can_override` is whether `by` may release to someone
     not on file (the headteacher); the view decides it from the permission table. Nobody
     moves a device linked to a concern concealed from them (it may be the evidence against
-    them): they are told only to ask the DSL."""
-    with transaction.atomic():
-        # Two people moving the same device at once: the second sees the first's move.
-        confiscation = Confiscation.objects.select_for_update().get(pk=confiscation.pk)
+    them): to them it is a device that does not exist, the same 404 as the view's lookup."""
+    # Two people moving the same device at once: the second sees the first's move.
+    with locked(confiscation) as confiscation:
         if is_concealed(by, confiscation.concern_id):
-            raise NotYoursError
+            raise Http404("This device cannot be released by you — ask the DSL.")
         confiscation.check_move(to_state)
         event = CustodyEvent(
             confiscation=confiscation,
@@ -302,7 +374,7 @@ def confiscation_move(
         )
         if to_state == CustodyState.SECURED:
             if not location.strip():
-                raise DeskError("Say where the device is stored.")
+                raise Refused("Say where the device is stored.")
             confiscation.held_at = location
         elif to_state == CustodyState.RELEASED:
             _release(
@@ -311,7 +383,7 @@ def confiscation_move(
             )  # fmt: skip
         elif to_state == CustodyState.POLICE:
             if not all(v.strip() for v in (officer, force, reference, seal_number)):
-                raise DeskError("Record the officer, force, police reference and seal number.")
+                raise Refused("Record the officer, force, police reference and seal number.")
             event.officer, event.force = officer, force
             event.reference, event.seal_number = reference, seal_number
             confiscation.held_at = f"Police: {force}, ref. {reference}"
@@ -326,7 +398,7 @@ def _release(
     can_override, by,
 ):  # fmt: skip
     if not id_checked:
-        raise DeskError("Check the identity of the person collecting before release.")
+        raise Refused("Check the identity of the person collecting before release.")
     event.checked_by, event.id_checked = by, True
     if guardian is not None:
         link = (
@@ -335,19 +407,51 @@ def _release(
             .first()
         )
         if link is None or not link.may_collect:
-            raise DeskError(f"{guardian.name} is not on file as allowed to collect.")
+            raise Refused(f"{guardian.name} is not on file as allowed to collect.")
         event.guardian = guardian
         event.guardian_name = guardian.name
         event.relationship = link.relationship
         return
     if not (guardian_name.strip() and relationship.strip()):
-        raise DeskError("Choose a parent or carer on file, or name the person collecting.")
+        raise Refused("Choose a parent or carer on file, or name the person collecting.")
     if not can_override:
-        raise DeskError(
+        raise Refused(
             "Devices are released only to a parent or carer on file who may collect; "
             "only the headteacher may override this."
         )
     if not override_reason.strip():
-        raise DeskError("Give the reason for releasing to someone not on file.")
+        raise Refused("Give the reason for releasing to someone not on file.")
     event.guardian_name, event.relationship = guardian_name, relationship
     event.override_reason = override_reason
+
+
+# --------------------------------------------------------------------------------------------
+# Exceptions and approvals
+
+
+def exception_sections(*, school, user) -> list[dict]:
+    """Each register of the school: the requests `user` decides (pending, and the last 20
+    decided) when they decide any, and their own last 20 requests."""
+    sections = []
+    for register in REGISTERS.values():
+        rows = register.rows().filter(school=school)
+        decides = register.decided_by(user, school)
+        sections.append(
+            {
+                "register": register,
+                "pending": list(rows.filter(decides, status=Decision.PENDING))
+                if decides is not None
+                else None,
+                "decided": list(rows.filter(decides).exclude(status=Decision.PENDING)[:20])
+                if decides is not None
+                else None,
+                "mine": list(rows.filter(requested_by=user)[:20]),
+            }
+        )
+    return sections
+
+
+def exception_can_decide(*, register, obj, user) -> bool:
+    """Whether `user` decides this request (their permission covers its kind)."""
+    decides = register.decided_by(user, obj.school_id)
+    return decides is not None and register.model.objects.filter(decides, pk=obj.pk).exists()

@@ -1,13 +1,12 @@
-from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import CreateView, DetailView, ListView
 
@@ -22,49 +21,32 @@ from devices.forms import (
     StaffExceptionForm,
 )
 from devices.models import (
+    MOVE_PERMISSION,
+    REGISTERS,
     Confiscation,
-    CurriculumUseRequest,
     CustodyEvent,
     CustodyState,
-    DayReconciliation,
-    Decision,
     DeskEntry,
-    DeskError,
     Handover,
-    LearnerExemption,
-    NotYoursError,
-    ParentContactException,
-    StaffException,
+    Register,
 )
 from incidents.visibility import can_see, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Learner
+from roper.errors import Refused, refusal_redirects
 from roper.models import AccessLog
-from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
+from roper.permissions import PermissionMixin, has_perm, permission_required, require
 
 # --------------------------------------------------------------------------------------------
 # The handover desk
 
 
-def _desk_school(request):
-    require(request.user, "devices.desk", request.school)
-    return request.school
-
-
 def _state_context(request, school, message="", level="success"):
     day = SchoolCalendar.today()
-    entries = desk.last_entries(school=school, day=day)
-    undo_after = timezone.now() - services.UNDO_WINDOW
-    for entry in entries:
-        entry.can_undo = (
-            entry.kind in (DeskEntry.Kind.IN, DeskEntry.Kind.OUT)
-            and not entry.undone
-            and entry.at >= undo_after
-        )
     return {
         "day": day,
         "counts": desk.counts(school=school, day=day),
-        "entries": entries,
+        "entries": desk.last_entries(school=school, day=day),
         "message": message,
         "level": level,
     }
@@ -82,8 +64,24 @@ def _respond(request, school, message, level="success"):
     return redirect("devices:desk")
 
 
+def desk_view(view):
+    """A desk page or action: for holders of `devices.desk` in the school they work in; a
+    refused action shows as a warning on the desk."""
+
+    @permission_required("devices.desk", where="active")
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as refusal:
+            return _respond(request, request.school, str(refusal), "warning")
+
+    return wrapped
+
+
+@desk_view
 def desk_page(request):
-    school = _desk_school(request)
+    school = request.school
     context = _state_context(request, school)
     context["classes"] = desk.class_names(school=school)
     context["home_time"] = desk.HOME_TIME
@@ -91,10 +89,10 @@ def desk_page(request):
 
 
 @require_GET
+@desk_view
 def desk_search(request):
-    school = _desk_school(request)
     q = request.GET.get("q", "").strip()
-    results = desk.search(school=school, q=q, day=SchoolCalendar.today())
+    results = desk.search(school=request.school, q=q, day=SchoolCalendar.today())
     return render(
         request,
         "devices/partials/_desk_results.html",
@@ -103,106 +101,76 @@ def desk_search(request):
 
 
 def _desk_learner(request, pk):
-    learner = get_object_or_404(Learner.objects.all(), request.user, "devices.desk", pk=pk)
+    """A learner of the school the desk is working in (another school's: 404; a learner of
+    another of the user's schools: 403)."""
+    learner = Learner.objects.get_for_user(request.user, "devices.desk", pk=pk)
     if learner.school_id != request.school.pk:
         raise PermissionDenied
     return learner
 
 
 @require_POST
+@desk_view
 def desk_enter(request):
     """Enter in the search box: the top match is checked in (or out, at home time)."""
-    school = _desk_school(request)
     q = request.POST.get("q", "").strip()
-    results = desk.search(school=school, q=q, day=SchoolCalendar.today(), limit=1)
-    if not results:
-        return _respond(request, school, f"No learner matches “{q}”.", "warning")
-    learner = results[0]
-    try:
-        if learner.exemption:
-            return _respond(
-                request,
-                school,
-                f"{learner.name} is exempt ({learner.exemption.get_reason_display()}): "
-                "they keep their phone.",
-                "info",
-            )
-        if learner.today is None:
-            services.handover_check_in(learner=learner, by=request.user)
-            return _respond(request, school, f"{learner.name} ({learner.class_name}): phone in.")
-        if learner.today.out_at is None and desk.is_home_time():
-            services.handover_check_out(learner=learner, by=request.user)
-            return _respond(request, school, f"{learner.name}: phone collected by the learner.")
-        if learner.today.out_at is None:
-            raise DeskError(
-                f"{learner.name}'s phone is already in (since "
-                f"{timezone.localtime(learner.today.in_at):%H:%M}). Before home time, use "
-                "“Check out” to hand it back."
-            )
-        raise DeskError(
-            f"{learner.name}'s phone was already collected at "
-            f"{timezone.localtime(learner.today.out_at):%H:%M}."
-        )
-    except DeskError as error:
-        return _respond(request, school, str(error), "warning")
+    message, level = services.desk_enter(school=request.school, q=q, by=request.user)
+    return _respond(request, request.school, message, level)
 
 
 @require_POST
+@desk_view
 def desk_check_in(request, pk):
-    school = _desk_school(request)
     learner = _desk_learner(request, pk)
-    try:
-        services.handover_check_in(
-            learner=learner, by=request.user, tag=request.POST.get("tag", "").strip()[:20]
-        )
-    except DeskError as error:
-        return _respond(request, school, str(error), "warning")
-    return _respond(request, school, f"{learner.name} ({learner.class_name}): phone in.")
+    services.handover_check_in(
+        learner=learner, by=request.user, tag=request.POST.get("tag", "").strip()[:20]
+    )
+    return _respond(request, request.school, f"{learner.name} ({learner.class_name}): phone in.")
 
 
 @require_POST
+@desk_view
 def desk_check_out(request, pk):
-    school = _desk_school(request)
+    school = request.school
     learner = _desk_learner(request, pk)
     guardian = None
     guardian_id = request.POST.get("guardian", "")
     if guardian_id.isdigit():
-        guardian = Guardian.objects.filter(pk=guardian_id, school=school).first()
-        if guardian is None:
-            return _respond(request, school, "Choose a parent or carer on file.", "warning")
-    try:
-        services.handover_check_out(
-            learner=learner,
-            by=request.user,
-            guardian=guardian,
-            reason=request.POST.get("reason", "").strip(),
+        guardian = (
+            Guardian.objects.for_user(request.user, "devices.desk", school=school)
+            .filter(pk=guardian_id)
+            .first()
         )
-    except DeskError as error:
-        return _respond(request, school, str(error), "warning")
+        if guardian is None:
+            raise Refused("Choose a parent or carer on file.")
+    services.handover_check_out(
+        learner=learner,
+        by=request.user,
+        guardian=guardian,
+        reason=request.POST.get("reason", "").strip(),
+    )
     who = guardian.name if guardian else "the learner"
     return _respond(request, school, f"{learner.name}: phone collected by {who}.")
 
 
 @require_POST
+@desk_view
 def desk_undo(request, pk):
-    school = _desk_school(request)
-    entry = get_object_or_404(DeskEntry.objects.all(), request.user, "devices.desk", pk=pk)
-    try:
-        services.handover_undo(
-            entry=entry, by=request.user, reason=request.POST.get("reason", "").strip()
-        )
-    except DeskError as error:
-        return _respond(request, school, str(error), "warning")
-    return _respond(request, school, f"Undone: {entry.get_kind_display().lower()}.", "info")
+    entry = DeskEntry.objects.get_for_user(request.user, "devices.desk", pk=pk)
+    services.handover_undo(
+        entry=entry, by=request.user, reason=request.POST.get("reason", "").strip()
+    )
+    return _respond(request, request.school, f"Undone: {entry.get_kind_display().lower()}.", "info")
 
 
 @require_POST
+@desk_view
 def desk_class(request):
-    school = _desk_school(request)
+    school = request.school
     class_name = request.POST.get("class_name", "").strip()
     action = request.POST.get("action")
     if class_name not in desk.class_names(school=school) or action not in ("in", "out"):
-        return _respond(request, school, "Choose a class and an action.", "warning")
+        raise Refused("Choose a class and an action.")
     if action == "in":
         done, skipped = services.class_check_in(
             school=school, class_name=class_name, by=request.user
@@ -232,7 +200,7 @@ class ConfiscationListView(PermissionMixin, ListView):
         qs = super().get_queryset().select_related("learner", "confiscated_by")
         qs = without_concealed(qs, self.request.user, "concern")
         if self.request.GET.get("show") != "all":
-            qs = qs.filter(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])
+            qs = qs.open()
         return qs
 
     def get_context_data(self, **kwargs):
@@ -273,35 +241,22 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         obj = self.object
         user = self.request.user
-        moves = []
-        for state in obj.allowed_moves():
-            if has_perm(user, MOVE_PERMISSION[state], obj.school_id):
-                moves.append((CustodyState(state), CustodyMoveForm(confiscation=obj)))
         return super().get_context_data(
-            moves=moves,
+            moves=[
+                (CustodyState(state), CustodyMoveForm(confiscation=obj))
+                for state in obj.moves_for(user)
+            ],
             can_override=has_perm(user, "devices.override_release", obj.school_id),
             concern_visible=obj.concern_id is not None and can_see(user, obj.concern),
             **kwargs,
         )
 
 
-#: to state -> the permission needed to make that move.
-MOVE_PERMISSION = {
-    CustodyState.SECURED: "devices.confiscations",
-    CustodyState.RELEASED: "devices.release",
-    CustodyState.POLICE: "devices.release",
-}
-
-
 class ConfiscationCreateView(PermissionMixin, CreateView):
     permission = "devices.confiscate"
+    where = "active"
     form_class = ConfiscationForm
     template_name = "devices/confiscation_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            require(request.user, self.permission, request.school)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {
@@ -332,35 +287,26 @@ class ConfiscationCreateView(PermissionMixin, CreateView):
 
 
 @require_POST
+@permission_required("devices.confiscations", model=Confiscation)
+@refusal_redirects("devices:confiscation")
 def confiscation_move(request, pk):
     # A device linked to a concern concealed from the user is, to them, a device that does
     # not exist: the same 404, whatever their roles (DESIGN.md, "Secrecy is one rule").
-    confiscation = get_object_or_404(
-        without_concealed(Confiscation.objects.select_related("learner"), request.user, "concern"),
-        request.user,
-        "devices.confiscations",
-        pk=pk,
-    )
+    confiscation = without_concealed(
+        Confiscation.objects.select_related("learner"), request.user, "concern"
+    ).get_for_user(request.user, "devices.confiscations", pk=pk)
     form = CustodyMoveForm(request.POST, confiscation=confiscation)
     if not form.is_valid():
-        messages.error(request, "Check the details of the move.")
-        return redirect("devices:confiscation", pk)
+        raise Refused("Check the details of the move.")
     data = form.cleaned_data
     require(request.user, MOVE_PERMISSION[data["to_state"]], confiscation.school_id)
-    try:
-        services.confiscation_move(
-            confiscation=confiscation,
-            by=request.user,
-            can_override=has_perm(request.user, "devices.override_release", confiscation.school_id),
-            **data,
-        )
-    except NotYoursError:
-        # Linked to a concern concealed from them since the lookup above: as absent as then.
-        raise Http404 from None
-    except DeskError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Recorded: {CustodyState(data['to_state']).label.lower()}.")
+    services.confiscation_move(
+        confiscation=confiscation,
+        by=request.user,
+        can_override=has_perm(request.user, "devices.override_release", confiscation.school_id),
+        **data,
+    )
+    messages.success(request, f"Recorded: {CustodyState(data['to_state']).label.lower()}.")
     return redirect("devices:confiscation", pk)
 
 
@@ -368,155 +314,59 @@ def confiscation_move(request, pk):
 # End of day
 
 
-def _day(request):
+def _day(value: str) -> date:
     try:
-        return date.fromisoformat(request.GET.get("day", ""))
+        return date.fromisoformat(value)
     except ValueError:
         return SchoolCalendar.today()
 
 
+def _end_of_day_url(day: date) -> str:
+    return f"{reverse('devices:end_of_day')}?day={day:%Y-%m-%d}"
+
+
+@permission_required("devices.desk", where="active")
 def end_of_day(request):
-    school = _desk_school(request)
-    day = _day(request)
-    handovers = list(
-        Handover.objects.filter(school=school, school_day=day, undone_at__isnull=True)
-        .select_related("learner", "received_by", "collected_by")
-        .order_by("learner__class_name", "learner__legal_last_name", "learner__legal_first_name")
+    context = services.end_of_day(
+        school=request.school, day=_day(request.GET.get("day", "")), user=request.user
     )
-    open_confiscations = list(
-        without_concealed(
-            Confiscation.objects.filter(
-                school=school, state__in=[CustodyState.CONFISCATED, CustodyState.SECURED]
-            ),
-            request.user,
-            "concern",
-        )
-        .select_related("learner")
-        .order_by("confiscated_at")
-    )
-    classes: dict[str, dict] = {}
-
-    def row(name):
-        return classes.setdefault(
-            name, {"name": name, "handed_in": 0, "collected": 0, "held": [], "confiscations": []}
-        )
-
-    for handover in handovers:
-        r = row(handover.learner.class_name)
-        r["handed_in"] += 1
-        if handover.out_at:
-            r["collected"] += 1
-        else:
-            r["held"].append(handover)
-    for confiscation in open_confiscations:
-        row(confiscation.learner.class_name)["confiscations"].append(confiscation)
-    unexplained = [h for h in handovers if h.is_held and not h.held_note]
-    return render(
-        request,
-        "devices/end_of_day.html",
-        {
-            "day": day,
-            "classes": sorted(classes.values(), key=lambda r: r["name"]),
-            "unexplained": unexplained,
-            "reconciliation": DayReconciliation.objects.filter(school=school, school_day=day)
-            .select_related("reconciled_by")
-            .first(),
-        },
-    )
+    return render(request, "devices/end_of_day.html", context)
 
 
 @require_POST
+@permission_required("devices.desk", where="active")
+@refusal_redirects(lambda request, pk: _end_of_day_url(Handover.objects.get(pk=pk).school_day))
 def end_of_day_explain(request, pk):
-    _desk_school(request)
-    handover = get_object_or_404(Handover.objects.all(), request.user, "devices.desk", pk=pk)
-    try:
-        services.handover_explain(
-            handover=handover,
-            by=request.user,
-            note=request.POST.get("note", "")[:200],
-            reason=request.POST.get("reason", "").strip(),
-        )
-    except DeskError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Saved.")
-    return redirect(f"{reverse('devices:end_of_day')}?day={handover.school_day:%Y-%m-%d}")
+    handover = Handover.objects.get_for_user(request.user, "devices.desk", pk=pk)
+    services.handover_explain(
+        handover=handover,
+        by=request.user,
+        note=request.POST.get("note", "")[:200],
+        reason=request.POST.get("reason", "").strip(),
+    )
+    messages.success(request, "Saved.")
+    return redirect(_end_of_day_url(handover.school_day))
 
 
 @require_POST
+@permission_required("devices.desk", where="active")
+@refusal_redirects(lambda request: _end_of_day_url(_day(request.POST.get("day", ""))))
 def end_of_day_reconcile(request):
-    school = _desk_school(request)
-    try:
-        day = date.fromisoformat(request.POST.get("day", ""))
-    except ValueError:
-        day = SchoolCalendar.today()
-    try:
-        services.day_reconcile(school=school, day=day, by=request.user)
-    except DeskError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{day:%d/%m/%Y} marked as reconciled.")
-    return redirect(f"{reverse('devices:end_of_day')}?day={day:%Y-%m-%d}")
+    day = _day(request.POST.get("day", ""))
+    services.day_reconcile(school=request.school, day=day, by=request.user)
+    messages.success(request, f"{day:%d/%m/%Y} marked as reconciled.")
+    return redirect(_end_of_day_url(day))
 
 
 # --------------------------------------------------------------------------------------------
 # Exceptions and approvals
 
-
-@dataclass(frozen=True)
-class Register:
-    slug: str
-    title: str
-    model: type
-    form: type
-    #: For the staff register, which kinds a permission decides; otherwise one permission.
-    deciders: dict
-
-    def decided_by(self, user, school) -> Q | None:
-        """The rows this user decides, or None."""
-        q = None
-        for permission, condition in self.deciders.items():
-            if has_perm(user, permission, school):
-                q = condition if q is None else q | condition
-        return q
-
-
-SK = StaffException.Kind
-REGISTERS = {
-    r.slug: r
-    for r in [
-        Register(
-            "staff",
-            "Staff requests and declarations",
-            StaffException,
-            StaffExceptionForm,
-            {
-                "devices.exceptions.approve": Q(kind__in=[SK.PERSONAL_DEVICE, SK.SOCIAL_MEDIA]),
-                "devices.relationships.decide": Q(kind=SK.RELATIONSHIP),
-            },
-        ),
-        Register(
-            "parent-contact",
-            "Parent-contact exceptions",
-            ParentContactException,
-            ParentContactForm,
-            {"devices.exceptions.approve": Q()},
-        ),
-        Register(
-            "exemptions",
-            "Learners exempt from handing in",
-            LearnerExemption,
-            LearnerExemptionForm,
-            {"devices.exceptions.approve": Q()},
-        ),
-        Register(
-            "curriculum",
-            "Curriculum use of learners' devices",
-            CurriculumUseRequest,
-            CurriculumUseForm,
-            {"devices.curriculum.approve": Q()},
-        ),
-    ]
+#: register slug -> the form a request of it is filed with.
+FORMS = {
+    "staff": StaffExceptionForm,
+    "parent-contact": ParentContactForm,
+    "exemptions": LearnerExemptionForm,
+    "curriculum": CurriculumUseForm,
 }
 
 
@@ -527,41 +377,19 @@ def _register(slug) -> Register:
         raise Http404 from None
 
 
-def _related(model):
-    fields = ["requested_by", "decided_by"]
-    if any(f.name == "learner" for f in model._meta.fields):
-        fields.append("learner")
-    return model.objects.select_related(*fields)
-
-
+@permission_required("devices.exceptions.request", where="active")
 def exceptions(request):
-    school = request.school
-    require(request.user, "devices.exceptions.request", school)
-    sections = []
-    for register in REGISTERS.values():
-        rows = _related(register.model).filter(school=school)
-        decides = register.decided_by(request.user, school)
-        sections.append(
-            {
-                "register": register,
-                "pending": list(rows.filter(decides, status=Decision.PENDING))
-                if decides is not None
-                else None,
-                "decided": list(rows.filter(decides).exclude(status=Decision.PENDING)[:20])
-                if decides is not None
-                else None,
-                "mine": list(rows.filter(requested_by=request.user)[:20]),
-            }
-        )
+    sections = services.exception_sections(school=request.school, user=request.user)
     return render(request, "devices/exceptions.html", {"sections": sections})
 
 
+@permission_required("devices.exceptions.request", where="active")
 def exception_new(request, kind):
     register = _register(kind)
+    form_class = FORMS[register.slug]
     school = request.school
-    require(request.user, "devices.exceptions.request", school)
-    kwargs = {"school": school} if "learner" in register.form.base_fields else {}
-    form = register.form(request.POST or None, **kwargs)
+    kwargs = {"school": school} if "learner" in form_class.base_fields else {}
+    form = form_class(request.POST or None, **kwargs)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
         obj.school = school
@@ -572,20 +400,13 @@ def exception_new(request, kind):
     return render(request, "devices/exception_form.html", {"form": form, "register": register})
 
 
-def _exception(request, register, pk):
-    obj = get_object_or_404(
-        _related(register.model), request.user, "devices.exceptions.request", pk=pk
-    )
-    decides = register.decided_by(request.user, obj.school_id)
-    can_decide = decides is not None and register.model.objects.filter(decides, pk=pk).exists()
-    if obj.requested_by_id != request.user.pk and not can_decide:
-        raise PermissionDenied
-    return obj, can_decide
-
-
+@permission_required("devices.exceptions.request")
 def exception_detail(request, kind, pk):
     register = _register(kind)
-    obj, can_decide = _exception(request, register, pk)
+    obj = register.rows().get_for_user(request.user, "devices.exceptions.request", pk=pk)
+    can_decide = services.exception_can_decide(register=register, obj=obj, user=request.user)
+    if obj.requested_by_id != request.user.pk and not can_decide:
+        raise PermissionDenied
     form = DecisionForm(request.POST or None) if can_decide and obj.is_pending else None
     if request.method == "POST":
         if form is None:
@@ -593,8 +414,8 @@ def exception_detail(request, kind, pk):
         if form.is_valid():
             try:
                 obj.decide(by=request.user, **form.cleaned_data)
-            except DeskError as error:
-                messages.error(request, str(error))
+            except Refused as refusal:
+                messages.error(request, str(refusal))
             else:
                 messages.success(request, f"{obj.get_status_display()}.")
                 return redirect("devices:exceptions")

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+from roper.errors import Refused
+from roper.permissions import SchoolScopedQuerySet
 from roper.roles import Role, roles_holding
 
 
@@ -42,6 +44,8 @@ class Term(models.Model):
     season = models.CharField(max_length=6, choices=Season.choices)
     starts_on = models.DateField()
     ends_on = models.DateField()
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["school", "starts_on"]
@@ -88,6 +92,8 @@ class Learner(models.Model):
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
         constraints = [
@@ -117,6 +123,8 @@ class Guardian(models.Model):
     email = models.EmailField(blank=True)
     learners = models.ManyToManyField(Learner, through="Guardianship", related_name="guardians")
     history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -295,6 +303,8 @@ class RoleRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["requested_at"]
         verbose_name = "request awaiting approval"
@@ -326,17 +336,19 @@ class RoleRequest(models.Model):
     def approver_permission(self) -> str:
         return approver_permission({self.role})
 
-
-class ImmutableError(Exception):
-    pass
+    def decided_refusal(self) -> str | None:
+        """Why this request cannot be decided (again), or None."""
+        if self.status != self.Status.PENDING:
+            return "This request has already been decided."
+        return None
 
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ImmutableError("The audit trail cannot be changed.")
+        raise Refused("The audit trail cannot be changed.")
 
     def delete(self):
-        raise ImmutableError("The audit trail cannot be deleted.")
+        raise Refused("The audit trail cannot be deleted.")
 
 
 class AuditEntry(models.Model):
@@ -395,11 +407,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("An audit entry cannot be changed.")
+            raise Refused("An audit entry cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("An audit entry cannot be deleted.")
+        raise Refused("An audit entry cannot be deleted.")
 
     @classmethod
     def record(cls, *, school, action: str, actor, subject, role: str = "", detail: str = ""):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from people.models import (
     School,
     YearGroup,
 )
+from roper.locking import locked
 from roper.notifications import notification_send
 from roper.permissions import has_perm, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
@@ -240,8 +241,10 @@ def membership_roles_set(*, membership: Membership, roles: list[str], by) -> Rol
         raise ValueError("Trust memberships are set by a superuser, not through this service.")
     old = set()
     if membership.pk:
-        # Two admins saving the same membership at once: the second sees the first's roles.
-        old = set(Membership.objects.select_for_update().get(pk=membership.pk).roles)
+        # Two admins saving the same membership at once: the second sees the first's roles
+        # (the row stays locked until this service's transaction ends).
+        with locked(membership) as current:
+            old = set(current.roles)
     new = set(roles)
     change = RolesChange(removed=_in_order(old - new))
     added = new - old
@@ -340,6 +343,11 @@ def role_requests_schools(user) -> list[int]:
     return sorted({s for permission in APPROVES for s in schools_with(user, permission)})
 
 
+def role_requests_visible(user):
+    """The requests of the schools where this user approves something."""
+    return RoleRequest.objects.filter(school_id__in=role_requests_schools(user))
+
+
 def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleRequest:
     """Approve (the role is added to the membership, or the change is made) or decline a
     pending request. Whether `by` may decide it is the view's question (roper.permissions);
@@ -347,11 +355,8 @@ def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleReque
     about, are told."""
     if by.pk == request.user_id:
         raise PermissionDenied("Nobody approves a request about themself.")
-    with transaction.atomic():
-        # Two approvers deciding at once: the second finds it decided.
-        request = RoleRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != RoleRequest.Status.PENDING:
-            raise ValidationError("This request has already been decided.")
+    # Two approvers deciding at once: the second finds it decided.
+    with locked(request, check=RoleRequest.decided_refusal) as request:
         request.status = RoleRequest.Status.APPROVED if approve else RoleRequest.Status.DECLINED
         request.decided_by = by
         request.decided_at = timezone.now()
@@ -392,11 +397,14 @@ def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleReque
 
 
 def _role_decided(request: RoleRequest, approve: bool) -> None:
-    membership = (
-        Membership.objects.select_for_update()
-        .filter(user_id=request.user_id, school_id=request.school_id)
-        .first()
-    )
+    # Another decision on the same person's membership at once: the second sees the first.
+    with locked(
+        Membership.objects.filter(user_id=request.user_id, school_id=request.school_id)
+    ) as membership:
+        _membership_decided(request, membership, approve)
+
+
+def _membership_decided(request: RoleRequest, membership, approve: bool) -> None:
     if approve:
         if membership is None:
             membership = Membership(user_id=request.user_id, school_id=request.school_id)

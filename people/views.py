@@ -1,14 +1,15 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from people.models import Guardianship, Learner, RoleRequest
+from people.services import APPROVES, role_requests_decidable, role_requests_visible
 from people.services import role_request_decide as role_request_decide_
-from people.services import role_requests_decidable, role_requests_schools
-from roper.permissions import PermissionMixin, get_object_or_404, require
+from roper.errors import Refused, refusal_redirects
+from roper.permissions import PermissionMixin, permission_required, require
 
 
 class LearnerListView(PermissionMixin, ListView):
@@ -55,19 +56,17 @@ class LearnerDetailView(PermissionMixin, DetailView):
         )
 
 
+@permission_required(*APPROVES)
 def role_requests(request):
     """Safeguarding roles, and sign-in changes for people who hold one, that the admin asked
     for, waiting for this approver."""
     user = request.user
-    schools = role_requests_schools(user)
-    if not schools:
-        raise PermissionDenied
-    pending = RoleRequest.objects.filter(
-        school_id__in=schools, status=RoleRequest.Status.PENDING
-    ).select_related("user", "school", "requested_by")
+    visible = role_requests_visible(user)
+    pending = visible.filter(status=RoleRequest.Status.PENDING).select_related(
+        "user", "school", "requested_by"
+    )
     decided = (
-        RoleRequest.objects.filter(school_id__in=schools)
-        .exclude(status=RoleRequest.Status.PENDING)
+        visible.exclude(status=RoleRequest.Status.PENDING)
         .select_related("user", "school", "decided_by")
         .order_by("-decided_at")[:20]
     )
@@ -82,22 +81,17 @@ def role_requests(request):
 
 
 @require_POST
+@permission_required("school.member")
+@refusal_redirects(lambda request, pk: reverse("people:role_requests"))
 def role_request_decide(request, pk):
-    role_request = get_object_or_404(
-        RoleRequest.objects.all(), request.user, "school.member", pk=pk
-    )
+    role_request = RoleRequest.objects.get_for_user(request.user, "school.member", pk=pk)
     require(request.user, role_request.approver_permission, role_request.school_id)
     decision = request.POST.get("decision")
     if decision not in {"approve", "decline"}:
-        messages.error(request, "Choose approve or decline.")
-        return redirect("people:role_requests")
-    try:
-        role_request_decide_(request=role_request, by=request.user, approve=decision == "approve")
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(
-            request,
-            f"{role_request.summary}: {'approved' if decision == 'approve' else 'declined'}.",
-        )
+        raise Refused("Choose approve or decline.")
+    role_request_decide_(request=role_request, by=request.user, approve=decision == "approve")
+    messages.success(
+        request,
+        f"{role_request.summary}: {'approved' if decision == 'approve' else 'declined'}.",
+    )
     return redirect("people:role_requests")

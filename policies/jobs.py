@@ -155,19 +155,16 @@ def nudge_due(now: datetime) -> bool:
 
 
 def _current_versions(school) -> list[PolicyVersion]:
-    current: dict[int, PolicyVersion] = {}
-    for version in (
+    current = (
         PolicyVersion.objects.filter(
             policy__school=school,
-            ratified_on__isnull=False,
             policy__requires_acknowledgement=True,
             policy__listed_only=False,
-            policy__status__in=[Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW],
+            policy__status__in=Policy.REVIEWED,
         )
         .select_related("policy")
-        .order_by("policy_id", "-number")
-    ):
-        current.setdefault(version.policy_id, version)
+        .current()
+    )
     return list(current.values())
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from people.calendar import SchoolCalendar
+from roper.errors import Refused
+from roper.permissions import SchoolScopedQuerySet
 
 #: A policy is reviewed at least annually (§4): the review cycle is at most this many months.
 MAX_REVIEW_MONTHS = 12
@@ -48,16 +50,16 @@ def private_storage():
     return PrivateStorage()
 
 
-class PolicyQuerySet(models.QuerySet):
+class PolicyQuerySet(SchoolScopedQuerySet):
+    def overdue(self, today: date):
+        """Policies whose review is overdue on `today`."""
+        return self.filter(Policy.overdue_q(today))
+
     def in_review_order(self, today: date):
         """Overdue first (oldest first), then under review, then by next review date."""
         return self.annotate(
             _overdue=models.Case(
-                models.When(
-                    next_review_on__lt=today,
-                    status__in=["ratified", "under_review"],
-                    then=models.Value(0),
-                ),
+                models.When(Policy.overdue_q(today), then=models.Value(0)),
                 models.When(status="under_review", then=models.Value(1)),
                 models.When(status="archived", then=models.Value(3)),
                 default=models.Value(2),
@@ -71,6 +73,10 @@ class Policy(models.Model):
         RATIFIED = "ratified", "Ratified"
         UNDER_REVIEW = "under_review", "Under review"
         ARCHIVED = "archived", "Archived"
+
+    #: The statuses under the review cycle: a draft is not ratified yet, an archived policy
+    #: is no longer reviewed.
+    REVIEWED = (Status.RATIFIED, Status.UNDER_REVIEW)
 
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="policies")
     title = models.CharField(max_length=200)
@@ -197,26 +203,47 @@ class Policy(models.Model):
             self.next_review_on = self.default_next_review_on()
             return
         if problem := self.review_date_problem(next_review_on):
-            raise ValidationError(problem)
+            raise Refused(problem)
         self.next_review_on = next_review_on
 
+    @classmethod
+    def review_overdue(cls, next_review_on: date | None, status: str, today: date) -> bool:
+        """The one rule: a review is overdue once its date has passed, for a policy under
+        the review cycle. (`overdue_q` is the same rule for a query.)"""
+        return bool(next_review_on and next_review_on < today and status in cls.REVIEWED)
+
+    @classmethod
+    def overdue_q(cls, today: date, prefix: str = "") -> models.Q:
+        return models.Q(
+            **{f"{prefix}next_review_on__lt": today, f"{prefix}status__in": cls.REVIEWED}
+        )
+
     def is_overdue(self, today: date | None = None) -> bool:
-        today = today or SchoolCalendar.today()
-        return bool(
-            self.next_review_on
-            and self.next_review_on < today
-            and self.status in (self.Status.RATIFIED, self.Status.UNDER_REVIEW)
+        return self.review_overdue(
+            self.next_review_on, self.status, today or SchoolCalendar.today()
         )
 
     # -- versions ----------------------------------------------------------------------
     @property
     def current_version(self):
-        """The latest ratified version (prefetched as `ratified_versions` when listed)."""
-        return self.versions.filter(ratified_on__isnull=False).order_by("-number").first()
+        """The latest ratified version."""
+        return self.versions.ratified().order_by("-number").first()
 
     @property
     def draft_version(self):
         return self.versions.filter(ratified_on__isnull=True).order_by("-number").first()
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    def ratified(self):
+        return self.filter(ratified_on__isnull=False)
+
+    def current(self) -> dict:
+        """policy id -> its current version (the latest ratified one), in one query."""
+        current = {}
+        for version in self.ratified().order_by("policy_id", "-number"):
+            current.setdefault(version.policy_id, version)
+        return current
 
 
 class PolicyVersion(models.Model):
@@ -237,6 +264,8 @@ class PolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords()
+
+    objects = PolicyVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["policy", "-number"]
@@ -364,6 +393,8 @@ class TrainingSession(models.Model):
         settings.AUTH_USER_MODEL, through="TrainingAttendance", related_name="training_sessions"
     )
     history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on", "title"]

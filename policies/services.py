@@ -8,7 +8,6 @@ lessons-learnt trigger when a concern is closed); policies/ never imports them.
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,6 +24,8 @@ from policies.models import (
     TrainingSettings,
     add_months,
 )
+from roper.errors import Refused
+from roper.locking import locked
 from roper.notifications import notification_send
 from roper.roles import STAFF
 
@@ -52,10 +53,9 @@ def review_trigger_open(
     (with a draft version to edit) and the people who manage policies are told, but for
     `withhold_from` (those a source concern is concealed from)."""
     if reason not in ReviewTrigger.Reason.values:
-        raise ValidationError(f"Unknown review trigger reason {reason!r}.")
-    with transaction.atomic():
-        # Race: two triggers (or a trigger and a ratification) at once; lock the policy row.
-        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        raise Refused(f"Unknown review trigger reason {reason!r}.")
+    # Race: two triggers (or a trigger and a ratification) at once; lock the policy row.
+    with locked(policy) as policy:
         trigger = ReviewTrigger.objects.create(
             policy=policy,
             reason=reason,
@@ -85,7 +85,7 @@ def review_trigger_open(
 def _start_review(*, policy: Policy, by) -> PolicyVersion:
     """Under a lock held by the caller: the open draft, or a new draft copied from the
     current text."""
-    draft = policy.versions.filter(ratified_on__isnull=True).order_by("-number").first()
+    draft = policy.draft_version
     if draft is None:
         number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         draft = PolicyVersion.objects.create(
@@ -100,12 +100,11 @@ def _start_review(*, policy: Policy, by) -> PolicyVersion:
 def policy_review_start(*, policy: Policy, by) -> PolicyVersion:
     """Start a review: a draft version copied from the current one (or the open draft)."""
     if policy.listed_only:
-        raise ValidationError("Roper only lists this policy; review it where its text lives.")
+        raise Refused("Roper only lists this policy; review it where its text lives.")
     if policy.status == Policy.Status.ARCHIVED:
-        raise ValidationError("An archived policy cannot be reviewed.")
-    with transaction.atomic():
-        # Race: two people starting a review at once would create two drafts.
-        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        raise Refused("An archived policy cannot be reviewed.")
+    # Race: two people starting a review at once would create two drafts.
+    with locked(policy) as policy:
         return _start_review(policy=policy, by=by)
 
 
@@ -121,16 +120,15 @@ def policy_ratify(
     version (earlier ones stay readable), open triggers close, the next review is set
     (a year at most), and staff are asked to acknowledge it if they must read it."""
     if ratified_on > SchoolCalendar.today():
-        raise ValidationError("The ratification date cannot be in the future.")
-    with transaction.atomic():
-        # Race: a second ratification of the same draft, or a trigger opening meanwhile.
-        policy = Policy.objects.select_for_update().get(pk=policy.pk)
-        version = policy.versions.filter(ratified_on__isnull=True).order_by("-number").first()
+        raise Refused("The ratification date cannot be in the future.")
+    # Race: a second ratification of the same draft, or a trigger opening meanwhile.
+    with locked(policy) as policy:
+        version = policy.draft_version
         if version is None:
-            raise ValidationError("There is no draft to ratify: start a review first.")
-        previous = policy.versions.filter(ratified_on__isnull=False).order_by("-number").first()
+            raise Refused("There is no draft to ratify: start a review first.")
+        previous = policy.current_version
         if previous and ratified_on < previous.ratified_on:
-            raise ValidationError(
+            raise Refused(
                 f"Version {previous.number} was ratified on {previous.ratified_on:%-d %B %Y}; "
                 "a later version cannot be ratified before it."
             )
@@ -177,9 +175,9 @@ def policy_create(
 
     slug = slugify(title)[:200]
     if not slug or slug in RESERVED_SLUGS:
-        raise ValidationError(f"Choose another title: {title!r} cannot be a web address.")
+        raise Refused(f"Choose another title: {title!r} cannot be a web address.")
     if Policy.objects.filter(school=school, slug=slug).exists():
-        raise ValidationError(f"There is already a policy called {title!r}.")
+        raise Refused(f"There is already a policy called {title!r}.")
     with transaction.atomic():
         policy = Policy(
             school=school,
@@ -259,9 +257,9 @@ def acknowledgement_record(*, version: PolicyVersion, user) -> Acknowledgement:
     """'I have read and understood' — for the current ratified version only."""
     policy = version.policy
     if version.is_draft or policy.current_version != version:
-        raise ValidationError("Only the current ratified version can be acknowledged.")
+        raise Refused("Only the current ratified version can be acknowledged.")
     if user.pk not in {u.pk for u in staff_members(policy.school)}:
-        raise ValidationError("Only staff of the school acknowledge its policies.")
+        raise Refused("Only staff of the school acknowledge its policies.")
     ack, _ = Acknowledgement.objects.get_or_create(version=version, user=user)
     return ack
 
@@ -274,15 +272,9 @@ def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
         school=school,
         requires_acknowledgement=True,
         listed_only=False,
-        status__in=[Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW],
+        status__in=Policy.REVIEWED,
     )
-    current = {}
-    for version in (
-        PolicyVersion.objects.filter(policy__in=policies, ratified_on__isnull=False)
-        .select_related("policy")
-        .order_by("policy_id", "-number")
-    ):
-        current.setdefault(version.policy_id, version)
+    current = PolicyVersion.objects.filter(policy__in=policies).select_related("policy").current()
     done = set(
         Acknowledgement.objects.filter(user=user, version__in=list(current.values())).values_list(
             "version_id", flat=True

@@ -1,5 +1,7 @@
+from functools import cached_property
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -28,14 +30,21 @@ from policies.models import (
     TrainingSettings,
 )
 from policies.rendering import render_markdown
+from roper.errors import RefusalFormMixin, Refused, refusal_redirects
 from roper.pdf import pdf_response
-from roper.permissions import PermissionMixin, get_object_or_404, has_perm, require
+from roper.permissions import (
+    PermissionMixin,
+    has_perm,
+    permission_required,
+    require,
+)
 
 
 def _policy(request, slug, permission="policies.view") -> Policy:
     """A policy of the school the user is working in (slugs are unique per school)."""
-    qs = Policy.objects.filter(school=request.school).select_related("school")
-    return get_object_or_404(qs, request.user, permission, slug=slug)
+    return Policy.objects.select_related("school").get_for_user(
+        request.user, permission, school=request.school, slug=slug
+    )
 
 
 def _version(policy, number, user) -> PolicyVersion:
@@ -50,6 +59,7 @@ def _version(policy, number, user) -> PolicyVersion:
 
 class PolicyListView(PermissionMixin, ListView):
     permission = "policies.view"
+    where = "active"
     model = Policy
     template_name = "policies/policy_list.html"
 
@@ -57,7 +67,6 @@ class PolicyListView(PermissionMixin, ListView):
         return (
             super()
             .get_queryset()
-            .filter(school=self.request.school)
             .select_related("dsl", "osl", "governor")
             .in_review_order(SchoolCalendar.today())
         )
@@ -73,6 +82,7 @@ class PolicyListView(PermissionMixin, ListView):
 
 class PolicyDetailView(PermissionMixin, DetailView):
     permission = "policies.view"
+    where = "active"
     model = Policy
     template_name = "policies/policy_detail.html"
 
@@ -80,7 +90,6 @@ class PolicyDetailView(PermissionMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .filter(school=self.request.school)
             .select_related("dsl", "deputy_dsl", "osl", "governor", "ratification_recorded_by")
             .prefetch_related(
                 Prefetch("versions", queryset=PolicyVersion.objects.order_by("-number")),
@@ -133,40 +142,30 @@ class PolicyDetailView(PermissionMixin, DetailView):
         )
 
 
-class PolicyCreateView(PermissionMixin, CreateView):
+class PolicyCreateView(PermissionMixin, RefusalFormMixin, CreateView):
     permission = "policies.manage"
+    where = "active"
     model = Policy
     form_class = PolicyCreateForm
     template_name = "policies/policy_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            require(request.user, "policies.manage", request.school)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "school": self.request.school}
 
     def form_valid(self, form):
-        try:
-            self.object = services.policy_create(
-                school=self.request.school, by=self.request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
+        self.object = services.policy_create(
+            school=self.request.school, by=self.request.user, **form.cleaned_data
+        )
         messages.success(self.request, f"{self.object.title} added.")
         return redirect(self.object)
 
 
 class PolicyUpdateView(PermissionMixin, UpdateView):
     permission = "policies.manage"
+    where = "active"
     model = Policy
     form_class = PolicyForm
     template_name = "policies/policy_form.html"
-
-    def get_queryset(self):
-        return super().get_queryset().filter(school=self.request.school)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -176,6 +175,7 @@ class PolicyUpdateView(PermissionMixin, UpdateView):
         return response
 
 
+@permission_required("policies.view", where="active")
 def version_detail(request, slug, number):
     policy = _policy(request, slug)
     version = _version(policy, number, request.user)
@@ -193,15 +193,14 @@ def version_detail(request, slug, number):
     )
 
 
+@permission_required("policies.view", where="active")
 def version_diff(request, slug):
     """Differences between two versions: ?from=N&to=M (default: the previous and latest)."""
     policy = _policy(request, slug)
     numbers = list(policy.versions.order_by("number").values_list("number", flat=True))
     if not has_perm(request.user, "policies.manage", policy.school_id):
         numbers = list(
-            policy.versions.filter(ratified_on__isnull=False)
-            .order_by("number")
-            .values_list("number", flat=True)
+            policy.versions.ratified().order_by("number").values_list("number", flat=True)
         )
     try:
         new_n = int(request.GET.get("to") or numbers[-1])
@@ -223,18 +222,17 @@ def version_diff(request, slug):
 
 
 @require_POST
+@permission_required("policies.manage", where="active")
+@refusal_redirects(lambda request, slug: reverse("policies:detail", args=[slug]))
 def review_start(request, slug):
     policy = _policy(request, slug, "policies.manage")
-    try:
-        services.policy_review_start(policy=policy, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(policy)
+    services.policy_review_start(policy=policy, by=request.user)
     messages.success(request, "Review started: edit the draft, then record its ratification.")
     return redirect("policies:draft", slug=policy.slug)
 
 
 @require_POST
+@permission_required("policies.manage", where="active")
 def archive(request, slug):
     policy = _policy(request, slug, "policies.manage")
     services.policy_archive(policy=policy)
@@ -242,7 +240,9 @@ def archive(request, slug):
     return redirect(policy)
 
 
-class DraftUpdateView(UpdateView):
+class DraftUpdateView(PermissionMixin, UpdateView):
+    permission = "policies.manage"
+    where = "active"
     form_class = PolicyVersionForm
     template_name = "policies/policyversion_form.html"
 
@@ -262,40 +262,50 @@ class DraftUpdateView(UpdateView):
         return redirect(self.policy)
 
 
-class RatifyView(FormView):
+class RatifyView(PermissionMixin, RefusalFormMixin, FormView):
+    permission = "policies.manage"
+    where = "active"
     form_class = RatifyForm
     template_name = "policies/policy_ratify.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.policy = _policy(request, kwargs["slug"], "policies.manage")
-        self.draft = self.policy.draft_version
-        if self.draft is None:
-            messages.error(request, "There is no draft to ratify: start a review first.")
-            return redirect(self.policy)
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def policy(self) -> Policy:
+        return _policy(self.request, self.kwargs["slug"], "policies.manage")
+
+    @cached_property
+    def draft(self):
+        return self.policy.draft_version
+
+    def _no_draft(self):
+        messages.error(self.request, "There is no draft to ratify: start a review first.")
+        return redirect(self.policy)
+
+    def get(self, request, *args, **kwargs):
+        return self._no_draft() if self.draft is None else super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._no_draft() if self.draft is None else super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(policy=self.policy, draft=self.draft, **kwargs)
 
     def form_valid(self, form):
-        try:
-            version = services.policy_ratify(
-                policy=self.policy, by=self.request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
+        version = services.policy_ratify(
+            policy=self.policy, by=self.request.user, **form.cleaned_data
+        )
         messages.success(self.request, f"Version {version.number} ratified.")
         return redirect(self.policy)
 
 
-class TriggerCreateView(FormView):
+class TriggerCreateView(PermissionMixin, FormView):
+    permission = "policies.manage"
+    where = "active"
     form_class = ReviewTriggerForm
     template_name = "policies/reviewtrigger_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.policy = _policy(request, kwargs["slug"], "policies.manage")
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def policy(self) -> Policy:
+        return _policy(self.request, self.kwargs["slug"], "policies.manage")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(policy=self.policy, **kwargs)
@@ -307,6 +317,7 @@ class TriggerCreateView(FormView):
 
 
 @require_POST
+@permission_required("policies.acknowledge", where="active")
 def acknowledge(request, slug):
     policy = _policy(request, slug, "policies.acknowledge")
     current = policy.current_version
@@ -314,12 +325,14 @@ def acknowledge(request, slug):
         raise Http404
     try:
         services.acknowledgement_record(version=current, user=request.user)
-    except ValidationError as exc:
-        raise PermissionDenied(" ".join(exc.messages)) from None
+    except Refused as refusal:
+        # Not theirs to acknowledge (not staff of the school): a refusal of access.
+        raise PermissionDenied(str(refusal)) from None
     messages.success(request, f"Thank you: you have acknowledged version {current.number}.")
     return redirect(policy)
 
 
+@permission_required("policies.view", where="active")
 def acknowledgements(request, slug, number):
     """Who has and has not acknowledged a version. Governors (and anyone without
     `policies.acknowledgements`) see the percentage only."""
@@ -339,6 +352,7 @@ def acknowledgements(request, slug, number):
     )
 
 
+@permission_required("policies.view", where="active")
 def policy_file(request, slug):
     policy = _policy(request, slug)
     if not policy.file:
@@ -348,6 +362,7 @@ def policy_file(request, slug):
     )
 
 
+@permission_required("policies.view", where="active")
 def policy_pdf(request, slug):
     policy = _policy(request, slug)
     return pdf_response(
@@ -367,22 +382,13 @@ def policy_pdf(request, slug):
 
 class TrainingListView(PermissionMixin, ListView):
     permission = "policies.training"
+    where = "active"
     model = TrainingSession
     template_name = "policies/training_list.html"
     paginate_by = 50
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            require(request.user, "policies.training", request.school)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(school=self.request.school)
-            .prefetch_related("attendances")
-        )
+        return super().get_queryset().prefetch_related("attendances")
 
     def get_context_data(self, **kwargs):
         today = SchoolCalendar.today()
@@ -399,14 +405,10 @@ class TrainingListView(PermissionMixin, ListView):
 
 class TrainingSessionCreateView(PermissionMixin, CreateView):
     permission = "policies.training"
+    where = "active"
     model = TrainingSession
     form_class = TrainingSessionForm
     template_name = "policies/trainingsession_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            require(request.user, "policies.training", request.school)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "school": self.request.school}
@@ -418,12 +420,10 @@ class TrainingSessionCreateView(PermissionMixin, CreateView):
 
 class TrainingSessionUpdateView(PermissionMixin, UpdateView):
     permission = "policies.training"
+    where = "active"
     model = TrainingSession
     form_class = TrainingSessionForm
     template_name = "policies/trainingsession_form.html"
-
-    def get_queryset(self):
-        return super().get_queryset().filter(school=self.request.school)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "school": self.object.school}
@@ -433,9 +433,9 @@ class TrainingSessionUpdateView(PermissionMixin, UpdateView):
         return reverse("policies:training")
 
 
+@permission_required("policies.acknowledge", where="active")
 def training_mine(request):
     """A staff member's own training record."""
-    require(request.user, "policies.acknowledge", request.school)
     today = SchoolCalendar.today()
     record = next(
         (
@@ -448,12 +448,13 @@ def training_mine(request):
     return render(request, "policies/training_mine.html", {"record": record, "today": today})
 
 
-class TrainingSettingsView(UpdateView):
+class TrainingSettingsView(PermissionMixin, UpdateView):
+    permission = "policies.manage"
+    where = "active"
     form_class = TrainingSettingsForm
     template_name = "policies/trainingsettings_form.html"
 
     def get_object(self, queryset=None):
-        require(self.request.user, "policies.manage", self.request.school)
         return TrainingSettings.for_school(self.request.school)
 
     def get_success_url(self):

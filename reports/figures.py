@@ -50,6 +50,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from devices.models import (
+    OPEN_STATES,
     Confiscation,
     ConfiscationReason,
     CurriculumUseRequest,
@@ -367,7 +368,7 @@ def _devices(spans, result, viewer):
         n=Count("pk"),
         parent=Count("pk", filter=Q(state=CustodyState.RELEASED)),
         police=Count("pk", filter=Q(state=CustodyState.POLICE)),
-        held=Count("pk", filter=Q(state__in=[CustodyState.CONFISCATED, CustodyState.SECURED])),
+        held=Count("pk", filter=Q(state__in=OPEN_STATES)),
     ):
         if row["span"] >= 0:
             d = result[row["span"]].devices
@@ -446,8 +447,8 @@ def _policies(spans, result, school_ids, today):
         PolicyVersion.objects.filter(
             policy__school_id__in=school_ids,
             policy__requires_acknowledgement=True,
-            ratified_on__isnull=False,
         )
+        .ratified()
         .exclude(policy__status=Policy.Status.ARCHIVED)
         .values_list("pk", "policy_id", "policy__school_id", "number", "ratified_on")
         .order_by("policy_id", "number")
@@ -498,11 +499,8 @@ def _policies(spans, result, school_ids, today):
         **training
     )
     overdue = dict(
-        Policy.objects.filter(
-            school_id__in=school_ids,
-            next_review_on__lt=today,
-            status__in=[Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW],
-        )
+        Policy.objects.filter(school_id__in=school_ids)
+        .overdue(today)
         .values("school_id")
         .annotate(n=Count("pk"))
         .values_list("school_id", "n")
@@ -537,7 +535,8 @@ def policy_table(school_id: int, *, today: date) -> list[dict]:
     )
     current = {}
     for pk, policy_id in (
-        PolicyVersion.objects.filter(policy__school_id=school_id, ratified_on__isnull=False)
+        PolicyVersion.objects.filter(policy__school_id=school_id)
+        .ratified()
         .order_by("policy_id", "number")
         .values_list("pk", "policy_id")
     ):
@@ -561,11 +560,7 @@ def policy_table(school_id: int, *, today: date) -> list[dict]:
                 "title": p["title"],
                 "status": labels[p["status"]],
                 "next_review_on": p["next_review_on"],
-                "overdue": bool(
-                    p["next_review_on"]
-                    and p["next_review_on"] < today
-                    and p["status"] in (Policy.Status.RATIFIED, Policy.Status.UNDER_REVIEW)
-                ),
+                "overdue": Policy.review_overdue(p["next_review_on"], p["status"], today),
                 "ack_rate": rate,
             }
         )

@@ -51,3 +51,8 @@ class Commentary(models.Model):
 
     def __str__(self):
         return f"Commentary on {self.term} at {self.school}"
+
+    @classmethod
+    def of(cls, term) -> "Commentary | None":
+        """The commentary on a term's report (of the term's school), if written."""
+        return cls.objects.filter(school_id=term.school_id, term=term).first()

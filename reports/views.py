@@ -19,7 +19,7 @@ from reports.models import Commentary
 from reports.report import school_report, trust_report
 from roper.models import AccessLog
 from roper.pdf import pdf_response
-from roper.permissions import get_object_or_404, has_perm, require
+from roper.permissions import get_object_or_404, has_perm, permission_required, require
 from roper.roles import roles_holding
 
 PERMISSION = "reports.governors"
@@ -38,14 +38,15 @@ def _term_choices(calendar, now):
     return choices
 
 
+@permission_required(PERMISSION)
 def governors(request):
     now = SchoolCalendar.today()
     param = request.GET.get("term", "")
     if param and param != "now":
         if not param.isdigit():
             raise Http404
-        term = get_object_or_404(
-            Term.objects.select_related("school"), request.user, PERMISSION, pk=int(param)
+        term = Term.objects.select_related("school").get_for_user(
+            request.user, PERMISSION, pk=int(param)
         )
         school = term.school
         calendar = SchoolCalendar(school)
@@ -60,7 +61,7 @@ def governors(request):
     report = school_report(
         school=school, term=term, terms=calendar.terms, today=now, viewer=request.user
     )
-    commentary = Commentary.objects.filter(school=school, term=term).first()
+    commentary = Commentary.of(term)
     fmt = request.GET.get("format", "")
     filename = f"governors-report-{slugify(school.name)}-{slugify(str(term))}"
     if fmt:
@@ -135,11 +136,12 @@ def write_csv(out, report, commentary=None):
 
 
 @require_POST
+@permission_required("reports.commentary")
 def commentary_save(request, term_id):
-    term = get_object_or_404(
-        Term.objects.select_related("school"), request.user, "reports.commentary", pk=term_id
+    term = Term.objects.select_related("school").get_for_user(
+        request.user, "reports.commentary", pk=term_id
     )
-    commentary = Commentary.objects.filter(school=term.school, term=term).first()
+    commentary = Commentary.of(term)
     form = CommentaryForm(request.POST, instance=commentary)
     if form.is_valid():
         saved = form.save(commit=False)
@@ -188,9 +190,11 @@ def _trust_keys(schools, now):
     return keys
 
 
+@permission_required(PERMISSION)
 def trust(request):
     trusts = _trusts(request.user)
     if not trusts:
+        # The report's readers in a school, who hold no trust-level role.
         raise PermissionDenied
     param = request.GET.get("trust", "")
     chosen = next((t for t in trusts if str(t.pk) == param), None) if param else trusts[0]

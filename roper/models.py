@@ -8,9 +8,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 
-
-class ImmutableError(Exception):
-    pass
+from roper.errors import Refused
 
 
 def random_id() -> int:
@@ -92,11 +90,11 @@ class AccessLog(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("An access log entry cannot be changed.")
+            raise Refused("An access log entry cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("An access log entry cannot be deleted.")
+        raise Refused("An access log entry cannot be deleted.")
 
     @property
     def description(self) -> str:

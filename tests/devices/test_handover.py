@@ -5,8 +5,9 @@ import time_machine
 from django.db import IntegrityError
 
 from devices import services
-from devices.models import DeskEntry, DeskError, Handover
+from devices.models import DeskEntry, Handover
 from people.calendar import SchoolCalendar
+from roper.errors import Refused
 from tests.factories import GuardianshipFactory, LearnerFactory, collector, exemption
 
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
@@ -29,7 +30,7 @@ def test_a_check_in_records_who_received_the_phone_and_when(learner, office):
 @time_machine.travel(MORNING, tick=False)
 def test_it_rejects_a_second_check_in_the_same_day(learner, office):
     services.handover_check_in(learner=learner, by=office)
-    with pytest.raises(DeskError, match="already checked in at 08:45"):
+    with pytest.raises(Refused, match="already checked in at 08:45"):
         services.handover_check_in(learner=learner, by=office)
     assert Handover.objects.count() == 1
     assert DeskEntry.objects.count() == 1
@@ -84,7 +85,7 @@ def test_a_phone_checked_out_to_a_guardian_who_may_collect(learner, office):
 def test_it_refuses_a_guardian_who_may_not_collect(learner, office):
     gran = collector(learner, may_collect=False)
     services.handover_check_in(learner=learner, by=office)
-    with pytest.raises(DeskError, match="not on file as allowed to collect"):
+    with pytest.raises(Refused, match="not on file as allowed to collect"):
         services.handover_check_out(learner=learner, by=office, guardian=gran)
     assert Handover.objects.get().is_held
 
@@ -93,12 +94,12 @@ def test_it_refuses_a_guardian_who_may_not_collect(learner, office):
 def test_it_refuses_another_learners_guardian(learner, office):
     other_parent = GuardianshipFactory(learner=LearnerFactory(school=learner.school)).guardian
     services.handover_check_in(learner=learner, by=office)
-    with pytest.raises(DeskError):
+    with pytest.raises(Refused):
         services.handover_check_out(learner=learner, by=office, guardian=other_parent)
 
 
 def test_it_refuses_to_check_out_what_was_never_checked_in(learner, office):
-    with pytest.raises(DeskError, match="was not checked in today"):
+    with pytest.raises(Refused, match="was not checked in today"):
         services.handover_check_out(learner=learner, by=office)
     assert DeskEntry.objects.count() == 0
 
@@ -107,7 +108,7 @@ def test_it_refuses_to_check_out_what_was_never_checked_in(learner, office):
 def test_it_refuses_a_second_check_out(learner, office):
     services.handover_check_in(learner=learner, by=office)
     services.handover_check_out(learner=learner, by=office)
-    with pytest.raises(DeskError, match="already checked out at 08:45"):
+    with pytest.raises(Refused, match="already checked out at 08:45"):
         services.handover_check_out(learner=learner, by=office)
     assert DeskEntry.objects.filter(kind="out").count() == 1
 
@@ -136,7 +137,7 @@ def test_an_entry_cannot_be_undone_after_five_minutes(learner, office):
         services.handover_check_in(learner=learner, by=office)
     with (
         time_machine.travel(MORNING + timedelta(minutes=6), tick=False),
-        pytest.raises(DeskError, match="Too late"),
+        pytest.raises(Refused, match="Too late"),
     ):
         services.handover_undo(entry=DeskEntry.objects.get(), by=office)
     assert Handover.objects.get().undone_at is None
@@ -146,7 +147,7 @@ def test_an_entry_cannot_be_undone_twice(learner, office):
     services.handover_check_in(learner=learner, by=office)
     entry = DeskEntry.objects.get()
     services.handover_undo(entry=entry, by=office)
-    with pytest.raises(DeskError):
+    with pytest.raises(Refused):
         services.handover_undo(entry=entry, by=office)
 
 
@@ -169,7 +170,7 @@ def test_a_class_is_checked_in_at_once_skipping_exempt_and_those_already_in(worl
 def test_a_reconciled_day_needs_a_reason_for_a_change(learner, office):
     services.handover_check_in(learner=learner, by=office)
     services.day_reconcile(school=learner.school, day=SchoolCalendar.today(), by=office)
-    with pytest.raises(DeskError, match="give a reason"):
+    with pytest.raises(Refused, match="give a reason"):
         services.handover_check_out(learner=learner, by=office)
     services.handover_check_out(learner=learner, by=office, reason="Mum came late")
     assert DeskEntry.objects.get(kind="out").reason == "Mum came late"

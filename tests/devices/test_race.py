@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from devices import services
-from devices.models import DeskEntry, DeskError, Handover
+from devices.models import DeskEntry, Handover
+from roper.errors import Refused
 from tests.factories import LearnerFactory, UserFactory
 
 
@@ -20,7 +21,7 @@ def run_at_once(*actions):
             barrier.wait()
             action()
             results.append("ok")
-        except DeskError as error:
+        except Refused as error:
             results.append(str(error))
         finally:
             connection.close()

@@ -3,10 +3,11 @@ headteacher, for the headteacher; one naming a staff member, for them) is not th
 move: it may hold the evidence against them."""
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from devices import services
-from devices.models import Confiscation, CustodyState, DeskError
+from devices.models import Confiscation, CustodyState
 from tests.factories import collector, head_allegation, secured, staff_allegation
 
 REASON = "Holds the messages the headteacher sent"
@@ -63,7 +64,7 @@ def test_the_head_cannot_release_it_and_is_told_it_is_not_found(world, evidence,
 def test_no_one_moves_a_device_linked_to_a_concern_naming_them(world, dsl):
     device = secured(world.learner, world.users["deputy_dsl"])
     Confiscation.objects.filter(pk=device.pk).update(concern=staff_allegation(world, about=dsl))
-    with pytest.raises(DeskError, match="cannot be released by you — ask the DSL"):
+    with pytest.raises(Http404, match="cannot be released by you — ask the DSL"):
         services.confiscation_move(
             confiscation=device,
             to_state=CustodyState.POLICE,

@@ -2,11 +2,11 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from policies import services
 from policies.models import Policy, ReviewTrigger
+from roper.errors import Refused
 from roper.models import Notification
 from tests.factories import PolicyFactory, ratified_policy
 
@@ -134,7 +134,7 @@ def test_ratifying_closes_the_open_triggers(policy, head, client):
 
 
 def test_an_unknown_trigger_reason_is_refused(policy, head):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         services.review_trigger_open(policy=policy, reason="whim", by=head)
     assert not ReviewTrigger.objects.exists()
 
@@ -219,7 +219,7 @@ def test_an_archived_policy_is_never_overdue_and_cannot_be_reviewed(policy, head
     assert client.post(reverse("policies:archive", args=[policy.slug])).status_code == 302
     policy.refresh_from_db()
     assert policy.status == Policy.Status.ARCHIVED and not policy.is_overdue()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         services.policy_review_start(policy=policy, by=head)
 
 
