@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from roper.roles import Role
@@ -124,6 +125,19 @@ class Category(models.Model):
         return self.name
 
 
+class ConcernQuerySet(models.QuerySet):
+    def with_referral_entries(self):
+        """Reads the referral entries of all the concerns in one more query, for
+        `Concern.referrals_pending`."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "entries",
+                queryset=Entry.objects.filter(kind=Entry.Kind.REFERRAL),
+                to_attr="referral_entries",
+            )
+        )
+
+
 class Concern(RandomIdModel):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -189,6 +203,8 @@ class Concern(RandomIdModel):
     finding = models.CharField(max_length=16, choices=Finding.choices, blank=True)
     history = HistoricalRecords(excluded_fields=["read_at", "first_read_by"])
 
+    objects = ConcernQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at"]
         indexes = [
@@ -211,6 +227,26 @@ class Concern(RandomIdModel):
             and self.deadline < timezone.now()
         )
 
+    @property
+    def subject_staff_ids(self) -> set[int]:
+        """The staff named as a subject of this concern (a child of concern or the alleged,
+        not a witness): it is never routed to them, told to them or shown to them."""
+        return set(self.involvements.subject_staff().values_list("staff_id", flat=True))
+
+    @cached_property
+    def referral_entries(self) -> list["Entry"]:
+        """The referrals recorded on the timeline (prefetched by
+        `Concern.objects.with_referral_entries()`)."""
+        return list(self.entries.filter(kind=Entry.Kind.REFERRAL))
+
+    @property
+    def referrals_pending(self) -> list[str]:
+        """The referrals the category requires that the timeline does not record yet, in
+        the order of `Referral`."""
+        required = set(self.category.required_referrals or [])
+        recorded = {entry.referral for entry in self.referral_entries}
+        return [r for r in Referral.values if r in required and r not in recorded]
+
     def mark_read(self, user) -> bool:
         """The first view by someone other than the reporter marks it read."""
         if self.read_at is not None or user.pk == self.reporter_id:
@@ -221,6 +257,12 @@ class Concern(RandomIdModel):
         if updated:
             self.refresh_from_db(fields=["read_at", "first_read_by"])
         return bool(updated)
+
+
+class InvolvementQuerySet(models.QuerySet):
+    def subject_staff(self):
+        """Staff members named as a subject (`Involvement.SUBJECT_PARTS`)."""
+        return self.filter(is_subject=True, staff__isnull=False)
 
 
 class Involvement(models.Model):
@@ -254,6 +296,8 @@ class Involvement(models.Model):
     part = models.CharField(max_length=8, choices=Part.choices)
     is_subject = models.BooleanField(default=False)
     history = HistoricalRecords()
+
+    objects = InvolvementQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["staff", "is_subject"])]

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from incidents.models import Category, Concern, DeadlineUnit, Involvement, Referral
+from incidents.models import Category, Concern, DeadlineUnit, Referral
 from people.calendar import SchoolCalendar
 from roper.models import Notification
 from roper.notifications import notification_send
@@ -259,11 +259,7 @@ def _holders(school) -> dict[str, list]:
 def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Route:
     """Who owns and who is told of a concern, at this moment."""
     if subject_user_ids is None:
-        subject_user_ids = set(
-            concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
-                "staff_id", flat=True
-            )
-        )
+        subject_user_ids = concern.subject_staff_ids
     holders = _holders(concern.school)
 
     def people(role):
@@ -320,12 +316,7 @@ def urgency(*, concern: Concern) -> str:
 def concern_route(*, concern: Concern) -> Route:
     """Route a just-reported concern: set owner, deadline and who it was routed to, and
     notify them (in-app and by email; no case detail in either)."""
-    subjects = set(
-        Involvement.objects.filter(
-            concern=concern, is_subject=True, staff__isnull=False
-        ).values_list("staff_id", flat=True)
-    )
-    result = route(concern=concern, subject_user_ids=subjects)
+    result = route(concern=concern, subject_user_ids=concern.subject_staff_ids)
     concern.owner = result.owner
     concern.is_staff_case = concern.category.is_staff_case or result.is_about_head
     concern.is_about_head = result.is_about_head
@@ -416,11 +407,7 @@ def concerns_escalate(*, now=None) -> int:
             ):
                 continue
             role = chain[concern.escalation_level]
-            subjects = set(
-                concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
-                    "staff_id", flat=True
-                )
-            )
+            subjects = concern.subject_staff_ids
             people = [u for u in _holders(concern.school).get(role, []) if u.pk not in subjects]
             concern.escalation_level += 1
             concern.save(update_fields=["escalation_level"])

@@ -2,7 +2,9 @@
 
 import mimetypes
 import uuid
+from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -10,13 +12,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Category, Concern, Entry, Evidence, Involvement
+from incidents.models import Category, Concern, Entry, Evidence, Involvement, Referral
 from incidents.routing import concern_route
 from incidents.visibility import is_concealed
 from people.models import Learner
 from policies.services import policy_managers, review_trigger_open
+from roper import permissions
+from roper.models import AccessLog
 from roper.notifications import notification_send
-from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
+from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type, upload_check
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 SEARCH_MIN_CHARS = 2
@@ -51,6 +55,89 @@ def learner_search(*, school, q: str, limit: int = SEARCH_LIMIT) -> list[Learner
             | Q(legal_last_name__istartswith=word)
         )
     return list(learners.order_by("legal_last_name", "legal_first_name", "pk")[:limit])
+
+
+@dataclass(frozen=True)
+class ConcernPage:
+    """What one concern's page shows to one viewer, and what they may do there."""
+
+    concern: Concern
+    #: Sees the whole timeline and may triage; otherwise the reporter's view.
+    full: bool
+    entries: object
+    involvements: object
+    #: The evidence the viewer may download.
+    evidence: list
+    confiscations: object
+    referrals_pending: list[str]
+    #: Who viewed the record, or was refused it (the full view only).
+    views: object
+    can_add: bool
+    can_record: bool
+    can_chronology: bool
+    can_confiscate: bool
+
+
+def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
+    """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
+    view shows the information added (no triage notes) and the evidence they uploaded."""
+    school = concern.school_id
+    entries = concern.entries.select_related("author", "owner")
+    if not full:
+        entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
+    evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
+    confiscations = (
+        concern.confiscations.select_related("learner")
+        if permissions.has_perm(viewer, "devices.confiscations", school)
+        else []
+    )
+    views = []
+    if full:
+        views = AccessLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
+        ).only("user_name", "at", "action", "what", "outcome")[:100]
+    return ConcernPage(
+        concern=concern,
+        full=full,
+        entries=entries,
+        involvements=concern.involvements.select_related("learner", "staff"),
+        evidence=evidence,
+        confiscations=confiscations,
+        referrals_pending=[Referral(r).label for r in concern.referrals_pending] if full else [],
+        views=views,
+        can_add=not concern.is_closed,
+        can_record=full and not concern.is_closed,
+        can_chronology=full and permissions.has_perm(viewer, "learners.chronology", school),
+        can_confiscate=not concern.is_closed
+        and permissions.has_perm(viewer, "devices.confiscate", school),
+    )
+
+
+def concern_viewed(*, concern: Concern, viewer, full: bool) -> None:
+    """Every view of a concern is written to the access log; the first view in full by
+    someone other than the reporter marks it read."""
+    AccessLog.record_access(
+        user=viewer, obj=concern, school=concern.school_id, what=f"concern #{concern.pk}"
+    )
+    if full:
+        concern.mark_read(viewer)
+
+
+def evidence_open(*, evidence: Evidence, by) -> tuple:
+    """(file, type, file name) of evidence `by` may download, the download logged. Served by
+    what the file is, under a name of ours: never the uploader's name or extension
+    (`photo.jpg` that is HTML, `report.pdf` that is a program)."""
+    concern = evidence.concern
+    AccessLog.record_access(
+        user=by,
+        obj=concern,
+        school=concern.school_id,
+        what=f"evidence {evidence.pk} of concern #{concern.pk}",
+        action=AccessLog.Action.DOWNLOAD,
+    )
+    handle = evidence.file.open("rb")
+    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
+    return handle, mime, f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}"
 
 
 def _evidence_store(*, concern, upload, mime, by) -> Evidence:
@@ -88,6 +175,8 @@ def concern_report(*, school, reporter, data: dict, involvements: list[dict], fi
 
 
 def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Entry:
+    if concern.is_closed:
+        raise ValidationError("This concern is closed. Report a new concern instead.")
     for upload in files:
         evidence_check(upload=upload, category=concern.category)
     with transaction.atomic():
@@ -134,18 +223,14 @@ def concern_record(*, concern: Concern, by, kind: str, fields: dict) -> Entry:
                         title="A concern has been passed to you",
                         url=reverse("incidents:detail", args=[locked.pk]),
                     )
-            pending = set(locked.category.required_referrals) - set(
-                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-            )
             locked.status = (
-                Concern.Status.AWAITING_REFERRAL if pending else Concern.Status.IN_PROGRESS
+                Concern.Status.AWAITING_REFERRAL
+                if locked.referrals_pending
+                else Concern.Status.IN_PROGRESS
             )
             changed.append("status")
         elif kind == Entry.Kind.REFERRAL and locked.status == Concern.Status.AWAITING_REFERRAL:
-            pending = set(locked.category.required_referrals) - set(
-                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-            )
-            if not pending:
+            if not locked.referrals_pending:
                 locked.status = Concern.Status.IN_PROGRESS
                 changed.append("status")
         elif locked.status == Concern.Status.NEW:

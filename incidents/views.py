@@ -3,7 +3,6 @@ import re
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseBadRequest
@@ -22,13 +21,18 @@ from incidents.forms import (
     school_staff,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
-from incidents.visibility import can_see, can_triage, concerns_triaged_by, without_concealed
+from incidents.visibility import (
+    can_download,
+    can_see,
+    can_triage,
+    concerns_triaged_by,
+    without_concealed,
+)
 from people.calendar import SchoolCalendar
 from people.models import Learner, YearGroup
 from roper import permissions
 from roper.models import AccessLog
 from roper.permissions import PermissionMixin, require
-from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
 
 QUEUE_SIZE = 50
 
@@ -144,65 +148,27 @@ def _concern(request, pk) -> tuple[Concern, bool]:
 
 
 def _detail(request, concern, full, forms=None, status=200):
-    entries = concern.entries.select_related("author", "owner")
-    if not full:
-        entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
+    """The concern's page, with the forms its viewer may use (`forms`: those posted back
+    with errors, by name)."""
+    page = services.concern_page(concern=concern, viewer=request.user, full=full)
+    forms = forms or {}
     context = {
-        "concern": concern,
-        "full": full,
-        "entries": entries,
-        "involvements": concern.involvements.select_related("learner", "staff"),
-        "evidence": concern.evidence.all(),
-        "addition_form": AdditionForm(concern=concern),
-        "can_chronology": permissions.has_perm(
-            request.user, "learners.chronology", concern.school_id
-        ),
-        # Devices confiscated in this concern, for those who may see confiscations.
-        "confiscations": concern.confiscations.select_related("learner")
-        if permissions.has_perm(request.user, "devices.confiscations", concern.school_id)
-        else [],
-        "can_confiscate": permissions.has_perm(
-            request.user, "devices.confiscate", concern.school_id
-        ),
+        **vars(page),
+        "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
+        "open_form": next(iter(forms), None),
     }
-    if full and not concern.is_closed:
+    if page.can_record:
         context["record_forms"] = [
-            (kind, Entry.Kind(kind).label, form_class(concern=concern, prefix=kind))
-            for kind, form_class in RECORD_FORMS.items()
+            (kind, Entry.Kind(kind).label, forms.get(kind) or form(concern=concern, prefix=kind))
+            for kind, form in RECORD_FORMS.items()
         ]
-        context["close_form"] = CloseForm(concern=concern)
-    if full:
-        context["views"] = AccessLog.objects.filter(
-            content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what", "outcome")[:100]
-        referrals = set(
-            concern.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-        )
-        context["referrals_pending"] = [
-            label
-            for value, label in Entry._meta.get_field("referral").choices
-            if value in concern.category.required_referrals and value not in referrals
-        ]
-    if forms:
-        if "record_forms" in context:
-            context["record_forms"] = [
-                (kind, label, forms.get(kind, form))
-                for kind, label, form in context["record_forms"]
-            ]
-        for name in ("addition_form", "close_form"):
-            if name in forms:
-                context[name] = forms[name]
-        context["open_form"] = next(iter(forms))
+        context["close_form"] = forms.get("close_form") or CloseForm(concern=concern)
     return render(request, "incidents/concern_detail.html", context, status=status)
 
 
 def concern_detail(request, pk):
     concern, full = _concern(request, pk)
-    AccessLog.record_access(
-        user=request.user, obj=concern, school=concern.school_id, what=f"concern #{concern.pk}"
-    )
-    if full:
-        concern.mark_read(request.user)
+    services.concern_viewed(concern=concern, viewer=request.user, full=full)
     return _detail(request, concern, full)
 
 
@@ -285,32 +251,13 @@ def evidence_download(request, pk):
         school_field="concern__school",
         pk=pk,
     )
-    concern = evidence.concern
-    allowed = can_triage(request.user, concern) or (
-        evidence.uploaded_by_id == request.user.pk and can_see(request.user, concern)
-    )
-    if not allowed:
+    if not can_download(request.user, evidence):
         permissions.refused(
             request.user, evidence, "incidents.report", school_field="concern__school"
         )
         raise Http404
-    AccessLog.record_access(
-        user=request.user,
-        obj=concern,
-        school=concern.school_id,
-        what=f"evidence {evidence.pk} of concern #{concern.pk}",
-        action=AccessLog.Action.DOWNLOAD,
-    )
-    # Served by what the file is, under a name of ours: never the uploader's name or
-    # extension (`photo.jpg` that is HTML, `report.pdf` that is a program).
-    handle = evidence.file.open("rb")
-    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}",
-        content_type=mime,
-    )
+    handle, mime, name = services.evidence_open(evidence=evidence, by=request.user)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=mime)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -23,7 +23,7 @@ drops the rows of any model that hang from such a concern. Every derived view as
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from incidents.models import Concern, Involvement
+from incidents.models import Concern, Evidence, Involvement
 from roper.permissions import roles_by_school, schools_with
 from roper.roles import Role
 
@@ -40,9 +40,7 @@ def concealed_q(user) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     q = Q(
-        Exists(
-            Involvement.objects.filter(concern=OuterRef("pk"), staff_id=user.pk, is_subject=True)
-        )
+        Exists(Involvement.objects.subject_staff().filter(concern=OuterRef("pk"), staff_id=user.pk))
     )
     heads = _schools(user, R.HEADTEACHER)
     if heads:
@@ -114,6 +112,15 @@ def can_triage(user, concern: Concern) -> bool:
 
 def can_see(user, concern: Concern) -> bool:
     return concerns_visible_to(user).filter(pk=concern.pk).exists()
+
+
+def can_download(user, evidence: Evidence) -> bool:
+    """Evidence is for those who see its concern in full, and for whoever uploaded it while
+    they may open the concern (the concern's page lists the same: `concern_page`)."""
+    concern = evidence.concern
+    return can_triage(user, concern) or (
+        evidence.uploaded_by_id == user.pk and can_see(user, concern)
+    )
 
 
 def may_triage(users, concern: Concern) -> list:
