@@ -83,7 +83,12 @@ def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
     view shows the information added (no triage notes) and the evidence they uploaded."""
     school = concern.school_id
     entries = concern.entries.select_related("author", "owner")
-    if not full:
+    if full:
+        # The whole timeline is shown: its referrals say which are pending, with no query
+        # of their own (as `with_referral_entries` would prefetch them).
+        entries = list(entries)
+        concern.referral_entries = [e for e in entries if e.kind == Entry.Kind.REFERRAL]
+    else:
         entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
     evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
     confiscations = (

@@ -96,17 +96,25 @@ def member_of(user) -> list[int]:
 
 def holders(school, permission: str) -> list:
     """The active users who hold a permission in a school, directly or through its trust."""
+    return list(holders_roles(school, permission))
+
+
+def holders_roles(school, permission: str) -> dict:
+    """{user: their roles in the school} for the active users who hold a permission there,
+    directly or through its trust, in one query."""
     from people.models import Membership
 
-    allowed = roles_holding(permission)
-    found = {}
+    roles: dict = {}
+    users = {}
     memberships = Membership.objects.filter(
         Q(school=school) | Q(trust_id=school.trust_id, trust__isnull=False)
     ).select_related("user")
     for membership in memberships:
-        if membership.user.is_active and set(membership.roles) & allowed:
-            found[membership.user_id] = membership.user
-    return list(found.values())
+        if membership.user.is_active:
+            users.setdefault(membership.user_id, membership.user)
+            roles.setdefault(membership.user_id, set()).update(membership.roles)
+    allowed = roles_holding(permission)
+    return {users[uid]: frozenset(held) for uid, held in roles.items() if held & allowed}
 
 
 def scope(queryset: QuerySet, user, permission: str, school_field: str = "school") -> QuerySet:
