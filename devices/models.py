@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from incidents.models import RandomIdModel
-from roper.models import ImmutableError
+from roper.errors import Refused
 
 USER = settings.AUTH_USER_MODEL
 
@@ -243,10 +243,10 @@ class Confiscation(RandomIdModel):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ImmutableError("Custody events cannot be changed.")
+        raise Refused("Custody events cannot be changed.")
 
     def delete(self):
-        raise ImmutableError("Custody events cannot be deleted.")
+        raise Refused("Custody events cannot be deleted.")
 
     def destroy_for_retention(self):
         """The one way custody events go: with their confiscation, when the retention job
@@ -298,11 +298,11 @@ class CustodyEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("A custody event cannot be changed.")
+            raise Refused("A custody event cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("A custody event cannot be deleted.")
+        raise Refused("A custody event cannot be deleted.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from roper.errors import Refused
 from roper.roles import Role
 
 
@@ -267,16 +268,12 @@ class RoleRequest(models.Model):
         return approver_permission({self.role})
 
 
-class ImmutableError(Exception):
-    pass
-
-
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ImmutableError("The audit trail cannot be changed.")
+        raise Refused("The audit trail cannot be changed.")
 
     def delete(self):
-        raise ImmutableError("The audit trail cannot be deleted.")
+        raise Refused("The audit trail cannot be deleted.")
 
 
 class AuditEntry(models.Model):
@@ -335,11 +332,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("An audit entry cannot be changed.")
+            raise Refused("An audit entry cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("An audit entry cannot be deleted.")
+        raise Refused("An audit entry cannot be deleted.")
 
     @classmethod
     def record(cls, *, school, action: str, actor, subject, role: str = "", detail: str = ""):

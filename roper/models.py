@@ -5,9 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-
-class ImmutableError(Exception):
-    pass
+from roper.errors import Refused
 
 
 class AccessLog(models.Model):
@@ -54,11 +52,11 @@ class AccessLog(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ImmutableError("An access log entry cannot be changed.")
+            raise Refused("An access log entry cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("An access log entry cannot be deleted.")
+        raise Refused("An access log entry cannot be deleted.")
 
     @property
     def description(self) -> str:

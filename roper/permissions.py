@@ -5,7 +5,12 @@
 - `scope(queryset, user, permission)` — only rows of schools where the user holds it.
 - `get_object_or_404(queryset, user, permission, **lookup)` — a record of a school the user
   does not belong to is a 404; a member without the right gets a 403.
-- `PermissionMixin` — the same for class-based views, with a `permission` attribute.
+- `guard(request, permission, where=...)` — the one check every view passes before it runs:
+  403 for a user who does not hold the permission (in any of their schools, or in the school
+  they are working in). `PermissionMixin` (class-based views, a `permission` attribute) and
+  `@permission_required(...)` (function views) both call it, so both refuse alike.
+- `SchoolScopedQuerySet.for_user(user, permission)` — the default manager's way to rows a user
+  may see: views never filter by school themselves.
 - `refused(user, obj, permission)` — writes a refused attempt on a logged record (a concern,
   a learner's chronology, a police hand-over) to the access log; the two above call it, and
   so does a view that refuses a record for a finer reason (incidents' visibility rule).
@@ -14,7 +19,8 @@ Memberships are read once per request and cached on the user object.
 """
 
 from collections.abc import Callable
-from functools import reduce
+from functools import reduce, wraps
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -122,6 +128,28 @@ def scope(queryset: QuerySet, user, permission: str, school_field: str = "school
     return queryset.filter(**{f"{school_field}__in": schools_with(user, permission)})
 
 
+class SchoolScopedQuerySet(QuerySet):
+    """The base queryset (and, `.as_manager()`, default manager) of every school-owned model.
+
+    `for_user(user, permission)` is the one way a view asks for rows: those of the schools
+    where the user holds `permission`, and, given `school`, of that school only (the school
+    they are working in). A model reached through another (a custody event through its
+    confiscation) sets `school_field` on its queryset, e.g. "confiscation__school"."""
+
+    school_field = "school"
+
+    def for_user(self, user, permission: str, *, school=None) -> "SchoolScopedQuerySet":
+        qs = scope(self, user, permission, self.school_field)
+        if school is not None:
+            qs = qs.filter(**{self.school_field: school})
+        return qs
+
+    def get_for_user(self, user, permission: str, **lookup):
+        """One row, or 404 (another school's) / 403 (the user's school, not their right):
+        `get_object_or_404` below."""
+        return get_object_or_404(self, user, permission, self.school_field, **lookup)
+
+
 def school_of(obj, school_field: str = "school") -> int:
     """The school id of a record, following a `__` path such as `learner__school`."""
     *path, last = school_field.split("__")
@@ -191,29 +219,89 @@ def get_object_or_404(
 
 
 def require(user, permission: str, school) -> None:
-    """Raise 403 unless the user holds the permission in this school."""
+    """Raise 403 unless the user holds the permission in this school (a finer check inside a
+    view that `guard` already let in: the record's own school, a second permission)."""
     if not has_perm(user, permission, school):
         raise PermissionDenied
 
 
-class PermissionMixin:
-    """For class-based views. Set `permission`; optionally `school_field`.
+#: Where `guard` looks for the permission: in any school of the user's ("any": a list scoped
+#: to those schools, a record whose own school then decides), or in the school they are
+#: working in ("active": a page or a new record of that school).
+Where = Literal["any", "active"]
 
-    - The view is refused (403) to a user who holds the permission in no school.
-    - A list's `get_queryset()` is scoped to the schools where the user holds it.
+
+def guard(request, *permissions: str, where: Where = "any", on_refusal=None) -> None:
+    """The one check before a view runs: 403 unless the user holds one of `permissions`
+    (anywhere, or in `request.school`). `on_refusal()` logs the refusal of the record the URL
+    names, when views of it are logged."""
+    if not permissions:
+        raise ValueError("A guarded view names its permission.")
+    user = request.user
+    if where == "active":
+        allowed = any(has_perm(user, p, request.school) for p in permissions)
+    elif where == "any":
+        allowed = any(schools_with(user, p) for p in permissions)
+    else:
+        raise ValueError(f"Unknown where={where!r}")
+    if allowed:
+        return
+    if on_refusal is not None:
+        on_refusal()
+    raise PermissionDenied
+
+
+def permission_required(
+    *permissions: str,
+    where: Where = "any",
+    model=None,
+    pk_kwarg: str = "pk",
+    school_field: str = "school",
+) -> Callable:
+    """`guard` for a function view: `@permission_required("devices.desk", where="active")`.
+
+    With `model`, a refused request for a logged record (the URL's `pk_kwarg`) is logged, as
+    `PermissionMixin` does. The permission is kept on the view (`view.guarded_by`), for the
+    test that every URL is guarded."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            def log_refusal():
+                pk = kwargs.get(pk_kwarg)
+                if model is None or pk is None or not _audited(model, permissions[0]):
+                    return
+                obj = model._default_manager.filter(pk=pk).first()
+                refused(request.user, obj, permissions[0], school_field)
+
+            guard(request, *permissions, where=where, on_refusal=log_refusal)
+            return view(request, *args, **kwargs)
+
+        guarded.guarded_by = (permissions, where)
+        return guarded
+
+    return decorator
+
+
+class PermissionMixin:
+    """For class-based views. Set `permission`; optionally `where` and `school_field`.
+
+    - The view is refused (403) by `guard`: to a user who holds the permission in no school
+      (`where = "active"`: not in the school they are working in).
+    - A list's `get_queryset()` is scoped to the schools where the user holds it (with
+      `where = "active"`, to that school only).
     - A single-object view gives 404 for another school's record and 403 for a record of the
       user's school that their roles do not cover. Either refusal of a logged record is logged.
     """
 
     permission: str = ""
+    where: Where = "any"
     school_field: str = "school"
 
     def dispatch(self, request, *args, **kwargs):
         if not self.permission:
             raise ValueError(f"{type(self).__name__} must set `permission`.")
-        if not schools_with(request.user, self.permission):
-            self._refused(None)
-            raise PermissionDenied
+        guard(request, self.permission, where=self.where, on_refusal=lambda: self._refused(None))
         return super().dispatch(request, *args, **kwargs)
 
     def _refused(self, obj) -> None:
@@ -232,8 +320,12 @@ class PermissionMixin:
         qs = super().get_queryset()
         user = self.request.user
         if isinstance(self, SingleObjectMixin):
-            return qs.filter(**{f"{self.school_field}__in": member_of(user)})
-        return scope(qs, user, self.permission, self.school_field)
+            qs = qs.filter(**{f"{self.school_field}__in": member_of(user)})
+        else:
+            qs = scope(qs, user, self.permission, self.school_field)
+        if self.where == "active":
+            qs = qs.filter(**{self.school_field: self.request.school})
+        return qs
 
     def get_object(self, queryset=None):
         try:

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from devices import services
 from devices.models import Confiscation, CustodyEvent, CustodyState, DeskError
-from roper.models import AccessLog, ImmutableError
+from roper.errors import Refused
+from roper.models import AccessLog
 from tests.devices.factories import collector, confiscation, secured
 
 S = CustodyState
@@ -140,13 +141,13 @@ def test_custody_events_cannot_be_changed_or_deleted(world, teacher):
     c = confiscation(world.learner, teacher)
     event = c.events.get()
     event.location = "Somewhere else"
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         event.save()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         event.delete()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         CustodyEvent.objects.filter(pk=event.pk).update(location="x")
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         CustodyEvent.objects.all().delete()
     assert CustodyEvent.objects.get().location == "Classroom drawer"
 

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.admin.sites import site
 from django.urls import reverse
 
-from roper.models import AccessLog, ImmutableError
+from roper.errors import Refused
+from roper.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def test_the_access_log_outlives_the_user_who_viewed(entry, world):
 
 def test_an_access_log_entry_cannot_be_changed_or_deleted(entry):
     entry.what = "nothing to see"
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         entry.save()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Refused):
         entry.delete()
     assert AccessLog.objects.get(pk=entry.pk).what == "chronology"
 
