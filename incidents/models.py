@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from roper.permissions import SchoolScopedQuerySet
 from roper.roles import Role
 
 
@@ -114,6 +115,8 @@ class Category(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["school", "order", "name"]
         verbose_name_plural = "categories"
@@ -125,7 +128,7 @@ class Category(models.Model):
         return self.name
 
 
-class ConcernQuerySet(models.QuerySet):
+class ConcernQuerySet(SchoolScopedQuerySet):
     def with_referral_entries(self):
         """Reads the referral entries of all the concerns in one more query, for
         `Concern.referrals_pending`."""
@@ -383,6 +386,10 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.concern.school_id}/{instance.concern_id}/{filename}"
 
 
+class EvidenceQuerySet(SchoolScopedQuerySet):
+    school_field = "concern__school"
+
+
 class Evidence(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, storage=private_storage, max_length=300)
@@ -393,6 +400,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at"]

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from incidents.models import Category, Concern, DeadlineUnit, Referral
 from people.calendar import SchoolCalendar
+from roper.locking import locked
 from roper.models import Notification
 from roper.notifications import notification_send
 from roper.roles import Role
@@ -379,7 +380,6 @@ def concerns_escalate(*, now=None) -> int:
     its chain at the deadline, then to the one after when as long again has passed. Each
     step is an entry on the concern's timeline and a reminder under a key per concern and
     step, so running it twice (or two runs at once) takes and tells each step once."""
-    from django.db import transaction
     from django.utils import timezone
 
     from incidents.models import Entry
@@ -391,11 +391,10 @@ def concerns_escalate(*, now=None) -> int:
     ).values_list("pk", flat=True)
     escalated = 0
     for pk in list(due):
-        with transaction.atomic():
-            # Two runs of the job at once: lock the row so each step is taken once.
-            concern = (
-                Concern.objects.select_for_update().select_related("category", "school").get(pk=pk)
-            )
+        # Two runs of the job at once: lock the row so each step is taken once.
+        with locked(Concern.objects.filter(pk=pk), related=("category", "school")) as concern:
+            if concern is None:  # destroyed since
+                continue
             chain = escalation_chain(concern)
             step_due = concern.deadline + (concern.deadline - concern.reported_at) * (
                 concern.escalation_level

@@ -3,10 +3,11 @@ import re
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
@@ -28,21 +29,18 @@ from incidents.visibility import (
     concerns_triaged_by,
     without_concealed,
 )
-from people.calendar import SchoolCalendar
 from people.models import Learner, YearGroup
 from roper import permissions
+from roper.errors import Refused, refusal_redirects
 from roper.models import AccessLog
-from roper.permissions import PermissionMixin, require
-
-QUEUE_SIZE = 50
-
+from roper.permissions import PermissionMixin, permission_required
 
 # -- Report -------------------------------------------------------------------------------
 
 
+@permission_required("incidents.report", where="active")
 def concern_new(request):
     school = request.school
-    require(request.user, "incidents.report", school)
     # Only those who may look learners up are shown learners' names (governors, the admin
     # type the child's name instead).
     people_kwargs = {
@@ -91,11 +89,11 @@ PEOPLE_PREFIX = re.compile(r"people-\d{1,2}")
 
 
 @require_GET
+@permission_required("learners.view", where="active")
 def learner_search(request):
     """The report form's learner search: the school's learners matching the name typed in
     one row of people, as choices for that row. Only for those who may look learners up."""
     school = request.school
-    require(request.user, "learners.view", school)
     prefix = request.GET.get("prefix", "")
     if not PEOPLE_PREFIX.fullmatch(prefix):
         return HttpResponseBadRequest("Which row of people?")
@@ -130,16 +128,22 @@ class MyConcernsView(PermissionMixin, ListView):
 # -- One concern --------------------------------------------------------------------------
 
 
+#: Every view of one concern: whoever may report may open their own; finer rules below.
+concern_guard = permission_required("incidents.report", model=Concern)
+
+
+def _concern_page(request, pk, **kwargs) -> str:
+    """Where a refused change to a concern goes back to: its page."""
+    return reverse("incidents:detail", args=[pk])
+
+
 def _concern(request, pk) -> tuple[Concern, bool]:
     """The concern and whether the user sees it in full. Another school's concern, or one
     the user may not see (about themself, not routed to them), is a 404: its existence is
     not revealed."""
-    concern = permissions.get_object_or_404(
-        Concern.objects.select_related("category", "school", "owner", "reporter", "first_read_by"),
-        request.user,
-        "incidents.report",
-        pk=pk,
-    )
+    concern = Concern.objects.select_related(
+        "category", "school", "owner", "reporter", "first_read_by"
+    ).get_for_user(request.user, "incidents.report", pk=pk)
     full = can_triage(request.user, concern)
     if not full and not can_see(request.user, concern):
         permissions.refused(request.user, concern, "incidents.report")
@@ -166,6 +170,7 @@ def _detail(request, concern, full, forms=None, status=200):
     return render(request, "incidents/concern_detail.html", context, status=status)
 
 
+@concern_guard
 def concern_detail(request, pk):
     concern, full = _concern(request, pk)
     services.concern_viewed(concern=concern, viewer=request.user, full=full)
@@ -173,12 +178,13 @@ def concern_detail(request, pk):
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_add(request, pk):
     concern, full = _concern(request, pk)
     form = AdditionForm(request.POST, request.FILES, concern=concern)
-    if concern.is_closed:
-        messages.error(request, "This concern is closed. Report a new concern instead.")
-        return redirect("incidents:detail", pk=pk)
+    if concern.is_closed:  # a tab left open: said before what was typed is checked
+        raise Refused(services.CLOSED_FOR_ADDITIONS)
     if not form.is_valid():
         return _detail(request, concern, full, {"addition_form": form}, status=400)
     services.concern_add_information(
@@ -192,6 +198,8 @@ def concern_add(request, pk):
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_record(request, pk, kind):
     concern, full = _concern(request, pk)
     if not full:
@@ -202,21 +210,19 @@ def concern_record(request, pk, kind):
     form = form_class(request.POST, concern=concern, prefix=kind)
     if not form.is_valid():
         return _detail(request, concern, full, {kind: form}, status=400)
-    try:
-        services.concern_record(
-            concern=concern,
-            by=request.user,
-            kind=kind,
-            fields={f: form.cleaned_data[f] for f in form_class._meta.fields},
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{Entry.Kind(kind).label} recorded.")
+    services.concern_record(
+        concern=concern,
+        by=request.user,
+        kind=kind,
+        fields={f: form.cleaned_data[f] for f in form_class._meta.fields},
+    )
+    messages.success(request, f"{Entry.Kind(kind).label} recorded.")
     return redirect("incidents:detail", pk=pk)
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_close(request, pk):
     concern, full = _concern(request, pk)
     if not full:
@@ -225,31 +231,24 @@ def concern_close(request, pk):
     if not form.is_valid():
         return _detail(request, concern, full, {"close_form": form}, status=400)
     data = form.cleaned_data
-    try:
-        services.concern_close(
-            concern=concern,
-            by=request.user,
-            decision=data["decision"],
-            reason=data["reason"],
-            outcome=data["outcome"],
-            lessons_learnt=data["lessons_learnt"],
-            finding=data.get("finding", ""),
-            policy=data.get("policy"),
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The concern is closed.")
+    services.concern_close(
+        concern=concern,
+        by=request.user,
+        decision=data["decision"],
+        reason=data["reason"],
+        outcome=data["outcome"],
+        lessons_learnt=data["lessons_learnt"],
+        finding=data.get("finding", ""),
+        policy=data.get("policy"),
+    )
+    messages.success(request, "The concern is closed.")
     return redirect("incidents:detail", pk=pk)
 
 
+@permission_required("incidents.report", model=Evidence, school_field="concern__school")
 def evidence_download(request, pk):
-    evidence = permissions.get_object_or_404(
-        Evidence.objects.select_related("concern"),
-        request.user,
-        "incidents.report",
-        school_field="concern__school",
-        pk=pk,
+    evidence = Evidence.objects.select_related("concern").get_for_user(
+        request.user, "incidents.report", pk=pk
     )
     if not can_download(request.user, evidence):
         permissions.refused(
@@ -266,32 +265,23 @@ def evidence_download(request, pk):
 # -- Dashboard ----------------------------------------------------------------------------
 
 
-QUEUES = [
-    ("new", "New", Q(status=Concern.Status.NEW)),
-    ("in_progress", "In progress", Q(status=Concern.Status.IN_PROGRESS)),
-    ("awaiting_referral", "Awaiting referral", Q(status=Concern.Status.AWAITING_REFERRAL)),
-]
-
-
 class DashboardView(PermissionMixin, ListView):
     """The triage queues of the school the user works in, most urgent first."""
 
     permission = "incidents.triage"
+    where = "active"
     model = Concern
     template_name = "incidents/dashboard.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        require(request.user, self.permission, request.school)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_template_names(self):
         if self.request.htmx:
             return ["incidents/partials/_queues.html"]
         return [self.template_name]
 
-    def filtered(self):
-        school = self.request.school
-        qs = concerns_triaged_by(self.request.user).filter(school=school)
+    def get_queryset(self):
+        """The concerns the user triages in this school, narrowed by the filters chosen."""
+        user = self.request.user
+        qs = concerns_triaged_by(user).for_user(user, self.permission, school=self.request.school)
         get = self.request.GET
         if get.get("category", "").isdigit():
             qs = qs.filter(category_id=int(get["category"]))
@@ -319,46 +309,13 @@ class DashboardView(PermissionMixin, ListView):
             qs = qs.filter(reported_at__date__gte=date.fromisoformat(get.get("since", "")))
         return qs
 
-    def get_queryset(self):
-        return self.filtered()
-
     def get_context_data(self, **kwargs):
-        qs = self.object_list
         school = self.request.school
-        term_start = SchoolCalendar(school).current_term_start()
-        closed = Q(status=Concern.Status.CLOSED, closed_at__date__gte=term_start)
-        counts = qs.aggregate(
-            **{key: Count("pk", filter=q) for key, _, q in QUEUES},
-            closed=Count("pk", filter=closed),
-        )
-        learners = Prefetch(
-            "involvements",
-            queryset=Involvement.objects.filter(learner__isnull=False).select_related("learner"),
-            to_attr="learner_involvements",
-        )
-        rows = qs.select_related("category", "owner").prefetch_related(learners)
-        queues = [
-            (
-                key,
-                label,
-                counts[key],
-                list(rows.filter(q).order_by("deadline", "reported_at")[:QUEUE_SIZE]),
-            )
-            for key, label, q in QUEUES
-        ]
-        queues.append(
-            (
-                "closed",
-                "Closed this term",
-                counts["closed"],
-                list(rows.filter(closed).order_by("-closed_at")[:QUEUE_SIZE]),
-            )
-        )
         return super().get_context_data(
-            queues=queues,
+            queues=services.dashboard_queues(concerns=self.object_list, school=school),
             now=timezone.now(),
-            queue_size=QUEUE_SIZE,
-            categories=Category.objects.filter(school=school),
+            queue_size=services.QUEUE_SIZE,
+            categories=Category.objects.for_user(self.request.user, self.permission, school=school),
             owners=school_staff(school),
             risks=Concern.Risk.choices,
             years=YearGroup.choices,

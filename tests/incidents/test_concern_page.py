@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents.models import Entry
+from incidents.models import Concern, Entry
 from tests.factories import MembershipFactory
 from tests.incidents.factories import learner_concern, report
 
@@ -46,3 +46,18 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
         response = client.get(url)
     assert len(long) == len(short)
     assert "Note number 199" in response.content.decode()
+
+
+def test_a_closed_concern_takes_no_more_entries_and_says_so(world, as_user):
+    concern = learner_concern(world)
+    Concern.objects.filter(pk=concern.pk).update(status=Concern.Status.CLOSED)
+    dsl = as_user(world.users["dsl"])
+    before = Entry.objects.count()
+    for url, data in (
+        (reverse("incidents:record", args=[concern.pk, "note"]), {"note-text": "Late note"}),
+        (reverse("incidents:add", args=[concern.pk]), {"text": "Late information"}),
+    ):
+        response = dsl.post(url, data, follow=True)
+        assert response.redirect_chain[-1][0] == reverse("incidents:detail", args=[concern.pk])
+        assert "This concern is closed." in response.content.decode()
+    assert Entry.objects.count() == before
