@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from incidents.models import Category, Concern, Entry, Involvement
 from incidents.services import evidence_check
-from incidents.visibility import may_triage
+from incidents.visibility import triage_candidates
 from people.models import Learner, Membership
 from policies.models import Policy
 
@@ -178,6 +178,10 @@ class AdditionForm(forms.Form):
         return files
 
 
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
 class TriageForm(forms.ModelForm):
     class Meta:
         model = Entry
@@ -192,18 +196,14 @@ class TriageForm(forms.ModelForm):
         # Only someone who may open this concern in full can own it: those who hold a triage
         # role in the school or its trust, less those the visibility rule keeps out (a
         # subject of the concern, the deputy on a staff case not routed to them ...).
-        owners = may_triage(
-            Membership.objects.holders(concern.school, permission="incidents.triage"), concern
-        )
-        self.fields["owner"].queryset = (
-            get_user_model()
-            .objects.filter(pk__in=[u.pk for u in owners])
-            .order_by("last_name", "first_name")
-        )
-        self.fields["owner"].error_messages["invalid_choice"] = (
+        owners = sorted(triage_candidates(concern), key=lambda u: (u.last_name, u.first_name))
+        owner = self.fields["owner"]
+        owner.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in owners])
+        # Listed from the candidates already read, not read again to draw the list.
+        owner.choices = [("", owner.empty_label), *((u.pk, _name(u)) for u in owners)]
+        owner.error_messages["invalid_choice"] = (
             "Choose someone who may open this concern in full: the person chosen could not."
         )
-        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
 class ActionForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from incidents.models import Concern, Entry, Referral
+from incidents.models import Concern, Referral
 from incidents.routing import concerns_escalate
 from people.calendar import SchoolCalendar
 from people.models import Membership
@@ -48,19 +48,12 @@ def chase_referrals(now: datetime) -> int:
         Concern.objects.exclude(status=Concern.Status.CLOSED)
         .filter(category__required_referrals__isnull=False, reported_at__lt=now)
         .select_related("category", "school", "owner")
-    )
-    concerns = [c for c in concerns if set(CHASED) & set(c.category.required_referrals or [])]
-    recorded = set(
-        Entry.objects.filter(
-            concern__in=[c.pk for c in concerns], kind=Entry.Kind.REFERRAL
-        ).values_list("concern_id", "referral")
+        .with_referral_entries()
     )
     holders = {}
     for concern in concerns:
         for referral in CHASED:
-            if referral not in concern.category.required_referrals:
-                continue
-            if (concern.pk, referral) in recorded:
+            if referral not in concern.referrals_pending:
                 continue
             owner_at, head_at = referral_deadlines(concern, referral)
             if now < owner_at:
@@ -80,11 +73,7 @@ def chase_referrals(now: datetime) -> int:
                 continue
             if concern.school_id not in holders:
                 holders[concern.school_id] = Membership.objects.holders_by_role(concern.school)
-            subjects = set(
-                concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
-                    "staff_id", flat=True
-                )
-            )
+            subjects = concern.subject_staff_ids
             role = Role.CHAIR if concern.is_about_head else Role.HEADTEACHER
             people = [u for u in holders[concern.school_id].get(role, []) if u.pk not in subjects]
             if people:

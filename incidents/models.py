@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from roper.models import RandomIdModel
+from roper.permissions import SchoolScopedQuerySet
 from roper.roles import Role
 
 
@@ -79,6 +81,8 @@ class Category(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
 
+    objects = SchoolScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["school", "order", "name"]
         verbose_name_plural = "categories"
@@ -88,6 +92,19 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ConcernQuerySet(SchoolScopedQuerySet):
+    def with_referral_entries(self):
+        """Reads the referral entries of all the concerns in one more query, for
+        `Concern.referrals_pending`."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "entries",
+                queryset=Entry.objects.filter(kind=Entry.Kind.REFERRAL),
+                to_attr="referral_entries",
+            )
+        )
 
 
 class Concern(RandomIdModel):
@@ -155,6 +172,8 @@ class Concern(RandomIdModel):
     finding = models.CharField(max_length=16, choices=Finding.choices, blank=True)
     history = HistoricalRecords(excluded_fields=["read_at", "first_read_by"])
 
+    objects = ConcernQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at"]
         indexes = [
@@ -177,6 +196,26 @@ class Concern(RandomIdModel):
             and self.deadline < timezone.now()
         )
 
+    @property
+    def subject_staff_ids(self) -> set[int]:
+        """The staff named as a subject of this concern (a child of concern or the alleged,
+        not a witness): it is never routed to them, told to them or shown to them."""
+        return set(self.involvements.subject_staff().values_list("staff_id", flat=True))
+
+    @cached_property
+    def referral_entries(self) -> list["Entry"]:
+        """The referrals recorded on the timeline (prefetched by
+        `Concern.objects.with_referral_entries()`)."""
+        return list(self.entries.filter(kind=Entry.Kind.REFERRAL))
+
+    @property
+    def referrals_pending(self) -> list[str]:
+        """The referrals the category requires that the timeline does not record yet, in
+        the order of `Referral`."""
+        required = set(self.category.required_referrals or [])
+        recorded = {entry.referral for entry in self.referral_entries}
+        return [r for r in Referral.values if r in required and r not in recorded]
+
     def mark_read(self, user) -> bool:
         """The first view by someone other than the reporter marks it read."""
         if self.read_at is not None or user.pk == self.reporter_id:
@@ -187,6 +226,12 @@ class Concern(RandomIdModel):
         if updated:
             self.refresh_from_db(fields=["read_at", "first_read_by"])
         return bool(updated)
+
+
+class InvolvementQuerySet(models.QuerySet):
+    def subject_staff(self):
+        """Staff members named as a subject (`Involvement.SUBJECT_PARTS`)."""
+        return self.filter(is_subject=True, staff__isnull=False)
 
 
 class Involvement(models.Model):
@@ -220,6 +265,8 @@ class Involvement(models.Model):
     part = models.CharField(max_length=8, choices=Part.choices)
     is_subject = models.BooleanField(default=False)
     history = HistoricalRecords()
+
+    objects = InvolvementQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["staff", "is_subject"])]
@@ -305,6 +352,10 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.concern.school_id}/{instance.concern_id}/{filename}"
 
 
+class EvidenceQuerySet(SchoolScopedQuerySet):
+    school_field = "concern__school"
+
+
 class Evidence(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, storage=private_storage, max_length=300)
@@ -315,6 +366,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at"]

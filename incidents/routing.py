@@ -17,9 +17,10 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from incidents.models import Category, Concern, DeadlineUnit, Involvement, Referral
+from incidents.models import Category, Concern, DeadlineUnit, Referral
 from people.calendar import SchoolCalendar
 from people.models import Membership
+from roper.locking import locked
 from roper.models import Notification
 from roper.notifications import notification_send
 from roper.roles import Role
@@ -241,11 +242,7 @@ class Route:
 def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Route:
     """Who owns and who is told of a concern, at this moment."""
     if subject_user_ids is None:
-        subject_user_ids = set(
-            concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
-                "staff_id", flat=True
-            )
-        )
+        subject_user_ids = concern.subject_staff_ids
     holders = Membership.objects.holders_by_role(concern.school)
 
     def people(role):
@@ -302,12 +299,7 @@ def urgency(*, concern: Concern) -> str:
 def concern_route(*, concern: Concern) -> Route:
     """Route a just-reported concern: set owner, deadline and who it was routed to, and
     notify them (in-app and by email; no case detail in either)."""
-    subjects = set(
-        Involvement.objects.filter(
-            concern=concern, is_subject=True, staff__isnull=False
-        ).values_list("staff_id", flat=True)
-    )
-    result = route(concern=concern, subject_user_ids=subjects)
+    result = route(concern=concern, subject_user_ids=concern.subject_staff_ids)
     concern.owner = result.owner
     concern.is_staff_case = concern.category.is_staff_case or result.is_about_head
     concern.is_about_head = result.is_about_head
@@ -370,7 +362,6 @@ def concerns_escalate(*, now=None) -> int:
     its chain at the deadline, then to the one after when as long again has passed. Each
     step is an entry on the concern's timeline and a reminder under a key per concern and
     step, so running it twice (or two runs at once) takes and tells each step once."""
-    from django.db import transaction
     from django.utils import timezone
 
     from incidents.models import Entry
@@ -382,11 +373,10 @@ def concerns_escalate(*, now=None) -> int:
     ).values_list("pk", flat=True)
     escalated = 0
     for pk in list(due):
-        with transaction.atomic():
-            # Two runs of the job at once: lock the row so each step is taken once.
-            concern = (
-                Concern.objects.select_for_update().select_related("category", "school").get(pk=pk)
-            )
+        # Two runs of the job at once: lock the row so each step is taken once.
+        with locked(Concern.objects.filter(pk=pk), related=("category", "school")) as concern:
+            if concern is None:  # destroyed since
+                continue
             chain = escalation_chain(concern)
             step_due = concern.deadline + (concern.deadline - concern.reported_at) * (
                 concern.escalation_level
@@ -398,11 +388,7 @@ def concerns_escalate(*, now=None) -> int:
             ):
                 continue
             role = chain[concern.escalation_level]
-            subjects = set(
-                concern.involvements.filter(is_subject=True, staff__isnull=False).values_list(
-                    "staff_id", flat=True
-                )
-            )
+            subjects = concern.subject_staff_ids
             people = [
                 u
                 for u in Membership.objects.holders(concern.school, roles=[role])

@@ -2,26 +2,78 @@
 
 import mimetypes
 import uuid
+from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Category, Concern, Entry, Evidence, Involvement
+from incidents.models import Category, Concern, Entry, Evidence, Involvement, Referral
 from incidents.routing import concern_route
 from incidents.visibility import is_concealed
+from people.calendar import SchoolCalendar
 from people.models import Learner, Membership
 from policies.services import review_trigger_open
+from roper import permissions
+from roper.locking import locked
+from roper.models import AccessLog
 from roper.notifications import notification_send
-from roper.uploads import IMAGE_TYPES, PDF_TYPES, upload_check
+from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type, upload_check
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 8
 LESSONS_SOURCE = "lessons learnt from a safeguarding concern"
+CLOSED_FOR_ADDITIONS = "This concern is closed. Report a new concern instead."
+
+
+#: The open queues of the triage dashboard; it also shows the concerns closed this term.
+QUEUES = [
+    ("new", "New", Q(status=Concern.Status.NEW)),
+    ("in_progress", "In progress", Q(status=Concern.Status.IN_PROGRESS)),
+    ("awaiting_referral", "Awaiting referral", Q(status=Concern.Status.AWAITING_REFERRAL)),
+]
+#: How many concerns a queue lists (its count says how many there are).
+QUEUE_SIZE = 50
+
+
+def dashboard_queues(*, concerns, school) -> list[tuple]:
+    """(key, label, how many, the most urgent `QUEUE_SIZE`) for each queue of `concerns`,
+    and the concerns closed this term, latest first. A fixed number of queries."""
+    term_start = SchoolCalendar(school).current_term_start()
+    closed = Q(status=Concern.Status.CLOSED, closed_at__date__gte=term_start)
+    counts = concerns.aggregate(
+        **{key: Count("pk", filter=q) for key, _, q in QUEUES},
+        closed=Count("pk", filter=closed),
+    )
+    learners = Prefetch(
+        "involvements",
+        queryset=Involvement.objects.filter(learner__isnull=False).select_related("learner"),
+        to_attr="learner_involvements",
+    )
+    rows = concerns.select_related("category", "owner").prefetch_related(learners)
+    queues = [
+        (
+            key,
+            label,
+            counts[key],
+            list(rows.filter(q).order_by("deadline", "reported_at")[:QUEUE_SIZE]),
+        )
+        for key, label, q in QUEUES
+    ]
+    queues.append(
+        (
+            "closed",
+            "Closed this term",
+            counts["closed"],
+            list(rows.filter(closed).order_by("-closed_at")[:QUEUE_SIZE]),
+        )
+    )
+    return queues
 
 
 def evidence_check(*, upload, category: Category) -> str:
@@ -51,6 +103,94 @@ def learner_search(*, school, q: str, limit: int = SEARCH_LIMIT) -> list[Learner
             | Q(legal_last_name__istartswith=word)
         )
     return list(learners.order_by("legal_last_name", "legal_first_name", "pk")[:limit])
+
+
+@dataclass(frozen=True)
+class ConcernPage:
+    """What one concern's page shows to one viewer, and what they may do there."""
+
+    concern: Concern
+    #: Sees the whole timeline and may triage; otherwise the reporter's view.
+    full: bool
+    entries: object
+    involvements: object
+    #: The evidence the viewer may download.
+    evidence: list
+    confiscations: object
+    referrals_pending: list[str]
+    #: Who viewed the record, or was refused it (the full view only).
+    views: object
+    can_add: bool
+    can_record: bool
+    can_chronology: bool
+    can_confiscate: bool
+
+
+def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
+    """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
+    view shows the information added (no triage notes) and the evidence they uploaded."""
+    school = concern.school_id
+    entries = concern.entries.select_related("author", "owner")
+    if full:
+        # The whole timeline is shown: its referrals say which are pending, with no query
+        # of their own (as `with_referral_entries` would prefetch them).
+        entries = list(entries)
+        concern.referral_entries = [e for e in entries if e.kind == Entry.Kind.REFERRAL]
+    else:
+        entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
+    evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
+    confiscations = (
+        concern.confiscations.select_related("learner")
+        if permissions.has_perm(viewer, "devices.confiscations", school)
+        else []
+    )
+    views = []
+    if full:
+        views = AccessLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
+        ).only("user_name", "at", "action", "what", "outcome")[:100]
+    return ConcernPage(
+        concern=concern,
+        full=full,
+        entries=entries,
+        involvements=concern.involvements.select_related("learner", "staff"),
+        evidence=evidence,
+        confiscations=confiscations,
+        referrals_pending=[Referral(r).label for r in concern.referrals_pending] if full else [],
+        views=views,
+        can_add=not concern.is_closed,
+        can_record=full and not concern.is_closed,
+        can_chronology=full and permissions.has_perm(viewer, "learners.chronology", school),
+        can_confiscate=not concern.is_closed
+        and permissions.has_perm(viewer, "devices.confiscate", school),
+    )
+
+
+def concern_viewed(*, concern: Concern, viewer, full: bool) -> None:
+    """Every view of a concern is written to the access log; the first view in full by
+    someone other than the reporter marks it read."""
+    AccessLog.record_access(
+        user=viewer, obj=concern, school=concern.school_id, what=f"concern #{concern.pk}"
+    )
+    if full:
+        concern.mark_read(viewer)
+
+
+def evidence_open(*, evidence: Evidence, by) -> tuple:
+    """(file, type, file name) of evidence `by` may download, the download logged. Served by
+    what the file is, under a name of ours: never the uploader's name or extension
+    (`photo.jpg` that is HTML, `report.pdf` that is a program)."""
+    concern = evidence.concern
+    AccessLog.record_access(
+        user=by,
+        obj=concern,
+        school=concern.school_id,
+        what=f"evidence {evidence.pk} of concern #{concern.pk}",
+        action=AccessLog.Action.DOWNLOAD,
+    )
+    handle = evidence.file.open("rb")
+    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
+    return handle, mime, f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}"
 
 
 def _evidence_store(*, concern, upload, mime, by) -> Evidence:
@@ -87,10 +227,16 @@ def concern_report(*, school, reporter, data: dict, involvements: list[dict], fi
     return concern
 
 
+def _closed(message: str):
+    """The check of `locked` that refuses a change to a closed concern."""
+    return lambda concern: message if concern.is_closed else None
+
+
 def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Entry:
     for upload in files:
         evidence_check(upload=upload, category=concern.category)
-    with transaction.atomic():
+    # Added while it is being closed: lock the row, and refuse once it is closed.
+    with locked(concern, check=_closed(CLOSED_FOR_ADDITIONS)):
         entry = Entry.objects.create(
             concern=concern, kind=Entry.Kind.ADDITION, author=by, text=text
         )
@@ -114,45 +260,38 @@ def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Ent
 def concern_record(*, concern: Concern, by, kind: str, fields: dict) -> Entry:
     """Record a triage decision, action, referral, parent contact or note, and move the
     concern's status along."""
-    if concern.is_closed:
-        raise ValidationError("This concern is closed.")
-    with transaction.atomic():
-        # Two DSLs triaging at once: lock the row so status and owner stay consistent.
-        locked = Concern.objects.select_for_update().get(pk=concern.pk)
-        entry = Entry.objects.create(concern=locked, kind=kind, author=by, **fields)
+    # Two DSLs triaging at once: lock the row so status and owner stay consistent.
+    with locked(concern, check=_closed("This concern is closed.")) as current:
+        entry = Entry.objects.create(concern=current, kind=kind, author=by, **fields)
         changed = []
         if kind == Entry.Kind.TRIAGE:
-            locked.risk_level = entry.risk_level
+            current.risk_level = entry.risk_level
             changed.append("risk_level")
-            if entry.owner_id and entry.owner_id != locked.owner_id:
-                locked.owner_id = entry.owner_id
+            if entry.owner_id and entry.owner_id != current.owner_id:
+                current.owner_id = entry.owner_id
                 changed.append("owner")
                 if entry.owner_id != by.pk:
                     notification_send(
                         recipients=[entry.owner],
-                        school=locked.school,
+                        school=current.school,
                         title="A concern has been passed to you",
-                        url=reverse("incidents:detail", args=[locked.pk]),
+                        url=reverse("incidents:detail", args=[current.pk]),
                     )
-            pending = set(locked.category.required_referrals) - set(
-                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-            )
-            locked.status = (
-                Concern.Status.AWAITING_REFERRAL if pending else Concern.Status.IN_PROGRESS
+            current.status = (
+                Concern.Status.AWAITING_REFERRAL
+                if current.referrals_pending
+                else Concern.Status.IN_PROGRESS
             )
             changed.append("status")
-        elif kind == Entry.Kind.REFERRAL and locked.status == Concern.Status.AWAITING_REFERRAL:
-            pending = set(locked.category.required_referrals) - set(
-                locked.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-            )
-            if not pending:
-                locked.status = Concern.Status.IN_PROGRESS
+        elif kind == Entry.Kind.REFERRAL and current.status == Concern.Status.AWAITING_REFERRAL:
+            if not current.referrals_pending:
+                current.status = Concern.Status.IN_PROGRESS
                 changed.append("status")
-        elif locked.status == Concern.Status.NEW:
-            locked.status = Concern.Status.IN_PROGRESS
+        elif current.status == Concern.Status.NEW:
+            current.status = Concern.Status.IN_PROGRESS
             changed.append("status")
         if changed:
-            locked.save(update_fields=changed)
+            current.save(update_fields=changed)
     concern.refresh_from_db()
     return entry
 
@@ -177,19 +316,16 @@ def concern_close(
     ]
     if missing:
         raise ValidationError(f"Closing needs the {', '.join(missing)}.")
-    with transaction.atomic():
-        # Closing twice at once (two tabs): lock the row and refuse a second closure.
-        locked = Concern.objects.select_for_update().get(pk=concern.pk)
-        if locked.is_closed:
-            raise ValidationError("This concern is already closed.")
-        locked.status = Concern.Status.CLOSED
-        locked.closed_at = timezone.now()
-        locked.decision, locked.closure_reason, locked.outcome = decision, reason, outcome
-        locked.lessons_learnt = lessons_learnt
-        locked.finding = finding
-        locked.save()
+    # Closing twice at once (two tabs): lock the row and refuse a second closure.
+    with locked(concern, check=_closed("This concern is already closed.")) as current:
+        current.status = Concern.Status.CLOSED
+        current.closed_at = timezone.now()
+        current.decision, current.closure_reason, current.outcome = decision, reason, outcome
+        current.lessons_learnt = lessons_learnt
+        current.finding = finding
+        current.save()
         Entry.objects.create(
-            concern=locked,
+            concern=current,
             kind=Entry.Kind.CLOSURE,
             author=by,
             text=f"Decision: {decision}\nReason: {reason}\nOutcome: {outcome}"
@@ -205,11 +341,11 @@ def concern_close(
                 by=by,
                 note=lessons_learnt,
                 source=LESSONS_SOURCE,
-                concern_number=locked.pk,
+                concern_number=current.pk,
                 withhold_from=[
                     u
                     for u in Membership.objects.holders(policy.school, permission="policies.manage")
-                    if is_concealed(u, locked.pk)
+                    if is_concealed(u, current.pk)
                 ],
             )
     concern.refresh_from_db()

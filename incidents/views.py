@@ -3,11 +3,11 @@ import re
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
@@ -22,25 +22,25 @@ from incidents.forms import (
     InvolvementFormSet,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
-from incidents.visibility import can_see, can_triage, concerns_triaged_by
-from people.calendar import SchoolCalendar
+from incidents.visibility import (
+    can_download,
+    can_see,
+    can_triage,
+    concerns_triaged_by,
+)
 from people.models import Membership, YearGroup
 from roper import permissions
 from roper.drafts import draft_discard, draft_for, keeps_draft
-from roper.models import AccessLog
-from roper.permissions import PermissionMixin, require
-from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
-
-QUEUE_SIZE = 50
-
+from roper.errors import Refused, refusal_redirects
+from roper.permissions import PermissionMixin, permission_required
 
 # -- Report -------------------------------------------------------------------------------
 
 
 @keeps_draft("concern", permission="incidents.report", url_name="incidents:new")
+@permission_required("incidents.report", where="active")
 def concern_new(request):
     school = request.school
-    require(request.user, "incidents.report", school)
     # Only those who may look learners up are shown learners' names (governors, the admin
     # type the child's name instead).
     people_kwargs = {
@@ -113,11 +113,11 @@ PEOPLE_PREFIX = re.compile(r"people-\d{1,2}")
 
 
 @require_GET
+@permission_required("learners.view", where="active")
 def learner_search(request):
     """The report form's learner search: the school's learners matching the name typed in
     one row of people, as choices for that row. Only for those who may look learners up."""
     school = request.school
-    require(request.user, "learners.view", school)
     prefix = request.GET.get("prefix", "")
     if not PEOPLE_PREFIX.fullmatch(prefix):
         return HttpResponseBadRequest("Which row of people?")
@@ -152,16 +152,22 @@ class MyConcernsView(PermissionMixin, ListView):
 # -- One concern --------------------------------------------------------------------------
 
 
+#: Every view of one concern: whoever may report may open their own; finer rules below.
+concern_guard = permission_required("incidents.report", model=Concern)
+
+
+def _concern_page(request, pk, **kwargs) -> str:
+    """Where a refused change to a concern goes back to: its page."""
+    return reverse("incidents:detail", args=[pk])
+
+
 def _concern(request, pk) -> tuple[Concern, bool]:
     """The concern and whether the user sees it in full. Another school's concern, or one
     the user may not see (about themself, not routed to them), is a 404: its existence is
     not revealed."""
-    concern = permissions.get_object_or_404(
-        Concern.objects.select_related("category", "school", "owner", "reporter", "first_read_by"),
-        request.user,
-        "incidents.report",
-        pk=pk,
-    )
+    concern = Concern.objects.select_related(
+        "category", "school", "owner", "reporter", "first_read_by"
+    ).get_for_user(request.user, "incidents.report", pk=pk)
     full = can_triage(request.user, concern)
     if not full and not can_see(request.user, concern):
         permissions.refused(request.user, concern, "incidents.report")
@@ -170,75 +176,39 @@ def _concern(request, pk) -> tuple[Concern, bool]:
 
 
 def _detail(request, concern, full, forms=None, status=200):
-    entries = concern.entries.select_related("author", "owner")
-    if not full:
-        entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
+    """The concern's page, with the forms its viewer may use (`forms`: those posted back
+    with errors, by name)."""
+    page = services.concern_page(concern=concern, viewer=request.user, full=full)
+    forms = forms or {}
     context = {
-        "concern": concern,
-        "full": full,
-        "entries": entries,
-        "involvements": concern.involvements.select_related("learner", "staff"),
-        "evidence": concern.evidence.all(),
-        "addition_form": AdditionForm(concern=concern),
-        "can_chronology": permissions.has_perm(
-            request.user, "learners.chronology", concern.school_id
-        ),
-        # Devices confiscated in this concern, for those who may see confiscations.
-        "confiscations": concern.confiscations.select_related("learner")
-        if permissions.has_perm(request.user, "devices.confiscations", concern.school_id)
-        else [],
-        "can_confiscate": permissions.has_perm(
-            request.user, "devices.confiscate", concern.school_id
-        ),
+        **vars(page),
+        "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
+        "open_form": next(iter(forms), None),
     }
-    if full and not concern.is_closed:
+    if page.can_record:
         context["record_forms"] = [
-            (kind, Entry.Kind(kind).label, form_class(concern=concern, prefix=kind))
-            for kind, form_class in RECORD_FORMS.items()
+            (kind, Entry.Kind(kind).label, forms.get(kind) or form(concern=concern, prefix=kind))
+            for kind, form in RECORD_FORMS.items()
         ]
-        context["close_form"] = CloseForm(concern=concern)
-    if full:
-        context["views"] = AccessLog.objects.filter(
-            content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what", "outcome")[:100]
-        referrals = set(
-            concern.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
-        )
-        context["referrals_pending"] = [
-            label
-            for value, label in Entry._meta.get_field("referral").choices
-            if value in concern.category.required_referrals and value not in referrals
-        ]
-    if forms:
-        if "record_forms" in context:
-            context["record_forms"] = [
-                (kind, label, forms.get(kind, form))
-                for kind, label, form in context["record_forms"]
-            ]
-        for name in ("addition_form", "close_form"):
-            if name in forms:
-                context[name] = forms[name]
-        context["open_form"] = next(iter(forms))
+        context["close_form"] = forms.get("close_form") or CloseForm(concern=concern)
     return render(request, "incidents/concern_detail.html", context, status=status)
 
 
+@concern_guard
 def concern_detail(request, pk):
     concern, full = _concern(request, pk)
-    AccessLog.record_access(
-        user=request.user, obj=concern, school=concern.school_id, what=f"concern #{concern.pk}"
-    )
-    if full:
-        concern.mark_read(request.user)
+    services.concern_viewed(concern=concern, viewer=request.user, full=full)
     return _detail(request, concern, full)
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_add(request, pk):
     concern, full = _concern(request, pk)
     form = AdditionForm(request.POST, request.FILES, concern=concern)
-    if concern.is_closed:
-        messages.error(request, "This concern is closed. Report a new concern instead.")
-        return redirect("incidents:detail", pk=pk)
+    if concern.is_closed:  # a tab left open: said before what was typed is checked
+        raise Refused(services.CLOSED_FOR_ADDITIONS)
     if not form.is_valid():
         return _detail(request, concern, full, {"addition_form": form}, status=400)
     services.concern_add_information(
@@ -252,6 +222,8 @@ def concern_add(request, pk):
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_record(request, pk, kind):
     concern, full = _concern(request, pk)
     if not full:
@@ -262,21 +234,19 @@ def concern_record(request, pk, kind):
     form = form_class(request.POST, concern=concern, prefix=kind)
     if not form.is_valid():
         return _detail(request, concern, full, {kind: form}, status=400)
-    try:
-        services.concern_record(
-            concern=concern,
-            by=request.user,
-            kind=kind,
-            fields={f: form.cleaned_data[f] for f in form_class._meta.fields},
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{Entry.Kind(kind).label} recorded.")
+    services.concern_record(
+        concern=concern,
+        by=request.user,
+        kind=kind,
+        fields={f: form.cleaned_data[f] for f in form_class._meta.fields},
+    )
+    messages.success(request, f"{Entry.Kind(kind).label} recorded.")
     return redirect("incidents:detail", pk=pk)
 
 
 @require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
 def concern_close(request, pk):
     concern, full = _concern(request, pk)
     if not full:
@@ -285,58 +255,32 @@ def concern_close(request, pk):
     if not form.is_valid():
         return _detail(request, concern, full, {"close_form": form}, status=400)
     data = form.cleaned_data
-    try:
-        services.concern_close(
-            concern=concern,
-            by=request.user,
-            decision=data["decision"],
-            reason=data["reason"],
-            outcome=data["outcome"],
-            lessons_learnt=data["lessons_learnt"],
-            finding=data.get("finding", ""),
-            policy=data.get("policy"),
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The concern is closed.")
+    services.concern_close(
+        concern=concern,
+        by=request.user,
+        decision=data["decision"],
+        reason=data["reason"],
+        outcome=data["outcome"],
+        lessons_learnt=data["lessons_learnt"],
+        finding=data.get("finding", ""),
+        policy=data.get("policy"),
+    )
+    messages.success(request, "The concern is closed.")
     return redirect("incidents:detail", pk=pk)
 
 
+@permission_required("incidents.report", model=Evidence, school_field="concern__school")
 def evidence_download(request, pk):
-    evidence = permissions.get_object_or_404(
-        Evidence.objects.select_related("concern"),
-        request.user,
-        "incidents.report",
-        school_field="concern__school",
-        pk=pk,
+    evidence = Evidence.objects.select_related("concern").get_for_user(
+        request.user, "incidents.report", pk=pk
     )
-    concern = evidence.concern
-    allowed = can_triage(request.user, concern) or (
-        evidence.uploaded_by_id == request.user.pk and can_see(request.user, concern)
-    )
-    if not allowed:
+    if not can_download(request.user, evidence):
         permissions.refused(
             request.user, evidence, "incidents.report", school_field="concern__school"
         )
         raise Http404
-    AccessLog.record_access(
-        user=request.user,
-        obj=concern,
-        school=concern.school_id,
-        what=f"evidence {evidence.pk} of concern #{concern.pk}",
-        action=AccessLog.Action.DOWNLOAD,
-    )
-    # Served by what the file is, under a name of ours: never the uploader's name or
-    # extension (`photo.jpg` that is HTML, `report.pdf` that is a program).
-    handle = evidence.file.open("rb")
-    mime, extension = served_type(handle, allowed=IMAGE_TYPES | PDF_TYPES)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"concern-{concern.pk}-evidence-{evidence.pk}.{extension}",
-        content_type=mime,
-    )
+    handle, mime, name = services.evidence_open(evidence=evidence, by=request.user)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=mime)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -345,32 +289,23 @@ def evidence_download(request, pk):
 # -- Dashboard ----------------------------------------------------------------------------
 
 
-QUEUES = [
-    ("new", "New", Q(status=Concern.Status.NEW)),
-    ("in_progress", "In progress", Q(status=Concern.Status.IN_PROGRESS)),
-    ("awaiting_referral", "Awaiting referral", Q(status=Concern.Status.AWAITING_REFERRAL)),
-]
-
-
 class DashboardView(PermissionMixin, ListView):
     """The triage queues of the school the user works in, most urgent first."""
 
     permission = "incidents.triage"
+    where = "active"
     model = Concern
     template_name = "incidents/dashboard.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        require(request.user, self.permission, request.school)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_template_names(self):
         if self.request.htmx:
             return ["incidents/partials/_queues.html"]
         return [self.template_name]
 
-    def filtered(self):
-        school = self.request.school
-        qs = concerns_triaged_by(self.request.user).filter(school=school)
+    def get_queryset(self):
+        """The concerns the user triages in this school, narrowed by the filters chosen."""
+        user = self.request.user
+        qs = concerns_triaged_by(user).for_user(user, self.permission, school=self.request.school)
         get = self.request.GET
         if get.get("category", "").isdigit():
             qs = qs.filter(category_id=int(get["category"]))
@@ -398,46 +333,13 @@ class DashboardView(PermissionMixin, ListView):
             qs = qs.filter(reported_at__date__gte=date.fromisoformat(get.get("since", "")))
         return qs
 
-    def get_queryset(self):
-        return self.filtered()
-
     def get_context_data(self, **kwargs):
-        qs = self.object_list
         school = self.request.school
-        term_start = SchoolCalendar(school).current_term_start()
-        closed = Q(status=Concern.Status.CLOSED, closed_at__date__gte=term_start)
-        counts = qs.aggregate(
-            **{key: Count("pk", filter=q) for key, _, q in QUEUES},
-            closed=Count("pk", filter=closed),
-        )
-        learners = Prefetch(
-            "involvements",
-            queryset=Involvement.objects.filter(learner__isnull=False).select_related("learner"),
-            to_attr="learner_involvements",
-        )
-        rows = qs.select_related("category", "owner").prefetch_related(learners)
-        queues = [
-            (
-                key,
-                label,
-                counts[key],
-                list(rows.filter(q).order_by("deadline", "reported_at")[:QUEUE_SIZE]),
-            )
-            for key, label, q in QUEUES
-        ]
-        queues.append(
-            (
-                "closed",
-                "Closed this term",
-                counts["closed"],
-                list(rows.filter(closed).order_by("-closed_at")[:QUEUE_SIZE]),
-            )
-        )
         return super().get_context_data(
-            queues=queues,
+            queues=services.dashboard_queues(concerns=self.object_list, school=school),
             now=timezone.now(),
-            queue_size=QUEUE_SIZE,
-            categories=Category.objects.filter(school=school),
+            queue_size=services.QUEUE_SIZE,
+            categories=Category.objects.for_user(self.request.user, self.permission, school=school),
             owners=Membership.objects.members(school),
             risks=Concern.Risk.choices,
             years=YearGroup.choices,

@@ -23,28 +23,30 @@ drops the rows of any model that hang from such a concern. Every derived view as
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from incidents.models import Concern, Involvement
-from roper.permissions import roles_by_school, schools_with
-from roper.roles import Role
+from incidents.models import Concern, Evidence, Involvement
+from roper.permissions import holders_roles, roles_by_school
+from roper.roles import Role, roles_holding
 
 R = Role
 
+#: {school id: roles} of one user: theirs (`roles_by_school`) unless given.
+Roles = dict[int, frozenset[str]] | None
 
-def _schools(user, *roles) -> list[int]:
-    return [sid for sid, held in roles_by_school(user).items() if held & set(roles)]
+
+def _schools(user, roles: Roles, *wanted) -> list[int]:
+    held_by_school = roles_by_school(user) if roles is None else roles
+    return [sid for sid, held in held_by_school.items() if held & set(wanted)]
 
 
-def concealed_q(user) -> Q:
+def concealed_q(user, roles: Roles = None) -> Q:
     """The concerns whose very existence must not reach `user`: those naming them as a
     subject, and allegations about the headteacher for a headteacher of that school."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     q = Q(
-        Exists(
-            Involvement.objects.filter(concern=OuterRef("pk"), staff_id=user.pk, is_subject=True)
-        )
+        Exists(Involvement.objects.subject_staff().filter(concern=OuterRef("pk"), staff_id=user.pk))
     )
-    heads = _schools(user, R.HEADTEACHER)
+    heads = _schools(user, roles, R.HEADTEACHER)
     if heads:
         q |= Q(school_id__in=heads, is_about_head=True)
     return q
@@ -68,36 +70,36 @@ def is_concealed(user, concern_id: int | None) -> bool:
     return Concern.objects.filter(concealed_q(user), pk=concern_id).exists()
 
 
-def full_access_q(user) -> Q:
+def full_access_q(user, roles: Roles = None) -> Q:
     routed = Exists(
         Concern.routed_to.through.objects.filter(concern_id=OuterRef("pk"), user_id=user.pk)
     )
     q = Q(pk__in=[])
-    dsl = _schools(user, R.DSL, R.DEPUTY_DSL)
+    dsl = _schools(user, roles, R.DSL, R.DEPUTY_DSL)
     if dsl:
         q |= Q(school_id__in=dsl) & (Q(is_staff_case=False) | routed)
-    head = _schools(user, R.HEADTEACHER)
+    head = _schools(user, roles, R.HEADTEACHER)
     if head:
         q |= Q(school_id__in=head, is_about_head=False)
-    osl = _schools(user, R.OSL)
+    osl = _schools(user, roles, R.OSL)
     if osl:
         q |= Q(school_id__in=osl, category__is_online=True, is_staff_case=False)
-    chair = _schools(user, R.CHAIR)
+    chair = _schools(user, roles, R.CHAIR)
     if chair:
         q |= Q(school_id__in=chair, is_about_head=True)
     # Whoever a concern was routed or escalated to (e.g. the chair, for an untriaged staff
     # allegation) sees it, if they hold a triage role there.
-    triage = schools_with(user, "incidents.triage")
+    triage = _schools(user, roles, *roles_holding("incidents.triage"))
     if triage:
         q |= Q(school_id__in=triage) & routed
     return q
 
 
-def concerns_triaged_by(user) -> QuerySet:
+def concerns_triaged_by(user, roles: Roles = None) -> QuerySet:
     """Concerns the user sees in full (and may triage)."""
     if not getattr(user, "is_authenticated", False):
         return Concern.objects.none()
-    return Concern.objects.filter(full_access_q(user)).exclude(concealed_q(user))
+    return Concern.objects.filter(full_access_q(user, roles)).exclude(concealed_q(user, roles))
 
 
 def concerns_visible_to(user) -> QuerySet:
@@ -116,14 +118,28 @@ def can_see(user, concern: Concern) -> bool:
     return concerns_visible_to(user).filter(pk=concern.pk).exists()
 
 
-def may_triage(users, concern: Concern) -> list:
-    """Those of `users` who see `concern` in full, by the rule of `concerns_triaged_by`, in
-    one query (besides each user's roles, read once per user object)."""
-    users = [u for u in users if getattr(u, "is_authenticated", False)]
-    if not users:
+def can_download(user, evidence: Evidence) -> bool:
+    """Evidence is for those who see its concern in full, and for whoever uploaded it while
+    they may open the concern (the concern's page lists the same: `concern_page`)."""
+    concern = evidence.concern
+    return can_triage(user, concern) or (
+        evidence.uploaded_by_id == user.pk and can_see(user, concern)
+    )
+
+
+def triage_candidates(concern: Concern) -> list:
+    """Who may be given `concern` to own: those who hold a triage role in its school or
+    trust and see it in full, by the rule of `concerns_triaged_by`. Two queries however
+    many they are: their roles in the school, then the rule for them all (a concern's
+    school is the only one whose roles bear on it)."""
+    candidates = holders_roles(concern.school, "incidents.triage")
+    if not candidates:
         return []
     checks = {
-        f"user_{user.pk}": Exists(concerns_triaged_by(user).filter(pk=concern.pk)) for user in users
+        f"user_{user.pk}": Exists(
+            concerns_triaged_by(user, {concern.school_id: roles}).filter(pk=concern.pk)
+        )
+        for user, roles in candidates.items()
     }
     row = Concern.objects.filter(pk=concern.pk).values(**checks).first() or {}
-    return [user for user in users if row.get(f"user_{user.pk}")]
+    return [user for user in candidates if row.get(f"user_{user.pk}")]

@@ -197,6 +197,17 @@ class MembershipQuerySet(models.QuerySet):
         through its trust, by name; any role when neither is given. One query."""
         return self.holders_by_school([school], roles=roles, permission=permission)[school.pk]
 
+    def holders_roles(self, school, *, permission) -> dict:
+        """{user: all their roles in the school} for the active users who hold `permission`
+        there, directly or through its trust, by name. One query."""
+        users: dict[int, object] = {}
+        roles: dict[int, set] = {}
+        for membership in self._by_name([school]):
+            users.setdefault(membership.user_id, membership.user)
+            roles.setdefault(membership.user_id, set()).update(membership.roles)
+        allowed = roles_holding(permission)
+        return {users[uid]: frozenset(held) for uid, held in roles.items() if held & allowed}
+
     def holders_by_role(self, school) -> dict[str, list]:
         """{role: the active users who hold it in the school, directly or through its trust, by
         name}. One query."""

@@ -111,6 +111,12 @@ def holders(school, permission: str | None = None, *, roles=None) -> list:
     return membership_model().objects.holders(school, roles=roles, permission=permission)
 
 
+def holders_roles(school, permission: str) -> dict:
+    """{user: their roles in the school} for the active users who hold a permission there,
+    directly or through its trust, in one query (`Membership.objects.holders_roles`)."""
+    return membership_model().objects.holders_roles(school, permission=permission)
+
+
 def scope(queryset: QuerySet, user, permission: str, school_field: str = "school") -> QuerySet:
     """Rows of the schools where the user holds `permission`; nothing for anyone else."""
     return queryset.filter(**{f"{school_field}__in": schools_with(user, permission)})
