@@ -9,7 +9,7 @@ from people.models import Guardianship, Learner, RoleRequest
 from people.services import APPROVES, role_requests_decidable, role_requests_visible
 from people.services import role_request_decide as role_request_decide_
 from roper.errors import Refused, refusal_redirects
-from roper.permissions import PermissionMixin, permission_required, require
+from roper.permissions import PermissionMixin, has_perm, permission_required, require
 
 
 class LearnerListView(PermissionMixin, ListView):
@@ -54,6 +54,12 @@ class LearnerDetailView(PermissionMixin, DetailView):
                 )
             )
         )
+
+    def get_context_data(self, **kwargs):
+        # Those who may read a learner's chronology (the safeguarding roles) find it here.
+        school = self.object.school_id
+        can = has_perm(self.request.user, "learners.chronology", school)
+        return super().get_context_data(can_chronology=can, **kwargs)
 
 
 @permission_required(*APPROVES)

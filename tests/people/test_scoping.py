@@ -68,3 +68,10 @@ def test_the_admin_site_shows_an_admin_only_their_schools_learners(world, as_use
 def test_the_admin_site_is_closed_to_every_other_role(world, as_user):
     page = as_user(world.users["head"]).get(reverse("admin:index"))
     assert page.status_code == 302 and page.url.startswith("/admin/login/")
+
+
+def test_a_learner_page_links_to_the_chronology_for_those_who_may_read_it(world, as_user):
+    chronology = reverse("reports:chronology", args=[world.learner.pk])
+    for persona, shown in (("dsl", True), ("head", True), ("office", False), ("teacher", False)):
+        page = as_user(world.users[persona]).get(reverse("people:learner", args=[world.learner.pk]))
+        assert (chronology in page.text) is shown, persona
