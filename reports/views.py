@@ -1,6 +1,5 @@
 """The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`."""
 
-import csv
 import logging
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from people.models import Membership, School, Term
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
+from roper.exports import BOM, SafeWriter
 from roper.permissions import get_object_or_404, has_perm, require
 from roper.roles import roles_holding
 
@@ -84,6 +84,7 @@ def _download(request, report, fmt, filename, commentary=None):
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write(BOM)  # Excel reads the file as UTF-8 only with it
         write_csv(response, report, commentary)
         return response
     if fmt == "pdf":
@@ -99,7 +100,7 @@ def _download(request, report, fmt, filename, commentary=None):
 
 
 def write_csv(out, report, commentary=None):
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow([report.title])
     writer.writerow(["Period", report.period])
     writer.writerow(
