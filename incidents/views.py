@@ -31,6 +31,8 @@ from roper.permissions import PermissionMixin, require
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type
 
 QUEUE_SIZE = 50
+#: Rows of "who viewed this record" per page, newest first.
+VIEWS_PER_PAGE = 50
 
 
 # -- Report -------------------------------------------------------------------------------
@@ -172,9 +174,20 @@ def _detail(request, concern, full, forms=None, status=200):
         ]
         context["close_form"] = CloseForm(concern=concern)
     if full:
-        context["views"] = AccessLog.objects.filter(
+        # Paged by the last entry shown, not by page number: each view of this page adds an
+        # entry, which would push one row from page to page unseen.
+        views = AccessLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what", "outcome")[:100]
+        ).only("user_name", "at", "action", "what", "outcome")
+        before = request.GET.get("views_before", "")
+        if before.isdigit():
+            views = views.filter(pk__lt=int(before))
+        views = list(views.order_by("-pk")[: VIEWS_PER_PAGE + 1])
+        context["views"] = views[:VIEWS_PER_PAGE]
+        context["views_older"] = (
+            views[VIEWS_PER_PAGE - 1].pk if len(views) > VIEWS_PER_PAGE else None
+        )
+        context["views_paged"] = before.isdigit()
         referrals = set(
             concern.entries.filter(kind=Entry.Kind.REFERRAL).values_list("referral", flat=True)
         )

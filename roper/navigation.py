@@ -38,6 +38,12 @@ NAV: list[NavItem] = [
     NavItem("Concerns", "incidents:dashboard", "incidents.triage", "Triage dashboard."),
     NavItem("Desk", "devices:desk", "devices.desk", "Phones handed in and collected today."),
     NavItem(
+        "End of day",
+        "devices:end_of_day",
+        "devices.desk",
+        "The phones still held and the open confiscations, per class.",
+    ),
+    NavItem(
         "Confiscations",
         "devices:confiscations",
         "devices.confiscations",

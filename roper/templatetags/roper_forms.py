@@ -57,9 +57,12 @@ def form_problems(context) -> list[dict]:
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if isinstance(value, forms.BaseForm) and value.is_bound and value.errors:
+        # type(), not isinstance(): isinstance would evaluate the lazy values of the context
+        # (the unread count, the menu), each a query the page may not otherwise make.
+        kind = type(value)
+        if issubclass(kind, forms.BaseForm) and value.is_bound and value.errors:
             problems += _form_problems(value)
-        elif isinstance(value, BaseFormSet) and value.is_bound and not value.is_valid():
+        elif issubclass(kind, BaseFormSet) and value.is_bound and not value.is_valid():
             problems += [{"message": e, "anchor": ""} for e in value.non_form_errors()]
             for form in value.forms:
                 problems += _form_problems(form)
