@@ -19,6 +19,13 @@ class DevicesConfig(AppConfig):
                 order=50,
             ),
             NavItem(
+                "End of day",
+                "devices:end_of_day",
+                "devices.desk",
+                "The phones still held and the open confiscations, per class.",
+                order=55,
+            ),
+            NavItem(
                 "Confiscations",
                 "devices:confiscations",
                 "devices.confiscations",

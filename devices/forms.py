@@ -17,6 +17,7 @@ class LearnerChoiceMixin:
     def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["learner"].queryset = Learner.objects.filter(school=school, active=True)
+        self.fields["learner"].label_from_instance = lambda learner: learner.label
 
 
 class ConfiscationForm(LearnerChoiceMixin, forms.ModelForm):

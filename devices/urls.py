@@ -1,6 +1,6 @@
 from django.urls import path
 
-from devices import views
+from devices import exports, views
 
 app_name = "devices"
 
@@ -16,6 +16,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("confiscations/", views.ConfiscationListView.as_view(), name="confiscations"),
+    path("confiscations/export.csv", exports.confiscations_csv, name="confiscations_csv"),
     path("confiscations/new/", views.ConfiscationCreateView.as_view(), name="confiscation_new"),
     path("confiscations/<int:pk>/", views.ConfiscationDetailView.as_view(), name="confiscation"),
     path("confiscations/<int:pk>/move/", views.confiscation_move, name="confiscation_move"),

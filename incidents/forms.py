@@ -5,7 +5,7 @@ from django.forms import formset_factory
 from django.urls import reverse
 
 from incidents.models import Category, Concern, Entry, Involvement
-from incidents.services import evidence_check
+from incidents.services import evidence_check, learner_search
 from incidents.visibility import triage_candidates
 from people.models import Learner, Membership
 from policies.models import Policy
@@ -99,6 +99,9 @@ class InvolvementForm(forms.ModelForm):
 
     def __init__(self, *args, school, learners: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.school = school
+        #: Learners matching a name typed without choosing one (no JavaScript): offered back.
+        self.matches = []
         if learners:
             self.fields["learner"].queryset = Learner.objects.filter(school=school, active=True)
             self.fields["learner"].widget = forms.HiddenInput()  # chosen among the matches
@@ -143,7 +146,25 @@ class InvolvementForm(forms.ModelForm):
             }.get(kind, cleaned.get("name"))
             if not given:
                 self.add_error(None, "Choose the learner or staff member, or type the name.")
+            elif kind == "learner" and self._unchosen_name(cleaned):
+                self.matches = learner_search(school=self.school, q=cleaned["name"])
+                if self.matches:
+                    self.add_error(
+                        "name",
+                        "Choose which learner you mean, or “None of these” to keep the name "
+                        "as typed.",
+                    )
         return cleaned
+
+    def _unchosen_name(self, cleaned) -> bool:
+        """A learner's name typed and sent without the search's choices ever shown (the page
+        without JavaScript): the form has no answer at all for the learner, not even "None"."""
+        return (
+            "learner" in self.fields
+            and not cleaned.get("learner")
+            and bool(cleaned.get("name"))
+            and self.add_prefix("learner") not in self.data
+        )
 
     def person(self) -> dict | None:
         if not self.has_changed() or not self.cleaned_data.get("kind"):

@@ -118,15 +118,24 @@ class ConcernPage:
     evidence: list
     confiscations: object
     referrals_pending: list[str]
-    #: Who viewed the record, or was refused it (the full view only).
+    #: Who viewed the record, or was refused it (the full view only), newest first, a page
+    #: at a time; `views_older`: where the next page starts (None: no older entries).
     views: object
+    views_older: int | None
+    views_paged: bool
     can_add: bool
     can_record: bool
     can_chronology: bool
     can_confiscate: bool
 
 
-def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
+#: Rows of "who viewed this record" per page.
+VIEWS_PER_PAGE = 50
+
+
+def concern_page(
+    *, concern: Concern, viewer, full: bool, views_before: int | None = None
+) -> ConcernPage:
     """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
     view shows the information added (no triage notes) and the evidence they uploaded."""
     school = concern.school_id
@@ -144,11 +153,18 @@ def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
         if permissions.has_perm(viewer, "devices.confiscations", school)
         else []
     )
-    views = []
+    views, views_older = [], None
     if full:
-        views = AccessLog.objects.filter(
+        # Paged by the last entry shown, not by page number: each view of this page adds an
+        # entry, which would push one row from page to page unseen.
+        rows = AccessLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what", "outcome")[:100]
+        ).only("user_name", "at", "action", "what", "outcome")
+        if views_before is not None:
+            rows = rows.filter(pk__lt=views_before)
+        rows = list(rows.order_by("-pk")[: VIEWS_PER_PAGE + 1])
+        views = rows[:VIEWS_PER_PAGE]
+        views_older = rows[VIEWS_PER_PAGE - 1].pk if len(rows) > VIEWS_PER_PAGE else None
     return ConcernPage(
         concern=concern,
         full=full,
@@ -158,6 +174,8 @@ def concern_page(*, concern: Concern, viewer, full: bool) -> ConcernPage:
         confiscations=confiscations,
         referrals_pending=[Referral(r).label for r in concern.referrals_pending] if full else [],
         views=views,
+        views_older=views_older,
+        views_paged=views_before is not None,
         can_add=not concern.is_closed,
         can_record=full and not concern.is_closed,
         can_chronology=full and permissions.has_perm(viewer, "learners.chronology", school),

@@ -3,7 +3,7 @@ learner's chronology, which reads devices too, is reports:chronology."""
 
 from django.urls import path
 
-from incidents import views
+from incidents import exports, views
 
 app_name = "incidents"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("incidents/new/", views.concern_new, name="new"),
     path("incidents/new/learners/", views.learner_search, name="learner_search"),
     path("incidents/dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("incidents/export.csv", exports.concerns_csv, name="concerns_csv"),
     path("incidents/<int:pk>/", views.concern_detail, name="detail"),
     path("incidents/<int:pk>/add/", views.concern_add, name="add"),
     path("incidents/<int:pk>/record/<slug:kind>/", views.concern_record, name="record"),

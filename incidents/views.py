@@ -178,7 +178,13 @@ def _concern(request, pk) -> tuple[Concern, bool]:
 def _detail(request, concern, full, forms=None, status=200):
     """The concern's page, with the forms its viewer may use (`forms`: those posted back
     with errors, by name)."""
-    page = services.concern_page(concern=concern, viewer=request.user, full=full)
+    before = request.GET.get("views_before", "")
+    page = services.concern_page(
+        concern=concern,
+        viewer=request.user,
+        full=full,
+        views_before=int(before) if before.isdigit() else None,
+    )
     forms = forms or {}
     context = {
         **vars(page),

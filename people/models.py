@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from roper.errors import Refused
@@ -111,6 +112,17 @@ class Learner(models.Model):
     @property
     def name(self):
         return f"{self.first_name} {self.legal_last_name}"
+
+    @property
+    def details(self) -> str:
+        """What tells two learners of one name apart: year, class and date of birth."""
+        born = date_format(self.date_of_birth, "j M Y")
+        return f"{self.get_year_group_display()}, {self.class_name}, born {born}"
+
+    @property
+    def label(self) -> str:
+        """The learner as every picker offers them: "Ava Jones (Year 3, Oak, born 4 Mar 2017)"."""
+        return f"{self.name} ({self.details})"
 
 
 class Guardian(models.Model):

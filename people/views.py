@@ -22,13 +22,16 @@ class LearnerListView(PermissionMixin, ListView):
         qs = super().get_queryset().filter(active=True).select_related("school")
         query = self.request.GET.get("q", "").strip()
         if query:
-            qs = qs.filter(
-                Q(legal_first_name__icontains=query)
-                | Q(legal_last_name__icontains=query)
-                | Q(preferred_name__icontains=query)
-                | Q(class_name__iexact=query)
-                | Q(upn__iexact=query)
-            )
+            # Each word typed is part of a name ("Ava Jones" finds Ava Jones), as at the desk;
+            # or the whole query is a class or a UPN.
+            names = Q()
+            for word in query.split():
+                names &= (
+                    Q(legal_first_name__icontains=word)
+                    | Q(legal_last_name__icontains=word)
+                    | Q(preferred_name__icontains=word)
+                )
+            qs = qs.filter(names | Q(class_name__iexact=query) | Q(upn__iexact=query))
         return qs
 
     def get_context_data(self, **kwargs):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policies import views
+from policies import exports, views
 
 app_name = "policies"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.PolicyCreateView.as_view(), name="create"),
     path("training/", views.TrainingListView.as_view(), name="training"),
     path("training/new/", views.TrainingSessionCreateView.as_view(), name="training_create"),
+    path("training/export.csv", exports.training_csv, name="training_csv"),
     path("training/mine/", views.training_mine, name="training_mine"),
     path("training/settings/", views.TrainingSettingsView.as_view(), name="training_settings"),
     path("training/<int:pk>/", views.TrainingSessionUpdateView.as_view(), name="training_session"),
@@ -28,5 +29,10 @@ urlpatterns = [
         "<slug:slug>/versions/<int:number>/acknowledgements/",
         views.acknowledgements,
         name="acknowledgements",
+    ),
+    path(
+        "<slug:slug>/versions/<int:number>/acknowledgements.csv",
+        exports.acknowledgements_csv,
+        name="acknowledgements_csv",
     ),
 ]

@@ -1,8 +1,6 @@
 """The governors' report: a page, a PDF and a CSV built from one `reports.report.Report`;
 and a learner's chronology (`reports.chronology`)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -17,6 +15,7 @@ from reports.chronology import learner_chronology
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
+from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
 from roper.pdf import pdf_response
 from roper.permissions import get_object_or_404, has_perm, permission_required, require
@@ -87,6 +86,7 @@ def _download(request, report, fmt, filename, commentary=None):
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write(BOM)  # Excel reads the file as UTF-8 only with it
         write_csv(response, report, commentary)
         return response
     if fmt == "pdf":
@@ -97,7 +97,7 @@ def _download(request, report, fmt, filename, commentary=None):
 
 
 def write_csv(out, report, commentary=None):
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow([report.title])
     writer.writerow(["Period", report.period])
     writer.writerow(

@@ -64,6 +64,9 @@ ACCESS = {
     "devices:confiscations": Case(
         lambda w, u: reverse("devices:confiscations"), only(*STAFF, outsider=200)
     ),
+    "devices:confiscations_csv": Case(
+        lambda w, u: reverse("devices:confiscations_csv"), only(*STAFF, outsider=200)
+    ),
     "devices:confiscation_new": Case(
         lambda w, u: reverse("devices:confiscation_new"), only(*CONFISCATE, outsider=200)
     ),

@@ -60,6 +60,9 @@ ACCESS = {
         lambda w, u: reverse("incidents:learner_search") + "?prefix=people-0&people-0-name=Am",
         only(*STAFF, outsider=200),
     ),
+    "incidents:concerns_csv": Case(
+        lambda w, u: reverse("incidents:concerns_csv"), only(*TRIAGE, outsider=200)
+    ),
     "incidents:dashboard": Case(
         lambda w, u: reverse("incidents:dashboard"), only(*TRIAGE, outsider=200)
     ),

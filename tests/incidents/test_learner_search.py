@@ -85,7 +85,7 @@ def test_a_governors_form_with_an_error_names_no_learner(world, as_user):
     data = _form(world, what_happened="", **{"people-0-name": "the girl in Year 5"})
     response = as_user(world.users["governor"]).post(reverse("incidents:new"), data)
     assert response.status_code == 200
-    assert "This field is required" in response.text
+    assert "Fill in “What happened”." in response.text  # the error summary and the field
     # The learner's name in any order (a staff member's random first name may be Amelia).
     assert "Amelia Khan" not in response.text
     assert "Khan, Amelia" not in response.text

@@ -90,6 +90,14 @@ ACCESS = {
     "policies:acknowledgements": Case(
         url("acknowledgements", _policy, 1), {**everyone(200), "outsider": 404}
     ),
+    # The file names staff: only for those who see the names on the page.
+    "policies:acknowledgements_csv": Case(
+        url("acknowledgements_csv", _policy, 1),
+        only("leadership", "dsl", "deputy_dsl", "head", outsider=404),
+    ),
+    "policies:training_csv": Case(
+        lambda w, u: reverse("policies:training_csv"), only(*TRAINING, outsider=200)
+    ),
     "policies:training": Case(
         lambda w, u: reverse("policies:training"), only(*TRAINING, outsider=200)
     ),

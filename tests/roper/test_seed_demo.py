@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -199,3 +201,11 @@ def test_seed_demo_restores_the_demo_after_it_has_been_used(client, settings):
     held = Confiscation.objects.filter(school=school).exclude(state=CustodyState.RELEASED)
     assert set(held.values_list("learner", "device", "state")) == seeded_held
     assert Handover.objects.filter(school=school, out_at__isnull=False).exists()
+
+
+def test_the_readme_lists_every_demo_account():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z]+)` \|", readme, re.M))
+    assert set(_users()) <= listed, f"missing from the README: {set(_users()) - listed}"

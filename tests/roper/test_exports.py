@@ -1,0 +1,66 @@
+"""Exports people open in Excel: every CSV starts with a UTF-8 byte-order mark (else Excel
+garbles "Zoë"), a cell typed to start with = + - or @ is text, not a formula, and the concerns
+file holds only what its reader may see."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from roper.exports import BOM, cell
+from tests.devices.factories import confiscation
+from tests.incidents.factories import head_allegation, learner_concern, report
+from tests.policies.factories import ratified_policy
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith(BOM), "no byte-order mark: Excel would not read it as UTF-8"
+    return list(csv.reader(io.StringIO(text.removeprefix(BOM))))
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"])
+def test_a_cell_that_excel_would_run_is_written_as_text(typed):
+    assert cell(typed) == "'" + typed
+    assert cell("Zoë's phone") == "Zoë's phone"
+    assert cell(-3) == -3  # a number stays a number
+
+
+def test_the_confiscations_file_neutralises_a_formula_typed_as_the_device(world, as_user):
+    confiscation(world.learner, world.users["teacher"], device="=cmd|' /C calc'!A0")
+    rows = _rows(as_user(world.users["office"]).get(reverse("devices:confiscations_csv")))
+    assert rows[0][:3] == ["Number", "Confiscated", "Learner"]
+    assert rows[1][2] == "Amelia Khan"
+    assert rows[1][5] == "'=cmd|' /C calc'!A0"
+
+
+def test_the_concerns_file_holds_only_the_concerns_its_reader_may_see(world, as_user):
+    seen = learner_concern(world)
+    about_the_head = head_allegation(world)
+    other_school = report(world.other_school, world.users["outsider"])
+    numbers = {
+        persona: {row[0] for row in _rows(as_user(world.users[persona]).get(url))[1:]}
+        for persona, url in [(p, reverse("incidents:concerns_csv")) for p in ("head", "chair")]
+    }
+    assert str(seen.pk) in numbers["head"]
+    assert str(about_the_head.pk) not in numbers["head"]  # concealed from the head
+    assert str(about_the_head.pk) in numbers["chair"]
+    assert str(other_school.pk) not in numbers["head"] | numbers["chair"]
+
+
+def test_the_training_and_acknowledgement_files_name_the_staff(world, as_user):
+    policy = ratified_policy(world.school, title="Mobile technology", slug="mobile-technology")
+    client = as_user(world.users["head"])
+    training = _rows(client.get(reverse("policies:training_csv")))
+    assert training[0] == ["Staff member", "Sessions", "Last trained", "Refresher due", "Overdue"]
+    names = {row[0] for row in training[1:]}
+    assert world.users["teacher"].get_full_name() in names
+    url = reverse("policies:acknowledgements_csv", args=[policy.slug, 1])
+    acks = _rows(client.get(url))
+    assert acks[0] == ["Staff member", "Acknowledged", "When"]
+    assert [world.users["teacher"].get_full_name(), "No", ""] in acks
