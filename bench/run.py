@@ -59,6 +59,10 @@ def environment():
     for key, value in ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "")
+    # The cache (and so the session store, roper/settings.py): production has Redis
+    # (docker-compose.yml); BENCH_CACHE_URL=rediscache://127.0.0.1:6379/N measures with it
+    # while Celery stays eager, as without a broker.
+    os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "")
 
 
 def create_database():
@@ -175,7 +179,8 @@ def issue_table(result: dict, old: tuple[str, dict] | None) -> list[dict]:
                 "case": "rush capacity, real mix, 2 cores",
                 "today": today,
                 "new": f"{rush['capacity_per_second']}/s; at {RUSH_PEAK}/s paced: "
-                f"p95 {peak.get('p95_ms')} ms",
+                f"p95 {peak.get('p95_ms')} ms; CPU bound {rush['cpu_capacity_per_second']}/s "
+                f"({rush['server_cpu_ms_per_check_in']} ms server CPU a check-in)",
                 "target": f"≥ {RUSH_CAPACITY}/s, p95 ≤ {RUSH_P95_MS} ms at {RUSH_PEAK}/s",
                 "met": rush["capacity_per_second"] >= RUSH_CAPACITY
                 and bool(peak.get("kept"))
@@ -284,17 +289,21 @@ def markdown(result: dict) -> str:
         lines += [
             "",
             f"Morning rush ({rush['desks']} desks, `{rush['server']}`, {rush['mix']}): "
-            f"capacity {rush['capacity_per_second']} check-ins/s with p95 ≤ {RUSH_P95_MS} ms.",
+            f"capacity {rush['capacity_per_second']} check-ins/s with p95 ≤ {RUSH_P95_MS} ms. "
+            f"Server CPU (workers + their PostgreSQL backends) "
+            f"{rush['server_cpu_ms_per_check_in']} ms a check-in: two cores to the server alone "
+            f"would hold {rush['cpu_capacity_per_second']}/s.",
             "",
             "| paced /s | answered /s | p50 ms | p95 ms | search p95 | Enter p95 | late p95 "
-            "| errors | lost | kept |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| server CPU ms/check-in | errors | lost | kept |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for row in rush["steps"]:
             lines.append(
                 f"| {row['rate']} | {row['per_second']} | {row['p50_ms']} | {row['p95_ms']} "
                 f"| {row['search_p95_ms']} | {row['enter_p95_ms']} | {row['late_p95_ms']} "
-                f"| {row['errors']} | {row['lost']} | {'yes' if row['kept'] else 'no'} |"
+                f"| {row['server_cpu_ms_per_check_in']} | {row['errors']} | {row['lost']} "
+                f"| {'yes' if row['kept'] else 'no'} |"
             )
         lines.append(f"Worker RSS after: {rush['worker_rss_mb_after']} MB.")
     lines += ["", "| check | figure | met |", "|---|---|---|"]
@@ -334,6 +343,7 @@ def main(argv=None):
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -352,6 +362,8 @@ def main(argv=None):
         + (f" {connection.pg_version}" if connection.vendor == "postgresql" else ""),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "scales": scales,
+        "cache": settings.CACHES["default"]["BACKEND"],
+        "session_engine": settings.SESSION_ENGINE,
         "seeding_seconds": seeding,
     }
     parts = cases.parts(*scales)

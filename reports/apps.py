@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     name = "reports"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from reports.cache import on_change
+
+        # Every model's changes (on_change keeps those the reports read), in every process:
+        # the web, Celery, management commands.
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(on_change, dispatch_uid=f"reports-cache-{id(signal)}")
