@@ -135,11 +135,16 @@ def measure_interleaved(cases: list[Case], *, runs: int, warmup: int) -> list[Re
             case.result.cpu.append(cpu)
             case.result.status = response.status_code
     for case in cases:
-        if case.before:
-            case.before()
-        with CaptureQueriesContext(connection) as queries:
-            case.call()
-        case.result.queries = len(queries)
+        # The least of two calls: the session is written back at most twice a minute
+        # (roper/sessions.py), whichever request that falls on.
+        counted = []
+        for _ in range(2):
+            if case.before:
+                case.before()
+            with CaptureQueriesContext(connection) as queries:
+                case.call()
+            counted.append(len(queries))
+        case.result.queries = min(counted)
     return [case.result for case in cases]
 
 
@@ -177,9 +182,10 @@ def today_clear(school_ids=None) -> int:
     return Handover.objects.filter(pk__in=ids).delete()[0]
 
 
-def forget_reports():
-    """Every cached report goes (a first view); sessions and the rest of the cache stay."""
-    reports_cache.forget()
+def forget_reports(school_ids):
+    """The cached reports of these schools go (a first view); the other cases' cached
+    reports, sessions and the rest of the cache stay."""
+    return lambda: reports_cache.forget(school_ids)
 
 
 def reference_cases(username) -> list[Case]:
@@ -297,7 +303,7 @@ def school_cases(part: Part) -> list[Case]:
             "governors_first",
             f"governor report ({term}, completed: first view)",
             lambda: governor.get(report, {"term": term.pk}),
-            before=forget_reports,
+            before=forget_reports([school.pk]),
         )
     )
     return cases
@@ -307,6 +313,7 @@ def trust_cases(part: Part, runs: int) -> list[Case]:
     concerns = Concern.objects.filter(school__trust__name=part.trust_name).count()
     dsl = signed_in(f"{part.key}-trust-dsl")
     governor = signed_in(f"{part.key}-trust-governor")
+    schools = list(School.objects.filter(trust__name=part.trust_name).values_list("pk", flat=True))
     return [
         Case(
             "dashboard_trust",
@@ -322,7 +329,7 @@ def trust_cases(part: Part, runs: int) -> list[Case]:
             "trust_view_first",
             f"trust view ({part.schools} schools, first view)",
             lambda: governor.get(reverse("reports:trust")),
-            before=forget_reports,
+            before=forget_reports(schools),
             runs=max(3, runs // 3),
         ),
     ]

@@ -66,9 +66,10 @@ def changed(school_id=None) -> None:
         cache.set(_version_key(school_id), uuid.uuid4().hex, None)
 
 
-def forget() -> None:
-    """Every cached report goes (a first view, in the benchmark)."""
-    changed(None)
+def forget(school_ids) -> None:
+    """The cached reports of these schools go (a first view, in the benchmark)."""
+    for school_id in school_ids:
+        changed(school_id)
 
 
 def on_change(sender, instance, **kwargs):
