@@ -1,13 +1,26 @@
-"""The morning rush over HTTP: gunicorn serving Roper on PostgreSQL, N desks (one per school
-of the trust part, each signed in through /accounts/login/ as that school's office) checking
-learners in as fast as the server answers, for a fixed time.
+"""The morning rush over HTTP: gunicorn started exactly as the Dockerfile's CMD starts it,
+serving Roper on PostgreSQL; one desk per school of the trust part (each signed in through
+/accounts/login/ as that school's office) checks learners in at a paced rate, sending what
+the desk page sends for each learner (templates/devices/desk.html, static/js/devices.js):
+two searches while the name is typed (`hx-get` on input after each 120 ms pause: a fast
+typist sends one, a slow one one per letter; two is the mix observed at desks) and the
+Enter (`hx-post` of the form to desk_enter, q and the CSRF token, which checks the top match
+in; Chromium sends no search on Enter, checked with Playwright on the desk page).
 
-The client is the standard library's `http.client` (one keep-alive connection per desk, one
-thread per desk): on a 2-core machine shared with the server, the lightest client leaves the
-most CPU to what is measured. Only 127.0.0.1 is ever contacted.
+`rush()` steps the paced rate up until the server no longer keeps it with p95 ≤ 100 ms:
+the capacity is the highest rate that does. The client is the standard library's
+`http.client` (one keep-alive connection and one thread per desk): on a 2-core machine
+shared with the server, the lightest client leaves the most CPU to what is measured. Only
+127.0.0.1 is ever contacted.
+
+    .venv/bin/python -c "import bench.run as r; r.environment(); import django; django.setup();
+        import bench.rush as b; b.main()" --rate 120 --seconds 15 [--workers 3 --threads 4]
 """
 
+import argparse
 import http.client
+import itertools
+import json
 import os
 import re
 import signal
@@ -21,11 +34,12 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from bench.cases import today_clear
-from bench.volume import BENCH_PASSWORD, Part
+from bench.cases import enter_query, today_clear
+from bench.volume import BENCH_PASSWORD, SCALES, Part
 from devices.models import DeskEntry, Handover
 from people.models import Learner, School
 
@@ -33,16 +47,29 @@ HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+#: The issue's bar: a rate is kept when p95 of every request is at most this.
+P95_BAR_MS = 100
+#: ... and the server answered at least this share of the check-ins the desks were due to send.
+KEPT = 0.95
+
+
+def typed(learner) -> list[str]:
+    """The two searches the desk sends while a name is typed: the first letters of the first
+    name, then the first name and the start of the last name."""
+    _, first, last = learner
+    return [first[:3], f"{first} {last[:2]}"]
 
 
 class Desk:
     """One office computer: a signed-in session on its own keep-alive connection."""
 
-    def __init__(self, port: int, username: str, learners: list[int]):
+    def __init__(self, port: int, username: str, learners: list[tuple[int, str, str]]):
         self.port, self.username, self.learners = port, username, learners
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.latencies: list[float] = []
+        self.latencies: dict[str, list[float]] = {}  # "search"/"enter" -> seconds
+        self.late: list[float] = []  # how late each check-in started, seconds
+        self.due = 0  # check-ins the schedule asked for
         self.sent: list[int] = []  # learner ids answered "phone in"
         self.errors: list[str] = []
 
@@ -83,37 +110,95 @@ class Desk:
             raise RuntimeError(f"{self.username}: the desk answered {status}")
         self.csrf = CSRF_IN_PAGE.search(page).group(1)
 
-    def run(self, until: float):
+    def timed(self, kind, method, path, body=None, headers=None):
+        started = time.perf_counter()
+        try:
+            status, page = self.request(method, path, body, headers)
+        except (http.client.HTTPException, OSError) as exc:
+            self.errors.append(f"{kind} {type(exc).__name__}: {exc}")
+            return None, ""
+        self.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        if status != 200:
+            self.errors.append(f"{kind} HTTP {status}: {page[:120]!r}")
+        return status, page
+
+    def run(self, start: float, until: float, interval: float):
+        """One check-in every `interval` seconds from `start` (or at once when behind), each
+        the two searches and the Enter, until `until`."""
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
         # A fresh connection: gunicorn closes one idle for longer than its keep-alive (2 s).
         self.conn.close()
         self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        due = start
         for learner in self.learners:
-            if time.perf_counter() >= until:
+            now = time.perf_counter()
+            if due >= until or now >= until:
                 return
-            started = time.perf_counter()
-            try:
-                status, body = self.request(
-                    "POST", f"/devices/desk/{learner}/in/", {"tag": ""}, headers
+            if due > now:
+                time.sleep(due - now)
+            self.late.append(max(0.0, time.perf_counter() - due))
+            due += interval
+            self.due += 1
+            for q in typed(learner):
+                self.timed(
+                    "search",
+                    "GET",
+                    "/devices/desk/search/?" + urllib.parse.urlencode({"q": q}),
+                    None,
+                    headers,
                 )
-            except (http.client.HTTPException, OSError) as exc:
-                self.errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            self.latencies.append(time.perf_counter() - started)
-            if status == 200 and "phone in." in body:
-                self.sent.append(learner)
-            else:
-                self.errors.append(f"HTTP {status}: {body[:120]!r}")
+            status, page = self.timed(
+                "enter",
+                "POST",
+                "/devices/desk/enter/",
+                {"csrfmiddlewaretoken": self.csrf, "q": enter_query(learner)},
+                headers,
+            )
+            if status == 200 and "phone in." in page:
+                self.sent.append(learner[0])
+            elif status == 200:
+                self.errors.append(f"enter: {page[:160]!r}")
+
+
+def dockerfile_command() -> list[str]:
+    """The Dockerfile's CMD (exec form), without its --bind."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    (cmd,) = [line for line in lines if line.startswith("CMD ")]
+    argv = json.loads(cmd.removeprefix("CMD "))
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--bind", "-b"):
+            skip = True
+        elif not arg.startswith("--bind="):
+            out.append(arg)
+    return out
 
 
 @dataclass
 class Server:
+    """gunicorn as the Dockerfile's CMD starts it (its access log included, sent nowhere);
+    `layout` (workers, threads) replaces the CMD's only to compare layouts."""
+
     port: int
-    workers: int
-    threads: int
-    app: str = "roper.wsgi"
+    layout: tuple[int, int] | None = None
     process: subprocess.Popen | None = None
     env: dict = field(default_factory=dict)
+
+    def command(self) -> list[str]:
+        program, *args = dockerfile_command()
+        gunicorn = Path(sys.executable).with_name(program)
+        argv = [str(gunicorn) if gunicorn.exists() else program, *args]
+        if self.layout:
+            workers, threads = self.layout
+            argv += ["--workers", str(workers), "--threads", str(threads)]
+        return [*argv, "--bind", f"{HOST}:{self.port}", "--log-level", "warning"]
+
+    def describe(self) -> str:
+        return " ".join(
+            Path(self.command()[0]).name if n == 0 else a for n, a in enumerate(self.command())
+        )
 
     def start(self):
         env = {
@@ -122,29 +207,16 @@ class Server:
             "DATABASE_URL": database_url(),
             "DEBUG": "false",
             "HTTPS": "false",
-            "TWO_FACTOR_ENFORCED": "false",
             "ALLOWED_HOSTS": HOST,
             "LOG_LEVEL": "WARNING",
         }
         env.setdefault("SECRET_KEY", "bench-only-not-secret")
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [
-                str(gunicorn),
-                self.app,
-                "-w",
-                str(self.workers),
-                "-k",
-                "gthread",
-                "--threads",
-                str(self.threads),
-                "-b",
-                f"{HOST}:{self.port}",
-                "--log-level",
-                "warning",
-            ],
+        env.setdefault("TWO_FACTOR_ENFORCED", "true")
+        self.process = subprocess.Popen(  # noqa: S603 - our own server, the Dockerfile's CMD
+            self.command(),
             cwd=ROOT,
             env=env,
+            stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -196,56 +268,91 @@ def database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def _cpu_seconds(pid) -> float:
+    """utime + stime of a process, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(server, database: str) -> float:
+    """CPU seconds used so far by gunicorn's workers and by the PostgreSQL backends connected
+    to the benchmark's database: what a check-in costs the server, whatever else the machine
+    is doing (unlike wall time on a shared machine)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = next((ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid:")), "")
+        if parent == str(server.process.pid) or (
+            cmdline.startswith("postgres:") and f" {database} " in cmdline
+        ):
+            total += _cpu_seconds(entry.name)
+    return total
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else None
 
 
-def rush(
-    part: Part,
-    *,
-    seconds: float = 60,
-    desks: int = 20,
-    port: int = 8799,
-    workers: int = 4,
-    threads: int = 4,
-    app: str = "roper.wsgi",
-    log=print,
-) -> dict:
-    schools = list(School.objects.filter(trust__name=part.trust_name).order_by("name"))[:desks]
-    school_ids = [s.pk for s in schools]
+def _learners(school) -> list[tuple[int, str, str]]:
+    """The school's active learners in a random order, one per first and last name (Enter
+    checks the top match in: with two of one name, the other could be the one checked in)."""
+    rows = (
+        Learner.objects.filter(school=school, active=True)
+        .order_by("?")
+        .values_list("pk", "legal_first_name", "legal_last_name")
+    )
+    seen, out = set(), []
+    for pk, first, last in rows:
+        key = (first.lower(), last.lower())
+        if key not in seen:
+            seen.add(key)
+            out.append((pk, first, last))
+    return out
+
+
+def paced(desks: list[Desk], server, *, rate: float, seconds: float, school_ids, log) -> dict:
+    """`rate` check-ins a second shared by the desks for `seconds`; every answer checked
+    against the database."""
     cleared = today_clear(school_ids)
     if cleared:
-        log(f"  cleared {cleared} handovers of today from an earlier run")
-    server = Server(port, workers, threads, app)
-    server.start()
-    try:
-        desk_list = []
-        for n, school in enumerate(schools, start=1):
-            learners = list(
-                Learner.objects.filter(school=school, active=True)
-                .order_by("?")
-                .values_list("pk", flat=True)
-            )
-            desk = Desk(port, f"{part.key}-{n:02d}-office", learners)
-            desk.sign_in()
-            desk_list.append(desk)
-        rss_before = server.worker_rss_mb()
-        log(f"  {len(desk_list)} desks signed in; rushing for {seconds:.0f} s")
-        started = time.perf_counter()
-        until = started + seconds
-        threads_ = [threading.Thread(target=d.run, args=(until,)) for d in desk_list]
-        for t in threads_:
-            t.start()
-        for t in threads_:
-            t.join()
-        elapsed = time.perf_counter() - started
-        rss_after = server.worker_rss_mb()
-    finally:
-        server.stop()
-    latencies = [x for d in desk_list for x in d.latencies]
-    sent = [x for d in desk_list for x in d.sent]
-    errors = [x for d in desk_list for x in d.errors]
+        log(f"  cleared {cleared} handovers of today")
+    for desk in desks:
+        desk.latencies, desk.late, desk.due, desk.sent, desk.errors = {}, [], 0, [], []
+        desk.learners = desk.all_learners
+    interval = len(desks) / rate
+    database = connection.settings_dict["NAME"]
+    cpu_before = server_cpu(server, database)
+    started = time.perf_counter() + 0.2
+    until = started + seconds
+    threads = [
+        threading.Thread(target=d.run, args=(started + n * interval / len(desks), until, interval))
+        for n, d in enumerate(desks)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    cpu = server_cpu(server, database) - cpu_before
+    by_kind = {}
+    for desk in desks:
+        for kind, values in desk.latencies.items():
+            by_kind.setdefault(kind, []).extend(values)
+    every = [x for values in by_kind.values() for x in values]
+    sent = [x for d in desks for x in d.sent]
+    errors = [x for d in desks for x in d.errors]
+    late = [x for d in desks for x in d.late]
+    due = sum(d.due for d in desks)
     day = timezone.localdate()
     today = Handover.objects.filter(school_id__in=school_ids, school_day=day)
     in_db = today.filter(undone_at__isnull=True).count()
@@ -255,19 +362,28 @@ def rush(
         - len(set(sent))
     )
     entries = DeskEntry.objects.filter(handover__in=today, kind=DeskEntry.Kind.IN).count()
-    missing = len(set(sent) - set(today.values_list("learner_id", flat=True)))
-    exhausted = sum(len(d.sent) + len(d.errors) >= len(d.learners) for d in desk_list)
-    return {
-        "desks": len(desk_list),
+    # Enter checks the top match in: with a namesake listed first (a preferred name, say),
+    # that learner is the one checked in. So answers are counted against the database.
+    missing = max(0, len(sent) - in_db)
+
+    def ms(values, q):
+        return round(percentile(values, q) * 1000, 1) if values else None
+
+    p95 = ms(every, 0.95)
+    row = {
+        "rate": rate,
         "seconds": round(elapsed, 2),
-        "server": f"gunicorn {app} -w {workers} -k gthread --threads {threads}",
-        "requests": len(latencies) + len([e for e in errors if not e.startswith("HTTP")]),
+        "due": due,
         "check_ins": len(sent),
         "per_second": round(len(sent) / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1) if latencies else None,
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
-        "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
+        "requests": len(every),
+        "p50_ms": ms(every, 0.50),
+        "p95_ms": p95,
+        "p99_ms": ms(every, 0.99),
+        "search_p95_ms": ms(by_kind.get("search", []), 0.95),
+        "enter_p50_ms": ms(by_kind.get("enter", []), 0.50),
+        "enter_p95_ms": ms(by_kind.get("enter", []), 0.95),
+        "late_p95_ms": ms(late, 0.95),
         "errors": len(errors),
         "error_samples": errors[:5],
         "in_database": in_db,
@@ -275,7 +391,99 @@ def rush(
         "lost": missing,
         "duplicated": duplicates,
         "extra_in_database": in_db - len(set(sent)),
-        "desks_out_of_learners": exhausted,
+        # Server CPU (gunicorn workers + their PostgreSQL backends) per check-in: its three
+        # requests. The server's two cores allow at most 2,000 ms of it a second.
+        "server_cpu_ms_per_check_in": round(cpu * 1000 / len(sent), 2) if sent else None,
+        "cpu_capacity_per_second": round(len(sent) * 2 / cpu, 1) if cpu else None,
+    }
+    row["kept"] = bool(
+        len(sent) >= KEPT * rate * seconds
+        and p95 is not None
+        and p95 <= P95_BAR_MS
+        and not errors
+        and not missing
+        and not duplicates
+    )
+    log(
+        f"  {rate}/s paced: {row['per_second']}/s answered, p95 {p95} ms "
+        f"(search {row['search_p95_ms']}, Enter {row['enter_p95_ms']}), "
+        f"server CPU {row['server_cpu_ms_per_check_in']} ms a check-in, "
+        f"{len(errors)} errors: {'kept' if row['kept'] else 'NOT kept'}"
+    )
+    return row
+
+
+def rush(
+    part: Part,
+    *,
+    seconds: float = 20,
+    desks: int = 20,
+    port: int = 8799,
+    rates: list[float] | None = None,
+    step: float = 20,
+    at: float = 60,
+    layout: tuple[int, int] | None = None,
+    log=print,
+) -> dict:
+    """The rush at `at` check-ins a second (the issue's peak), then at `rates` (default: from
+    `at` up by `step` until a rate is not kept): the capacity is the highest rate kept."""
+    schools = list(School.objects.filter(trust__name=part.trust_name).order_by("name"))[:desks]
+    school_ids = [s.pk for s in schools]
+    server = Server(port, layout)
+    server.start()
+    steps = []
+    try:
+        desk_list = []
+        for n, school in enumerate(schools, start=1):
+            desk = Desk(port, f"{part.key}-{n:02d}-office", _learners(school))
+            desk.all_learners = desk.learners
+            desk.sign_in()
+            desk_list.append(desk)
+        rss_before = server.worker_rss_mb()
+        log(f"  {len(desk_list)} desks signed in ({server.describe()})")
+        for rate in rates or itertools.count(at, step):
+            row = paced(
+                desk_list, server, rate=rate, seconds=seconds, school_ids=school_ids, log=log
+            )
+            steps.append(row)
+            if not rates and not row["kept"]:
+                break
+        rss_after = server.worker_rss_mb()
+    finally:
+        server.stop()
+        today_clear(school_ids)
+    kept = [row["rate"] for row in steps if row["kept"]]
+    cpu = [row["server_cpu_ms_per_check_in"] for row in steps if row["server_cpu_ms_per_check_in"]]
+    at_peak = next((row for row in steps if row["rate"] == at), None)
+    return {
+        "desks": len(desk_list),
+        "server": server.describe(),
+        "mix": "per check-in: 2 searches (GET desk/search/) + Enter (POST desk/enter/)",
+        "capacity_per_second": max(kept) if kept else 0,
+        "server_cpu_ms_per_check_in": statistics.median(cpu) if cpu else None,
+        # What two cores would hold with the server alone on them: 2,000 ms / the above.
+        "cpu_capacity_per_second": round(2000 / statistics.median(cpu), 1) if cpu else None,
+        "at_peak": at_peak,
+        "steps": steps,
+        "errors": sum(row["errors"] for row in steps),
+        "lost": sum(row["lost"] for row in steps),
+        "duplicated": sum(row["duplicated"] for row in steps),
+        "extra_in_database": sum(row["extra_in_database"] for row in steps),
         "worker_rss_mb_before": rss_before,
         "worker_rss_mb_after": rss_after,
     }
+
+
+def main(argv=None):
+    """One paced rate (or several) against the trust scale, e.g. to compare layouts."""
+    parser = argparse.ArgumentParser(description="The morning rush at paced rates.")
+    parser.add_argument("--rate", type=float, action="append", default=[])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--scale", default="trust")
+    args = parser.parse_args(argv)
+    part = [p for p in SCALES[args.scale] if p.in_trust][-1]
+    layout = (args.workers, args.threads) if args.workers else None
+    result = rush(part, seconds=args.seconds, rates=args.rate or None, layout=layout)
+    print(json.dumps({k: v for k, v in result.items() if k != "steps"}, default=str))

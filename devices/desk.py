@@ -3,7 +3,8 @@ fixed number of queries, whatever the size of the school."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from devices.models import DeskEntry, Handover, LearnerExemption
@@ -41,7 +42,7 @@ def search(
             | Q(class_name__iexact=word)
         )
         if len(words) == 1:
-            match |= Exists(Handover.objects.filter(learner=OuterRef("pk"), tag__iexact=word))
+            match |= Exists(_pouches(school, day).filter(learner=OuterRef("pk"), tag__iexact=word))
         learners = learners.filter(match)
     learners = learners.prefetch_related(
         Prefetch(
@@ -72,6 +73,37 @@ def search(
         learner.today = learner.today_handovers[0] if learner.today_handovers else None
         learner.exemption = learner.exemptions[0] if learner.exemptions else None
     return found
+
+
+def _pouches(school, day: date):
+    """The handovers whose pouch number the search matches: today's and those of the school's
+    previous day of handovers (a pouch number carries over, so the morning's pouches are last
+    school day's). Each learner has at most two, read through the (learner, school_day)
+    index, instead of every handover ever made with that number."""
+    previous = (
+        Handover.objects.filter(school=school, school_day__lt=day, undone_at__isnull=True)
+        .order_by("-school_day")
+        .values("school_day")[:1]
+    )
+    return Handover.objects.filter(
+        school_day__lte=day,
+        school_day__gte=Coalesce(Subquery(previous), Value(day)),
+        undone_at__isnull=True,
+    )
+
+
+def carried_tag(learner) -> str:
+    """The pouch number a check-in without one carries over: the learner's last handover's.
+    Each check-in carries it forward, so the last handover has it; one row read backwards
+    through the (learner, school_day) index, however long the learner's history (looking
+    for the last non-empty tag read all of it for a learner who never had one)."""
+    return (
+        Handover.objects.filter(learner=learner, undone_at__isnull=True)
+        .order_by("-school_day")
+        .values_list("tag", flat=True)
+        .first()
+        or ""
+    )
 
 
 def counts(*, school, day: date) -> dict[str, int]:

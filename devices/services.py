@@ -50,16 +50,7 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
                 )
             _needs_reason(learner.school_id, day, reason)
             if not tag:
-                # A pouch number carries over from the learner's last handover.
-                # `undone_at__isnull` lets PostgreSQL use the (learner, school_day) index.
-                tag = (
-                    Handover.objects.filter(learner=learner, undone_at__isnull=True)
-                    .exclude(tag="")
-                    .order_by("-school_day")
-                    .values_list("tag", flat=True)
-                    .first()
-                    or ""
-                )
+                tag = desk.carried_tag(learner)  # a pouch number carries over
             handover = Handover.objects.create(
                 school_id=learner.school_id,
                 learner=learner,

@@ -23,3 +23,12 @@ class ReportsConfig(AppConfig):
             "learners.chronology",
             lambda learner: {"obj": learner, "what": f"chronology of learner {learner.pk}"},
         )
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from reports.cache import on_change
+
+        # Every model's changes (on_change keeps those the reports read), in every process:
+        # the web, Celery, management commands.
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(on_change, dispatch_uid=f"reports-cache-{id(signal)}")

@@ -20,7 +20,7 @@ from devices.models import ConfiscationReason
 from incidents.models import Category, Concern, Referral
 from people.calendar import SchoolCalendar
 from people.models import School, Term
-from reports import charts
+from reports import cache, charts
 from reports.figures import (
     CONFISCATION_ENDS,
     GRANTED_LABELS,
@@ -426,7 +426,20 @@ def school_report(
     *, school: School, term: Term, terms: list[Term], today: date, viewer=None
 ) -> Report:
     """One school, one term (or this term so far), with the previous term and the same term
-    last year, as `viewer` may read it."""
+    last year, as `viewer` may read it. A completed term's is cached (reports/cache.py)."""
+
+    def build():
+        return _school_report(school=school, term=term, terms=terms, today=today, viewer=viewer)
+
+    if term.ends_on >= today:
+        return build()
+    viewer_id = getattr(viewer, "pk", None)
+    return cache.cached("school", [school.pk], [school.pk, term.pk, today, viewer_id], build)
+
+
+def _school_report(
+    *, school: School, term: Term, terms: list[Term], today: date, viewer=None
+) -> Report:
     threshold = threshold_for([school.pk])
     calendar = SchoolCalendar(school, terms=terms)
     so_far = term == calendar.current_term(today) and term.ends_on >= today
@@ -520,7 +533,24 @@ def school_report(
 
 def trust_report(*, schools: list[School], key: str, today: date, viewer=None) -> Report:
     """The same figures for each school of a trust side by side, and the trust's totals, for
-    the term named by `key` (season-year, e.g. "autumn-2026") in each school's calendar."""
+    the term named by `key` (season-year, e.g. "autumn-2026") in each school's calendar.
+    Cached once that term is over in every school (reports/cache.py)."""
+
+    def build():
+        return _trust_report(schools=schools, key=key, today=today, viewer=viewer)
+
+    season, _, year = key.partition("-")
+    ids = [s.pk for s in schools]
+    open_somewhere = Term.objects.filter(
+        school__in=ids, season=season, starts_on__year=year, ends_on__gte=today
+    ).exists()
+    if open_somewhere or not year.isdigit():
+        return build()
+    viewer_id = getattr(viewer, "pk", None)
+    return cache.cached("trust", ids, [*ids, key, today, viewer_id], build)
+
+
+def _trust_report(*, schools: list[School], key: str, today: date, viewer=None) -> Report:
     season, _, year = key.partition("-")
     terms_by_school: dict[int, list[Term]] = {}
     for t in Term.objects.filter(school__in=schools).order_by("starts_on"):

@@ -158,8 +158,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROPER_SCHOOL_MODEL = "people.School"
 ROPER_MEMBERSHIP_MODEL = "people.Membership"
 
-CACHES = {"default": _read("CACHE_URL", env.cache_url, default="locmemcache://")}
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,6 +210,31 @@ SITE_URL = _read("SITE_URL", env.str, default="http://127.0.0.1:8000").rstrip("/
 # Celery: no REDIS_URL means no broker, and tasks run eagerly in the calling process.
 REDIS_URL = _read("REDIS_URL", env.str, default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+
+# The cache: CACHE_URL when given, else Redis when REDIS_URL is set (one cache for every
+# gunicorn worker and the Celery worker), else this process's memory. Keys name the database
+# (roper/cache.py), so that two databases never share an entry.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": _read("CACHE_URL", env.cache_url)}
+elif REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"]["KEY_FUNCTION"] = "roper.cache.make_key"
+CACHES["default"]["KEY_PREFIX"] = "roper"
+#: Sessions are read from the cache when it is one all workers share (a session ended in one
+#: worker, at sign-out or a rotation, is gone for all), and from the database otherwise.
+SHARED_CACHE = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] not in {
+    "LocMemCache",
+    "DummyCache",
+}
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

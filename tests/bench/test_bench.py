@@ -83,19 +83,26 @@ def grown(seeded, django_db_blocker):
 
 def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
     small, bigger, grew = grown
-    assert small["floor"]["queries"] == 1
+    # The floor is the minimal signed-in view: session, user and memberships, nothing more.
+    assert small["floor"]["key"] == "floor_signed_in"
+    pages = [c for c in small["cases"] if c["key"] != "healthz"]
+    assert all(small["floor"]["queries"] < c["queries"] for c in pages)
     keys = [c["key"] for c in small["cases"]]
     assert keys == [
-        "floor_signed_in",
+        "healthz",
         "desk_search",
+        "desk_enter",
         "desk_check_in",
         "dashboard_school",
         "concern",
         "chronology",
         "governors",
+        "governors_first",
         "dashboard_trust",
         "trust_view",
+        "trust_view_first",
     ]
+    assert all(c["cpu_ms"] > 0 and c["ratio"] > 0 for c in small["cases"])
     assert all(c["status"] == 200 for c in small["cases"] + bigger["cases"])
     assert grew == {}
     # The check-in case leaves no handover of today behind.

@@ -20,9 +20,14 @@ def test_the_morning_rush_counts_every_check_in_once():
     from bench.rush import rush
 
     seed("tiny", log=quiet)
-    result = rush(SCALES["tiny"][1], seconds=2, desks=2, port=8797, workers=1, threads=2, log=quiet)
-    assert result["check_ins"] > 0
+    result = rush(
+        SCALES["tiny"][1], seconds=2, desks=2, port=8797, rates=[4], layout=(1, 2), log=quiet
+    )
+    (step,) = result["steps"]
+    assert step["check_ins"] > 0
+    # Each check-in is what the desk page sends: two searches and the Enter.
+    assert step["requests"] == 3 * step["due"]
     assert result["errors"] == 0
     assert result["lost"] == result["duplicated"] == result["extra_in_database"] == 0
-    assert result["in_database"] == result["check_ins"]
+    assert step["in_database"] == step["check_ins"]
     assert connection.vendor == "postgresql"

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from django.db import connection
@@ -199,3 +199,29 @@ def test_the_top_match_is_the_learner_still_to_act_on(as_user, office, world):
     with time_machine.travel(HOME_TIME):
         response = client.post(reverse("devices:desk_enter"), {"q": "am"}, **HTMX)
     assert "Amy Lee: phone collected by the learner." in response.content.decode()
+
+
+def test_a_pouch_number_of_the_last_school_day_finds_the_learner_next_morning(
+    as_user, office, world
+):
+    """The pouch a learner hands in the next morning carries yesterday's number."""
+    client = as_user(office)
+    with time_machine.travel(MORNING - timedelta(days=1)):
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": "P17"})
+    with time_machine.travel(MORNING):
+        response = client.get(reverse("devices:desk_search"), {"q": "p17"}, **HTMX)
+        assert "Amelia Khan" in response.content.decode()
+        # Enter on the pouch number checks the learner in, and the number carries over.
+        client.post(reverse("devices:desk_enter"), {"q": "P17"}, **HTMX)
+    assert Handover.objects.get(school_day=MORNING.date()).tag == "P17"
+
+
+def test_a_pouch_number_carries_over_past_days_without_a_number(as_user, office, world):
+    client = as_user(office)
+    with time_machine.travel(MORNING - timedelta(days=7)):
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": "P17"})
+    with time_machine.travel(MORNING - timedelta(days=6)):
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": ""})
+    with time_machine.travel(MORNING):
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": ""})
+    assert set(Handover.objects.values_list("tag", flat=True)) == {"P17"}

@@ -1,0 +1,85 @@
+"""Reports of completed terms, cached: their figures do not change, except by the rare late
+edit (a concern of last term triaged today, a handover of a past day corrected), and they are
+the dearest pages Roper serves.
+
+Each cached report's key carries a version of every school it covers and one of the whole of
+Roper. A change to data a report reads (any save or delete of the reports' models, connected
+in apps.py) gives its school a new version (a change with no school, all schools): the
+next view misses and computes afresh. A version is a random token, not a counter, so that a
+version the cache evicted can never bring an older entry back. The few queryset updates that
+send no signal are bounded by TIMEOUT.
+
+Only with a cache every worker shares (settings.SHARED_CACHE, Redis): with each process's
+own memory, one worker would not hear of another's change.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+ALL = "reports:version"
+#: A cached report lives at most this long (seconds).
+TIMEOUT = 60 * 60
+#: The apps whose data the reports read.
+APPS = {"people", "devices", "incidents", "policies", "reports"}
+
+
+def enabled() -> bool:
+    return settings.SHARED_CACHE
+
+
+def _version_key(school_id) -> str:
+    return f"{ALL}:{school_id}" if school_id else ALL
+
+
+def _versions(school_ids) -> str:
+    keys = [ALL, *(_version_key(pk) for pk in sorted(school_ids))]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid.uuid4().hex, None)
+    if len(found) < len(keys):
+        found = cache.get_many(keys)
+    return ".".join(str(found.get(key)) for key in keys)
+
+
+def cached(kind: str, school_ids, parts, build):
+    """`build()`, or its result cached under `kind`, `parts` and the versions of
+    `school_ids`."""
+    if not enabled():
+        return build()
+    name = ":".join([kind, *map(str, parts), _versions(school_ids)])
+    key = "reports:" + hashlib.sha256(name.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def changed(school_id=None) -> None:
+    """A school's data (or, with no school, anyone's) changed: its cached reports go."""
+    if enabled():
+        cache.set(_version_key(school_id), uuid.uuid4().hex, None)
+
+
+def forget(school_ids) -> None:
+    """The cached reports of these schools go (a first view, in the benchmark)."""
+    for school_id in school_ids:
+        changed(school_id)
+
+
+def on_change(sender, instance, **kwargs):
+    """post_save, post_delete, m2m_changed: a change to what reports read."""
+    meta = sender._meta
+    if meta.app_label not in APPS or sender.__name__.startswith("Historical"):
+        return
+    name = sender.__name__
+    if name == "DeskEntry":
+        return  # the desk's log: no report reads it
+    if name == "Handover" and instance.school_day == timezone.localdate():
+        return  # today's desk: no completed term holds today
+    changed(getattr(instance, "school_id", None))

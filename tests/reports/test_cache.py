@@ -1,0 +1,53 @@
+"""A completed term's report is computed once and then served from the cache, until a late
+edit to what it reads (a handover of one of its days corrected) gives the next view fresh
+figures. Only with a cache every worker shares (settings.SHARED_CACHE)."""
+
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.reports.factories import handovers, term
+
+URL = reverse("reports:governors")
+PER_DAY = re.compile(r"Phones handed in per day \(median\)</t[hd]>\s*<td[^>]*>\s*([^<\s]+)")
+
+
+@pytest.fixture
+def shared_cache(settings):
+    settings.SHARED_CACHE = True
+
+
+def _view(client, summer):
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(URL, {"term": summer.pk}).content.decode()
+    return PER_DAY.search(html).group(1), len(queries)
+
+
+def test_a_completed_terms_report_is_cached_until_a_late_edit(
+    terms, as_user, governor, shared_cache
+):
+    summer = term(terms.school, "summer", 2026)
+    handovers(terms.school, date(2026, 5, 6), 10)
+    client = as_user(governor)
+    first, computed = _view(client, summer)
+    again, served = _view(client, summer)
+    assert first == again == "10"
+    assert served < computed - 10  # the figures' queries are not made again
+    # A late edit: a day of that term, recorded today.
+    handovers(terms.school, date(2026, 5, 7), 20)
+    after, recomputed = _view(client, summer)
+    assert after == "15"
+    assert recomputed > served + 10
+
+
+def test_this_terms_report_is_never_cached(terms, as_user, governor, shared_cache):
+    client = as_user(governor)
+    with CaptureQueriesContext(connection) as first:
+        client.get(URL, {"term": "now"})
+    with CaptureQueriesContext(connection) as second:
+        client.get(URL, {"term": "now"})
+    assert len(second) == len(first)
