@@ -225,6 +225,7 @@ def trust(request):
     )
 
 
+@permission_required("learners.chronology", model=Learner)
 def chronology(request, pk):
     """Everything about one learner that the user may see, in time order. Every view is
     written to the access log (a refusal too, by get_object_or_404)."""

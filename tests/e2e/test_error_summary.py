@@ -5,7 +5,7 @@ field (GOV.UK's error summary)."""
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import check_accessibility
-from tests.incidents.factories import category
+from tests.factories import category
 
 
 def test_the_concern_form_sent_empty_takes_the_focus_to_the_error_summary(page, live_server, world):

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.test import Client
 
 from people.models import Learner, School
@@ -104,9 +103,8 @@ def _axe(page, failures):
 
 
 @pytest.mark.parametrize("persona", ["office", "teacher", "head", "governor"])
-def test_every_page_reflows_at_320_px_and_passes_axe(persona, page, live_server):
+def test_every_page_reflows_at_320_px_and_passes_axe(persona, demo, page, live_server):
     with time_machine.travel(MORNING, tick=True):
-        call_command("seed_demo")
         world = _demo_world()
         _sign_in(page, live_server, world.users[persona])
         too_wide, checked, failures = [], [], []

@@ -7,8 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Concern, Entry
-from tests.factories import MembershipFactory
-from tests.incidents.factories import learner_concern, report
+from tests.factories import MembershipFactory, learner_concern, report
 
 
 def test_the_page_lists_the_required_referrals_not_yet_recorded(world, as_user):

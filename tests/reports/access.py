@@ -37,13 +37,19 @@ ACCESS = {
     ),
     "reports:governors#term_csv": Case(_report, only(*READERS, outsider=404)),
     # Another school's term: not found for everyone of school A.
+    # Another school's report: not found for those who read reports; refused (for any term,
+    # so nothing is revealed) for those who read none anywhere.
     "reports:governors#other_school": Case(
-        _other_schools_report, only(ok=404, denied=404, outsider=200)
+        _other_schools_report,
+        {
+            **only("admin", "leadership", "office", "teacher", ok=403, denied=404),
+            "outsider": 200,
+        },
     ),
     # Only governors and the chair write the commentary.
     "reports:commentary": Case(
         _commentary,
-        only("chair", "governor", ok=302, outsider=404),
+        only("chair", "governor", ok=302, outsider=403),
         method="post",
         data={"text": "Good term."},
     ),
@@ -54,7 +60,7 @@ ACCESS = {
     ),
     "reports:chronology#other_school": Case(
         lambda w, u: reverse("reports:chronology", args=[w.other_learner.pk]),
-        {**only(*SAFEGUARDING, ok=404, denied=404), "outsider": 200},
+        {**only(*SAFEGUARDING, ok=404, denied=403), "outsider": 200},
     ),
     # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
     "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),

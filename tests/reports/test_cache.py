@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.reports.factories import handovers, term
+from tests.factories import handovers, term
 
 URL = reverse("reports:governors")
 PER_DAY = re.compile(r"Phones handed in per day \(median\)</t[hd]>\s*<td[^>]*>\s*([^<\s]+)")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from incidents.models import Concern
 from roper.models import AccessLog
-from tests.incidents.factories import learner_concern
+from tests.factories import learner_concern
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

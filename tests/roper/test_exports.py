@@ -9,9 +9,7 @@ import pytest
 from django.urls import reverse
 
 from roper.exports import BOM, cell
-from tests.devices.factories import confiscation
-from tests.incidents.factories import head_allegation, learner_concern, report
-from tests.policies.factories import ratified_policy
+from tests.factories import confiscation, head_allegation, learner_concern, ratified_policy, report
 
 pytestmark = pytest.mark.django_db
 
