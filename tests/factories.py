@@ -399,3 +399,17 @@ def curriculum_request(school, decided_at, status="approved"):
 
 def staff(school, n, roles=("staff",)):
     return [MembershipFactory(school=school, roles=list(roles)).user for _ in range(n)]
+
+
+def concern_form(school, **fields) -> dict:
+    """What the concern form posts: a staff-contact concern, no one named; `fields` override."""
+    return {
+        "category": category(school, "staff_contact").pk,
+        "immediate_danger": "False",
+        "what_happened": "A parent messaged me on Instagram about a trip.",
+        "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "where": "At home",
+        "people-TOTAL_FORMS": "0",
+        "people-INITIAL_FORMS": "0",
+        **fields,
+    }

@@ -15,7 +15,6 @@ under xdist anyway, each worker that gets some of them builds its own server (it
 named after the worker): slower, still sound.
 """
 
-import json
 import os
 import shutil
 import signal
@@ -32,6 +31,7 @@ import environ
 import pytest
 from django.core.management.utils import get_random_secret_key
 
+from bench.rush import dockerfile_command as dockerfile_argv
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - the same Chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,20 +52,9 @@ NOT_FOR_THE_SERVER = [
 
 
 def dockerfile_command(port: int) -> list[str]:
-    """The Dockerfile's CMD (exec form), bound to HOST:port instead of the container's port."""
-    lines = (ROOT / "Dockerfile").read_text().splitlines()
-    cmd = [line for line in lines if line.startswith("CMD ")]
-    assert len(cmd) == 1, "the Dockerfile should have one CMD line"
-    argv = json.loads(cmd[0].removeprefix("CMD "))  # the exec form: a JSON array
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--bind", "-b"):
-            skip = True
-        elif not arg.startswith("--bind="):
-            out.append(arg)
-    assert out != argv, "the Dockerfile's CMD should name the address it binds"
+    """The Dockerfile's CMD (exec form, read as the benchmark reads it), bound to HOST:port
+    instead of the container's port."""
+    out = dockerfile_argv()
     program = Path(sys.executable).with_name(out[0])  # the same virtualenv's gunicorn
     return [str(program) if program.exists() else out[0], *out[1:], "--bind", f"{HOST}:{port}"]
 

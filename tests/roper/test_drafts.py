@@ -11,25 +11,24 @@ from incidents.models import Concern
 from roper.drafts import drafts_forget
 from roper.models import Draft
 from roper.sessions import DRAFT_KEPT
-from tests.factories import category
+from tests.factories import concern_form
 
 WHAT = "Saw a Year 6 pupil filming another in the cloakroom, just before lunch."
 
 
 def _concern(world, **extra):
-    return {
-        "category": category(world.school, "staff_contact").pk,
-        "immediate_danger": "False",
-        "what_happened": WHAT,
-        "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "where": "Cloakroom",
-        "people-TOTAL_FORMS": "1",
-        "people-INITIAL_FORMS": "0",
-        "people-0-kind": "visitor",
-        "people-0-name": "Visitor Quillon",
-        "people-0-part": "witness",
+    return concern_form(
+        world.school,
+        what_happened=WHAT,
+        where="Cloakroom",
+        **{
+            "people-TOTAL_FORMS": "1",
+            "people-0-kind": "visitor",
+            "people-0-name": "Visitor Quillon",
+            "people-0-part": "witness",
+        },
         **extra,
-    }
+    )
 
 
 def test_the_draft_kept_while_typing_comes_back_and_goes_when_the_report_is_sent(world, as_user):

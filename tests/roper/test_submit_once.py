@@ -15,7 +15,7 @@ from devices.models import Confiscation
 from incidents.models import Concern
 from roper.models import Submission
 from roper.once import ALREADY, submissions_forget
-from tests.factories import category
+from tests.factories import concern_form
 
 KEY = re.compile(r'name="_once" value="([0-9a-f-]{36})"')
 
@@ -27,17 +27,7 @@ def _key(response) -> str:
 
 
 def _concern(world, **extra):
-    return {
-        "category": category(world.school, "staff_contact").pk,
-        "immediate_danger": "False",
-        "what_happened": "A parent messaged me on Instagram about a trip.",
-        "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "where": "At home",
-        "platform": "Instagram",
-        "people-TOTAL_FORMS": "0",
-        "people-INITIAL_FORMS": "0",
-        **extra,
-    }
+    return concern_form(world.school, platform="Instagram", **extra)
 
 
 def test_enter_pressed_twice_on_the_concern_form_makes_one_concern(world, as_user):
