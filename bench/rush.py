@@ -67,7 +67,8 @@ class Desk:
         self.port, self.username, self.learners = port, username, learners
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.latencies: dict[str, list[float]] = {}  # "search"/"enter" -> seconds
+        self.latencies: dict[str, list[float]] = {}  # "search"/"enter"/"click" -> seconds
+        self.asked = 0  # check-ins where Enter asked which learner and the row was clicked
         self.late: list[float] = []  # how late each check-in started, seconds
         self.due = 0  # check-ins the schedule asked for
         self.sent: list[int] = []  # learner ids answered "phone in"
@@ -154,6 +155,16 @@ class Desk:
                 {"csrfmiddlewaretoken": self.csrf, "q": enter_query(learner)},
                 headers,
             )
+            if status == 200 and "More than one learner matches" in page:
+                # Enter asks when the name could mean two learners: the office clicks the row.
+                status, page = self.timed(
+                    "click",
+                    "POST",
+                    f"/devices/desk/{learner[0]}/in/",
+                    {"csrfmiddlewaretoken": self.csrf},
+                    headers,
+                )
+                self.asked += 1
             if status == 200 and "phone in." in page:
                 self.sent.append(learner[0])
             elif status == 200:

@@ -7,17 +7,25 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from devices.models import DeskEntry, Handover, LearnerExemption
+from devices.models import DeskEntry, DeviceSettings, Handover, LearnerExemption
 from people.models import Guardianship, Learner
 
-#: From this time (Europe/London), Enter on a learner whose phone is in checks it out.
+#: Home time when a school has not set its own (DeviceSettings.home_time, Europe/London):
+#: from then, held phones are listed first and Enter on a learner whose phone is in checks it
+#: out.
 HOME_TIME = time(14, 30)
 MIN_CHARS = 2
 LIMIT = 8
 
 
-def is_home_time(now=None) -> bool:
-    return timezone.localtime(now).time() >= HOME_TIME
+def home_time(school) -> time:
+    """The school's home time (one query)."""
+    found = DeviceSettings.objects.filter(school=school).values_list("home_time", flat=True)
+    return found.first() or HOME_TIME
+
+
+def is_home_time(school, now=None) -> bool:
+    return timezone.localtime(now).time() >= home_time(school)
 
 
 def search(
@@ -64,7 +72,7 @@ def search(
         ),
     )
     today = Handover.objects.filter(learner=OuterRef("pk"), school_day=day, undone_at__isnull=True)
-    if is_home_time() if home_time is None else home_time:
+    if is_home_time(school) if home_time is None else home_time:
         first = Exists(today.filter(out_at__isnull=True)).desc()
     else:
         first = Exists(today).asc()

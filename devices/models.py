@@ -489,6 +489,12 @@ class DeviceSettings(models.Model):
     end_of_day_at = models.TimeField(
         "end of the school day", default=time(16, 30), help_text="The reminder goes at this time."
     )
+    home_time = models.TimeField(
+        "home time",
+        default=time(14, 30),
+        help_text="From this time the desk lists held phones first, and Enter on a learner whose "
+        "phone is held hands it back to them.",
+    )
     confiscation_limit_days = models.PositiveSmallIntegerField(
         "confiscation limit (school days)",
         default=1,

@@ -155,10 +155,27 @@ def desk_enter(*, school, q: str, by) -> tuple[str, str]:
     """Enter in the desk's search box: the top match's phone is checked in, or, from home
     time, checked out to the learner. Returns (message, level: success or info); a phone
     that cannot move is refused with what the desk should do instead."""
-    results = desk.search(school=school, q=q, day=SchoolCalendar.today(), limit=1)
+    at_home_time = desk.is_home_time(school)
+    results = desk.search(
+        school=school, q=q, day=SchoolCalendar.today(), limit=desk.LIMIT, home_time=at_home_time
+    )
     if not results:
         raise Refused(f"No learner matches “{q}”.")
-    learner = results[0]
+
+    def to_act_on(learner) -> bool:
+        if learner.exemption:
+            return False
+        held = learner.today is not None and learner.today.out_at is None
+        return learner.today is None or (at_home_time and held)
+
+    waiting = [learner for learner in results if to_act_on(learner)]
+    if len(waiting) > 1 or (waiting and len(results) == desk.LIMIT):
+        # Never the wrong child: when Enter could mean two learners, it asks instead.
+        raise Refused(
+            f"More than one learner matches “{q}”: choose one in the list, or type more of "
+            "the name (or the pouch number)."
+        )
+    learner = waiting[0] if waiting else results[0]
     if learner.exemption:
         return (
             f"{learner.name} is exempt ({learner.exemption.get_reason_display()}): "
@@ -168,7 +185,7 @@ def desk_enter(*, school, q: str, by) -> tuple[str, str]:
     if learner.today is None:
         handover_check_in(learner=learner, by=by)
         return f"{learner.name} ({learner.class_name}): phone in.", "success"
-    if learner.today.out_at is None and desk.is_home_time():
+    if learner.today.out_at is None and at_home_time:
         handover_check_out(learner=learner, by=by)
         return f"{learner.name}: phone collected by the learner.", "success"
     if learner.today.out_at is None:

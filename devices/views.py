@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import CreateView, DetailView, ListView
 
@@ -84,7 +85,7 @@ def desk_page(request):
     school = request.school
     context = _state_context(request, school)
     context["classes"] = desk.class_names(school=school)
-    context["home_time"] = desk.HOME_TIME
+    context["home_time"] = desk.home_time(school)
     return render(request, "devices/desk.html", context)
 
 
@@ -92,11 +93,17 @@ def desk_page(request):
 @desk_view
 def desk_search(request):
     q = request.GET.get("q", "").strip()
-    results = desk.search(school=request.school, q=q, day=SchoolCalendar.today())
+    home_time = desk.home_time(request.school)
+    results = desk.search(
+        school=request.school,
+        q=q,
+        day=SchoolCalendar.today(),
+        home_time=timezone.localtime().time() >= home_time,
+    )
     return render(
         request,
         "devices/partials/_desk_results.html",
-        {"results": results, "q": q, "min_chars": desk.MIN_CHARS, "home_time": desk.HOME_TIME},
+        {"results": results, "q": q, "min_chars": desk.MIN_CHARS, "home_time": home_time},
     )
 
 

@@ -16,8 +16,13 @@ def quiet(*args, **kwargs):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_morning_rush_counts_every_check_in_once():
+def test_the_morning_rush_counts_every_check_in_once(settings):
+    from django.conf import global_settings
+
     from bench.rush import rush
+
+    # gunicorn checks the desks' passwords with the real hashers, not the suite's fast one.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
     seed("tiny", log=quiet)
     result = rush(
@@ -25,9 +30,10 @@ def test_the_morning_rush_counts_every_check_in_once():
     )
     (step,) = result["steps"]
     assert step["check_ins"] > 0
-    # Each check-in is what the desk page sends: two searches and the Enter.
-    assert step["requests"] == 3 * step["due"]
-    assert result["errors"] == 0
+    # Each check-in is what the desk page sends: two searches and the Enter, and a click on
+    # the row when Enter asks which of two learners was meant.
+    assert 3 * step["due"] <= step["requests"] <= 4 * step["due"]
+    assert result["errors"] == 0, result
     assert result["lost"] == result["duplicated"] == result["extra_in_database"] == 0
     assert step["in_database"] == step["check_ins"]
     assert connection.vendor == "postgresql"

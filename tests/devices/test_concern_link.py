@@ -54,7 +54,7 @@ def test_only_concerns_the_user_may_see_can_be_linked(world, as_user):
         },
     )
     assert response.status_code == 200
-    assert "Select a valid choice" in response.text
+    assert "Choose one of the answers offered for" in response.text
     assert not Confiscation.objects.exists()
 
 

@@ -1,11 +1,11 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from devices.models import DeskEntry, Handover
+from devices.models import DeskEntry, DeviceSettings, Handover
 from people.models import Learner
 from tests.factories import LearnerFactory, collector, exemption
 
@@ -187,12 +187,13 @@ def test_enter_checks_in_the_right_learner_among_1500(as_user, office, world):
 
 
 def test_the_top_match_is_the_learner_still_to_act_on(as_user, office, world):
-    # Amelia Khan sorts before Amy Lee. Once Amelia's phone is in, Amy comes first in the
-    # morning; at home time, with Amelia's phone already collected, Amy's held phone is first.
+    # Amelia Khan sorts before Amy Lee. Once Amelia's phone is in, Amy is the one "am" can
+    # mean in the morning; at home time, with Amelia's phone already collected, Amy's held
+    # phone is the one to hand back.
     LearnerFactory(school=world.school, legal_first_name="Amy", legal_last_name="Lee")
     client = as_user(office)
     with time_machine.travel(MORNING):
-        client.post(reverse("devices:desk_enter"), {"q": "am"}, **HTMX)
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), **HTMX)
         response = client.post(reverse("devices:desk_enter"), {"q": "am"}, **HTMX)
         assert "Amy Lee (Oak): phone in." in response.content.decode()
         client.post(reverse("devices:desk_check_out", args=[world.learner.pk]), **HTMX)
@@ -225,3 +226,23 @@ def test_a_pouch_number_carries_over_past_days_without_a_number(as_user, office,
     with time_machine.travel(MORNING):
         client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": ""})
     assert set(Handover.objects.values_list("tag", flat=True)) == {"P17"}
+
+
+def test_home_time_is_the_schools_setting(as_user, office, world):
+    DeviceSettings.objects.create(school=world.school, home_time=time(16, 0))
+    client = as_user(office)
+    with time_machine.travel(MORNING):
+        client.post(reverse("devices:desk_enter"), {"q": "amel"}, **HTMX)
+    with time_machine.travel(HOME_TIME):  # 15:10: home time at another school, not this one
+        response = client.post(reverse("devices:desk_enter"), {"q": "amel"}, **HTMX)
+    assert "already in" in response.content.decode()
+    assert Handover.objects.get().is_held
+    assert "from 16:00" in client.get(reverse("devices:desk")).content.decode()
+
+
+@time_machine.travel(MORNING)
+def test_enter_on_two_matching_learners_asks_and_moves_no_phone(as_user, office, world):
+    LearnerFactory(school=world.school, legal_first_name="Amelie", legal_last_name="Quorn")
+    response = as_user(office).post(reverse("devices:desk_enter"), {"q": "ame"}, **HTMX)
+    assert "More than one learner matches “ame”" in response.content.decode()
+    assert not Handover.objects.exists()
