@@ -6,17 +6,19 @@ from django.utils import timezone
 from devices.models import Confiscation
 from incidents.visibility import without_concealed
 from roper.exports import csv_response
-from roper.permissions import require
+from roper.permissions import permission_required
 
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+@permission_required("devices.confiscations", where="active")
 def confiscations_csv(request):
-    require(request.user, "devices.confiscations", request.school)
     confiscations = without_concealed(
-        Confiscation.objects.filter(school=request.school), request.user, "concern"
+        Confiscation.objects.for_user(request.user, "devices.confiscations", school=request.school),
+        request.user,
+        "concern",
     ).select_related("learner", "confiscated_by")
     rows = (
         [

@@ -4,19 +4,21 @@ staff members' names on those pages."""
 from django.http import Http404
 from django.utils import timezone
 
+from people.calendar import SchoolCalendar
 from policies import services
 from policies.models import Policy, PolicyVersion
 from roper.exports import csv_response
-from roper.permissions import get_object_or_404, require
+from roper.permissions import permission_required, require
 
 
 def _name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+@permission_required("policies.acknowledgements", where="active")
 def acknowledgements_csv(request, slug, number):
-    policy = get_object_or_404(
-        Policy.objects.filter(school=request.school), request.user, "policies.view", slug=slug
+    policy = Policy.objects.get_for_user(
+        request.user, "policies.view", school=request.school, slug=slug
     )
     require(request.user, "policies.acknowledgements", policy.school_id)
     try:
@@ -40,9 +42,9 @@ def acknowledgements_csv(request, slug, number):
     )
 
 
+@permission_required("policies.training", where="active")
 def training_csv(request):
-    require(request.user, "policies.training", request.school)
-    today = timezone.localdate()
+    today = SchoolCalendar.today()
     rows = (
         [
             _name(r.user),

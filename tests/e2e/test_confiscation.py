@@ -62,7 +62,7 @@ def test_a_confiscated_phone_goes_back_only_to_a_parent_on_file(page, live_serve
         page.get_by_role("link", name="Record a confiscation").click()
         page.wait_for_url("**/devices/confiscations/new/")
         check_accessibility(page)
-        page.get_by_label("Learner").select_option(label=learner.name)
+        page.get_by_label("Learner").select_option(label=learner.label)
         page.get_by_label("Device description").fill(PHONE)
         page.locator("#id_reason_kind").select_option("images")
         page.get_by_label("What happened").fill(

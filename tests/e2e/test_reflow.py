@@ -102,7 +102,9 @@ def _axe(page, failures):
         failures.append(f"{page.viewport_size['width']} px: {error}")
 
 
-@pytest.mark.parametrize("persona", ["office", "teacher", "head", "governor"])
+# The office (the desk's pages) and the head (every other page a school opens, the governor
+# report and the teacher's My reports included); the other personas see subsets of these.
+@pytest.mark.parametrize("persona", ["office", "head"])
 def test_every_page_reflows_at_320_px_and_passes_axe(persona, demo, page, live_server):
     with time_machine.travel(MORNING, tick=True):
         world = _demo_world()
