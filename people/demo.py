@@ -269,6 +269,9 @@ def _demo_two_factor(user):
     static = demo_record(
         StaticDevice, key={"user": user, "name": "Demo backup codes"}, seeded={"confirmed": True}
     )
+    # A wrong code tried while using the demo would otherwise keep the codes throttled.
+    if static.throttling_failure_count:
+        static.throttle_reset()
     have = set(static.token_set.values_list("token", flat=True))
     StaticToken.objects.bulk_create(
         StaticToken(device=static, token=code) for code in DEMO_BACKUP_CODES if code not in have
