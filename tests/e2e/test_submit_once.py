@@ -2,6 +2,7 @@
 is that concern (roper.once)."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -11,7 +12,18 @@ CATEGORY = "Allegation about a staff member's online conduct (§6.2)"
 WHAT = "Pressed Enter twice: a message about a trip on a class group chat."
 
 
-def test_enter_pressed_twice_on_the_concern_form_sends_one_report(demo, page, sign_in):
+def test_enter_pressed_twice_on_the_concern_form_sends_one_report(demo, page, sign_in, monkeypatch):
+    # A slow server, as at the morning rush: the first report is still being saved when Enter
+    # is pressed again, so the browser sends a second POST (on a fast one it may not).
+    from incidents import services
+
+    report = services.concern_report
+
+    def slow_report(**kwargs):
+        time.sleep(0.8)
+        return report(**kwargs)
+
+    monkeypatch.setattr(services, "concern_report", slow_report)
     sign_in("teacher")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Report a concern").click()
     page.wait_for_url("**/incidents/new/")
@@ -25,6 +37,7 @@ def test_enter_pressed_twice_on_the_concern_form_sends_one_report(demo, page, si
     page.on("request", lambda r: sent.append(r) if r.method == "POST" else None)
     where.focus()
     page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/incidents/\d+/$"))
     page.wait_for_load_state("networkidle")
