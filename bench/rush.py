@@ -40,7 +40,8 @@ from django.utils import timezone
 
 from bench.cases import enter_query, today_clear
 from bench.volume import BENCH_PASSWORD, SCALES, Part
-from devices.models import DeskEntry, Handover
+from devices.models import DeskEntry, Handover, LearnerExemption
+from people.calendar import SchoolCalendar
 from people.models import Learner, School
 
 HOST = "127.0.0.1"
@@ -316,9 +317,14 @@ def percentile(values, q):
 
 def _learners(school) -> list[tuple[int, str, str]]:
     """The school's active learners in a random order, one per first and last name (Enter
-    checks the top match in: with two of one name, the other could be the one checked in)."""
+    checks the top match in: with two of one name, the other could be the one checked in),
+    without those exempt today: they keep their phone and never come to the desk."""
+    exempt = LearnerExemption.objects.filter(
+        LearnerExemption.active_q(SchoolCalendar.today()), learner__school=school
+    ).values("learner")
     rows = (
         Learner.objects.filter(school=school, active=True)
+        .exclude(pk__in=exempt)
         .order_by("?")
         .values_list("pk", "legal_first_name", "legal_last_name")
     )
