@@ -13,11 +13,13 @@ Only with a cache every worker shares (settings.SHARED_CACHE, Redis): with each 
 own memory, one worker would not hear of another's change.
 """
 
+import functools
 import hashlib
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 ALL = "reports:version"
@@ -25,6 +27,8 @@ ALL = "reports:version"
 TIMEOUT = 60 * 60
 #: The apps whose data the reports read.
 APPS = {"people", "devices", "incidents", "policies", "reports"}
+#: school -> its callback waiting for the commit (an attribute of the connection).
+PENDING = "_roper_reports_changed"
 
 
 def enabled() -> bool:
@@ -66,6 +70,25 @@ def changed(school_id=None) -> None:
         cache.set(_version_key(school_id), uuid.uuid4().hex, None)
 
 
+def changed_on_commit(school_id=None) -> None:
+    """`changed(school_id)` once the transaction commits, once per school however many rows
+    it wrote: a version given before the commit would let another worker cache, under the new
+    version, the figures it read before the change was visible."""
+    if not enabled():
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        changed(school_id)
+        return
+    waiting = conn.__dict__.setdefault(PENDING, {})
+    callback = waiting.get(school_id)
+    # Still waiting for the commit (a rollback discards the callback with the changes).
+    if callback is not None and any(func is callback for _, func, _ in conn.run_on_commit):
+        return
+    waiting[school_id] = callback = functools.partial(changed, school_id)
+    transaction.on_commit(callback)
+
+
 def forget(school_ids) -> None:
     """The cached reports of these schools go (a first view, in the benchmark)."""
     for school_id in school_ids:
@@ -82,4 +105,4 @@ def on_change(sender, instance, **kwargs):
         return  # the desk's log: no report reads it
     if name == "Handover" and instance.school_day == timezone.localdate():
         return  # today's desk: no completed term holds today
-    changed(getattr(instance, "school_id", None))
+    changed_on_commit(getattr(instance, "school_id", None))

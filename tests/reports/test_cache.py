@@ -6,10 +6,11 @@ import re
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from reports import cache as report_cache
 from tests.factories import handovers, term
 
 URL = reverse("reports:governors")
@@ -27,6 +28,8 @@ def _view(client, summer):
     return PER_DAY.search(html).group(1), len(queries)
 
 
+# Committed for real: a change gives its school a new version only when it commits.
+@pytest.mark.django_db(transaction=True)
 def test_a_completed_terms_report_is_cached_until_a_late_edit(
     terms, as_user, governor, shared_cache
 ):
@@ -51,3 +54,23 @@ def test_this_terms_report_is_never_cached(terms, as_user, governor, shared_cach
     with CaptureQueriesContext(connection) as second:
         client.get(URL, {"term": "now"})
     assert len(second) == len(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_gives_its_school_a_new_version_once_and_only_when_it_commits(
+    terms, shared_cache, monkeypatch
+):
+    before = report_cache._versions([terms.school.pk])
+    given = []
+    monkeypatch.setattr(report_cache, "changed", given.append)
+    with transaction.atomic():
+        handovers(terms.school, date(2026, 5, 7), 5)
+        # Not yet committed: another worker reading now gets the old figures, and may cache
+        # them, under the old version, which the commit then retires.
+        assert given == []
+    assert given == [terms.school.pk]  # once, for the five handovers and their learners
+    monkeypatch.undo()
+    with transaction.atomic():
+        handovers(terms.school, date(2026, 5, 8), 1)
+        transaction.set_rollback(True)
+    assert report_cache._versions([terms.school.pk]) == before  # rolled back: nothing to do

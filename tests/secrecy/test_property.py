@@ -402,9 +402,8 @@ def test_a_record_hidden_from_someone_changes_nothing_they_can_reach(
     viewer = world.users[viewer_name]
     probe = Probe(world, viewer, client)
     probe.open()
+    # (An unstable probe, a page that changes by itself, fails the first step's comparison.)
     before = probe.snapshot()
-    unstable = _diff(before, probe.snapshot())
-    assert not unstable, "the probe itself is not stable:\n" + "\n".join(unstable)
     changed, pairs = [], 0
     for step, kinds in _lifecycle(world, viewer, django_capture_on_commit_callbacks):
         after = probe.snapshot()
