@@ -15,6 +15,7 @@ from devices.models import (
     DeskEntry,
     Handover,
     LearnerExemption,
+    ParentContactException,
     StaffException,
 )
 from people.calendar import SchoolCalendar
@@ -97,6 +98,21 @@ def _exceptions(demo):
             "review_on": SchoolCalendar.today() + timedelta(days=90),
             "decided_at": timezone.now(),
         },
+    )
+    # An Elm learner whose mother may phone them at lunchtime: the desk shows it on their row.
+    contact = Learner.objects.filter(school=demo.school, class_name="Elm").order_by("pk")[5]
+    decision = _decided(Decision.APPROVED, head, "Agreed with the family liaison officer.")
+    del decision["ends_on"]
+    demo_record(
+        ParentContactException,
+        key={
+            "school": demo.school,
+            "learner": contact,
+            "details": "Mum may phone at lunchtime (12:15–12:45) while Dad is in hospital; "
+            "the learner takes the call in the office.",
+        },
+        seeded={"requested_by": demo.users["office"], **decision},
+        new={"decided_at": timezone.now(), "ends_on": SchoolCalendar.today() + timedelta(days=60)},
     )
     demo_record(
         StaffException,

@@ -7,7 +7,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from devices.models import DeskEntry, DeviceSettings, Handover, LearnerExemption
+from devices.models import (
+    DeskEntry,
+    DeviceSettings,
+    Handover,
+    LearnerExemption,
+    ParentContactException,
+)
 from people.models import Guardianship, Learner
 
 #: Home time when a school has not set its own (DeviceSettings.home_time, Europe/London):
@@ -33,8 +39,9 @@ def search(
 ) -> list[Learner]:
     """Learners whose name starts with each word typed (first, preferred or last name), or
     whose class or pouch/tag number is the word typed. Each learner carries `today` (today's
-    handover or None), `exemption` (an exemption in force or None) and `collectors`
-    (guardians who may collect).
+    handover or None), `exemption` (an exemption in force or None), `collectors` (guardians
+    who may collect) and `parent_contact` / `parent_contact_until` (the details and end date
+    of a parent-contact exception in force today, or None: read in the learners' own query).
 
     The learners the desk most likely means come first: before home time those whose phone
     is not in yet, from home time those whose phone is still held."""
@@ -52,7 +59,13 @@ def search(
         if len(words) == 1:
             match |= Exists(_pouches(school, day).filter(learner=OuterRef("pk"), tag__iexact=word))
         learners = learners.filter(match)
-    learners = learners.prefetch_related(
+    contact = ParentContactException.objects.filter(
+        ParentContactException.in_force_q(day), learner=OuterRef("pk")
+    ).order_by("-decided_at", "-pk")
+    learners = learners.annotate(
+        parent_contact=Subquery(contact.values("details")[:1]),
+        parent_contact_until=Subquery(contact.values("ends_on")[:1]),
+    ).prefetch_related(
         Prefetch(
             "handovers",
             queryset=Handover.objects.filter(school_day=day, undone_at__isnull=True),

@@ -1,25 +1,37 @@
-"""The end-of-day reminder of devices, run by roper.reminders (beat every few minutes, or cron).
+"""The reminders of devices, run by roper.reminders (beat every few minutes, or cron).
 
-At the school's end of the day (`DeviceSettings.end_of_day_at`, default 16:30), on school
-days only, the office and the DSL are told how many phones handed in today are not yet
-collected, and how many confiscated devices are held longer than the school's limit
-(`confiscation_limit_days` school days). Counts only, never a child's name: the link shows
-who, after sign-in. Each person's count leaves out devices linked to a concern concealed from
-them (`incidents.visibility`).
+- devices-end-of-day: at the school's end of the day (`DeviceSettings.end_of_day_at`, default
+  16:30), on school days only, the office and the DSL are told how many phones handed in today
+  are not yet collected, and how many confiscated devices are held longer than the school's
+  limit (`confiscation_limit_days` school days). Each person's count leaves out devices linked
+  to a concern concealed from them (`incidents.visibility`).
+- exemption-reviews: whoever decides learners' exemptions is told, once per exemption, when
+  its review date is two weeks (ten school days) away, and again once it has lapsed.
+
+Counts only, never a child's name: the link shows who, after sign-in.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from devices.models import Confiscation, DeviceSettings, Handover
+from devices.models import (
+    REGISTERS,
+    Confiscation,
+    Decision,
+    DeviceSettings,
+    Handover,
+    LearnerExemption,
+)
 from incidents.models import Concern
 from incidents.visibility import concealed_q
 from people.calendar import SchoolCalendar
 from people.models import Membership, School
-from roper.models import Notification
+from roper.models import Notification, Reminder
+from roper.notifications import notification_send
 from roper.reminders import job, reminder_send
 from roper.roles import Role
 
@@ -97,4 +109,112 @@ def end_of_day_reminders(now: datetime) -> int:
                     url=reverse("devices:confiscations"),
                     urgency=Notification.Urgency.HIGH,
                 )
+    return sent
+
+
+# --------------------------------------------------------------------------------------------
+# Learners' exemptions coming up for review
+
+#: The deciders of an exemption are told this many school days before its review date.
+REVIEW_NOTICE_SCHOOL_DAYS = 10
+#: An exemption that lapsed longer ago than this is not reminded of (the job's first run on an
+#: old register tells of the recent ones, not of every exemption that ever lapsed).
+LAPSED_WITHIN = timedelta(days=30)
+#: Wider than any ten school days (a summer holiday in between): the calendar then decides.
+LOOK_AHEAD = timedelta(days=70)
+
+
+def _exemption_deciders(schools) -> dict[int, list]:
+    """{school id: the people who decide learners' exemptions there} (the register's rule)."""
+    permissions = REGISTERS["exemptions"].deciders
+    found: dict[int, dict] = {school.pk: {} for school in schools}
+    for permission in permissions:
+        for school_id, users in Membership.objects.holders_by_school(
+            schools, permission=permission
+        ).items():
+            found[school_id].update((user.pk, user) for user in users)
+    return {school_id: list(users.values()) for school_id, users in found.items()}
+
+
+def _remind_once_each(*, keys: list[str], recipients, school, title, url, urgency) -> int:
+    """Tell each recipient, in one notification, of the records named by `keys` they have not
+    been told of yet (`title(count)`); each record's key is recorded, so each is told once."""
+    sent = 0
+    for user in recipients:
+        wanted = [f"{key}:u{user.pk}"[:255] for key in keys]
+        told = set(Reminder.objects.filter(key__in=wanted).values_list("key", flat=True))
+        new = [key for key in wanted if key not in told]
+        if not new:
+            continue
+        try:
+            with transaction.atomic():
+                # The unique keys settle a race between two runs: one insert wins.
+                Reminder.objects.bulk_create(
+                    Reminder(key=key, school=school, recipient=user) for key in new
+                )
+                (note,) = notification_send(
+                    recipients=[user], school=school, title=title(len(new)), url=url,
+                    urgency=urgency,
+                )  # fmt: skip
+                Reminder.objects.filter(key=new[0]).update(notification=note)
+        except IntegrityError:
+            continue  # another run told them; anything it did not is told next run
+        sent += 1
+    return sent
+
+
+@job("exemption-reviews")
+def exemption_review_reminders(now: datetime) -> int:
+    today = SchoolCalendar.day_of(now)
+    renewed = LearnerExemption.objects.filter(
+        learner=OuterRef("learner"), status=Decision.APPROVED, review_on__gt=OuterRef("review_on")
+    )
+    upcoming: dict[int, list[tuple[int, object]]] = {}
+    for pk, school_id, review_on in (
+        LearnerExemption.objects.filter(
+            status=Decision.APPROVED,
+            review_on__gte=today - LAPSED_WITHIN,
+            review_on__lte=today + LOOK_AHEAD,
+        )
+        # A learner whose exemption was renewed (a later review date) needs no reminder.
+        .exclude(Exists(renewed))
+        .values_list("pk", "school_id", "review_on")
+    ):
+        upcoming.setdefault(school_id, []).append((pk, review_on))
+    if not upcoming:
+        return 0
+    schools = list(School.objects.filter(pk__in=upcoming))
+    deciders = _exemption_deciders(schools)
+    url = reverse("devices:exceptions") + "#reg-exemptions"
+    sent = 0
+    for school in schools:
+        horizon = SchoolCalendar(school).add_school_days(now, REVIEW_NOTICE_SCHOOL_DAYS).date()
+        rows = upcoming[school.pk]
+        lapsed = [f"exemption-review:{pk}:{on}:lapsed" for pk, on in rows if on < today]
+        due = [f"exemption-review:{pk}:{on}:due" for pk, on in rows if today <= on <= horizon]
+        people = deciders[school.pk]
+        if due:
+            sent += _remind_once_each(
+                keys=due,
+                recipients=people,
+                school=school,
+                title=lambda n: (
+                    f"{_plural(n, 'learner exemption is', 'learner exemptions are')} due for "
+                    "review within two weeks"
+                ),
+                url=url,
+                urgency=Notification.Urgency.NORMAL,
+            )
+        if lapsed:
+            sent += _remind_once_each(
+                keys=lapsed,
+                recipients=people,
+                school=school,
+                title=lambda n: (
+                    f"{_plural(n, 'learner exemption has', 'learner exemptions have')} lapsed: "
+                    "the review date has passed, so the phone is handed in again until renewed"
+                ),
+                url=url,
+                urgency=Notification.Urgency.HIGH,
+            )
     return sent

@@ -420,6 +420,15 @@ class ParentContactException(Decided):
     def __str__(self):
         return f"Parent contact for {self.learner}"
 
+    @classmethod
+    def in_force_q(cls, day) -> Q:
+        """Approved exceptions in force on `day` (between their dates, when they have any)."""
+        return (
+            Q(status=Decision.APPROVED)
+            & (Q(starts_on__isnull=True) | Q(starts_on__lte=day))
+            & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        )
+
 
 class LearnerExemption(Decided):
     """A learner who keeps their phone (a glucose monitor app, a young carer), until review."""

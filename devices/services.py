@@ -21,7 +21,7 @@ from devices.models import (
 )
 from incidents.visibility import is_concealed, without_concealed
 from people.calendar import SchoolCalendar
-from people.models import Guardian, Guardianship, Learner
+from people.models import Guardian, Guardianship, Learner, School
 from roper.errors import Refused
 from roper.locking import locked
 
@@ -34,9 +34,25 @@ def _needs_reason(school_id: int, day: date, reason: str) -> None:
         raise Refused(f"{day:%d/%m/%Y} has been reconciled: give a reason for this change.")
 
 
+def _pouch_holder(*, learner: Learner, day: date, tag: str) -> Handover | None:
+    """Another learner's handover today under pouch number `tag` (any case), if any."""
+    return (
+        Handover.objects.filter(
+            school_id=learner.school_id, school_day=day, undone_at__isnull=True, tag__iexact=tag
+        )
+        .exclude(learner=learner)
+        .select_related("learner")
+        .first()
+    )
+
+
 def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") -> Handover:
+    """Check a learner's phone in. `tag` is the pouch number typed at the desk: refused when
+    another learner's phone is in under it today. Without one, the learner's last pouch
+    number carries over, unless another learner has it today (then none)."""
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
+    tag = tag.strip()[: Handover._meta.get_field("tag").max_length]
     try:
         # Two desks acting on the same learner at once: the second waits, then sees the first.
         with locked(learner):
@@ -49,8 +65,24 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
                     f"{timezone.localtime(existing.in_at):%H:%M}."
                 )
             _needs_reason(learner.school_id, day, reason)
+            typed = bool(tag)
             if not tag:
                 tag = desk.carried_tag(learner)  # a pouch number carries over
+            if tag:
+                # Two desks giving one pouch number to two learners at once: the second
+                # waits for the first, then sees its number. The school's row is the lock,
+                # held to the commit; NO KEY, so rows referring to the school still insert.
+                School.objects.select_for_update(no_key=True).filter(pk=learner.school_id).get()
+                holder = _pouch_holder(learner=learner, day=day, tag=tag)
+                if holder and typed:
+                    raise Refused(
+                        f"Pouch {tag} is already in use today: {holder.learner.name} "
+                        f"({holder.learner.class_name}) handed their phone in with it at "
+                        f"{timezone.localtime(holder.in_at):%H:%M}. Check the number on the "
+                        "pouch, or leave the pouch number empty."
+                    )
+                if holder:
+                    tag = ""  # last time's pouch is another learner's today
             handover = Handover.objects.create(
                 school_id=learner.school_id,
                 learner=learner,
@@ -151,10 +183,11 @@ def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
         )
 
 
-def desk_enter(*, school, q: str, by) -> tuple[str, str]:
-    """Enter in the desk's search box: the top match's phone is checked in, or, from home
-    time, checked out to the learner. Returns (message, level: success or info); a phone
-    that cannot move is refused with what the desk should do instead."""
+def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str]:
+    """Enter in the desk's search box (or its pouch number box): the top match's phone is
+    checked in, under the pouch number `tag` when one is typed, or, from home time, checked
+    out to the learner. Returns (message, level: success or info); a phone that cannot move
+    is refused with what the desk should do instead."""
     at_home_time = desk.is_home_time(school)
     results = desk.search(
         school=school, q=q, day=SchoolCalendar.today(), limit=desk.LIMIT, home_time=at_home_time
@@ -183,8 +216,8 @@ def desk_enter(*, school, q: str, by) -> tuple[str, str]:
             "info",
         )
     if learner.today is None:
-        handover_check_in(learner=learner, by=by)
-        return f"{learner.name} ({learner.class_name}): phone in.", "success"
+        handover = handover_check_in(learner=learner, by=by, tag=tag)
+        return check_in_message(learner, handover), "success"
     if learner.today.out_at is None and at_home_time:
         handover_check_out(learner=learner, by=by)
         return f"{learner.name}: phone collected by the learner.", "success"
@@ -198,6 +231,11 @@ def desk_enter(*, school, q: str, by) -> tuple[str, str]:
         f"{learner.name}'s phone was already collected at "
         f"{timezone.localtime(learner.today.out_at):%H:%M}."
     )
+
+
+def check_in_message(learner: Learner, handover: Handover) -> str:
+    pouch = f" Pouch {handover.tag}." if handover.tag else ""
+    return f"{learner.name} ({learner.class_name}): phone in.{pouch}"
 
 
 def class_learners(*, school, class_name: str):
@@ -294,6 +332,18 @@ def end_of_day(*, school, day: date, user) -> dict:
         .select_related("reconciled_by")
         .first(),
     }
+
+
+def uncollected(*, school, day: date) -> list[Handover]:
+    """The phones handed in on `day` and not collected, by class and name: the printed list
+    the office keeps at the end of the day. One query."""
+    return list(
+        Handover.objects.filter(
+            school=school, school_day=day, undone_at__isnull=True, out_at__isnull=True
+        )
+        .select_related("learner")
+        .order_by("learner__class_name", "learner__legal_last_name", "learner__legal_first_name")
+    )
 
 
 def handover_explain(*, handover: Handover, by, note: str, reason: str = "") -> Handover:

@@ -21,6 +21,7 @@ urlpatterns += [
     path("confiscations/<int:pk>/", views.ConfiscationDetailView.as_view(), name="confiscation"),
     path("confiscations/<int:pk>/move/", views.confiscation_move, name="confiscation_move"),
     path("end-of-day/", views.end_of_day, name="end_of_day"),
+    path("end-of-day/print/", views.end_of_day_print, name="end_of_day_print"),
     path("end-of-day/reconcile/", views.end_of_day_reconcile, name="end_of_day_reconcile"),
     path("end-of-day/<int:pk>/explain/", views.end_of_day_explain, name="end_of_day_explain"),
 ]

@@ -56,11 +56,14 @@ def _state_context(request, school, message="", level="success"):
 def _respond(request, school, message, level="success"):
     """htmx: the refreshed desk state with the message; otherwise back to the desk."""
     if request.htmx:
-        return render(
+        response = render(
             request,
             "devices/partials/_desk_state.html",
             _state_context(request, school, message, level),
         )
+        # devices.js clears the boxes for the next learner, unless the action was refused.
+        response["X-Desk-Level"] = level
+        return response
     getattr(messages, level)(request, message)
     return redirect("devices:desk")
 
@@ -121,7 +124,9 @@ def _desk_learner(request, pk):
 def desk_enter(request):
     """Enter in the search box: the top match is checked in (or out, at home time)."""
     q = request.POST.get("q", "").strip()
-    message, level = services.desk_enter(school=request.school, q=q, by=request.user)
+    message, level = services.desk_enter(
+        school=request.school, q=q, by=request.user, tag=request.POST.get("tag", "")
+    )
     return _respond(request, request.school, message, level)
 
 
@@ -129,10 +134,10 @@ def desk_enter(request):
 @desk_view
 def desk_check_in(request, pk):
     learner = _desk_learner(request, pk)
-    services.handover_check_in(
-        learner=learner, by=request.user, tag=request.POST.get("tag", "").strip()[:20]
+    handover = services.handover_check_in(
+        learner=learner, by=request.user, tag=request.POST.get("tag", "")
     )
-    return _respond(request, request.school, f"{learner.name} ({learner.class_name}): phone in.")
+    return _respond(request, request.school, services.check_in_message(learner, handover))
 
 
 @require_POST
@@ -338,6 +343,17 @@ def end_of_day(request):
         school=request.school, day=_day(request.GET.get("day", "")), user=request.user
     )
     return render(request, "devices/end_of_day.html", context)
+
+
+@permission_required("devices.desk", where="active")
+def end_of_day_print(request):
+    """The phones not yet collected, as a page to print (or read on a tablet)."""
+    day = _day(request.GET.get("day", ""))
+    return render(
+        request,
+        "devices/end_of_day_print.html",
+        {"day": day, "handovers": services.uncollected(school=request.school, day=day)},
+    )
 
 
 @require_POST

@@ -54,7 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.exceptions.request": STAFF,
     "devices.exceptions.approve": frozenset({R.HEADTEACHER}),
     "devices.relationships.decide": frozenset({R.DSL, R.DEPUTY_DSL}),
-    "devices.curriculum.approve": frozenset({R.LEADERSHIP}),
+    # Curriculum use of learners' devices: the leadership team, and the headteacher (§5.3).
+    "devices.curriculum.approve": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
     # Incidents (which concerns a person may see is decided per concern by incidents/).
     "incidents.triage": SAFEGUARDING | {R.CHAIR},
     # Policies.

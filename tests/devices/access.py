@@ -83,6 +83,9 @@ ACCESS = {
     "devices:end_of_day": Case(
         lambda w, u: reverse("devices:end_of_day"), only(*DESK, outsider=200)
     ),
+    "devices:end_of_day_print": Case(
+        lambda w, u: reverse("devices:end_of_day_print"), only(*DESK, outsider=200)
+    ),
     "devices:end_of_day_reconcile": Case(
         lambda w, u: reverse("devices:end_of_day_reconcile"),
         only(*DESK, ok=302, outsider=302),

@@ -1,11 +1,12 @@
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from devices.models import DeskEntry, DeviceSettings, Handover
+from devices import services
+from devices.models import DeskEntry, DeviceSettings, Handover, ParentContactException
 from people.models import Learner
 from tests.factories import LearnerFactory, collector, exemption
 
@@ -246,3 +247,130 @@ def test_enter_on_two_matching_learners_asks_and_moves_no_phone(as_user, office,
     response = as_user(office).post(reverse("devices:desk_enter"), {"q": "ame"}, **HTMX)
     assert "More than one learner matches “ame”" in response.content.decode()
     assert not Handover.objects.exists()
+
+
+# -- Pouch numbers typed at the desk (issue 16) -----------------------------------------------
+
+
+def test_the_desk_form_has_a_pouch_number_box_and_a_button_that_work_without_script(
+    as_user, office, world
+):
+    client = as_user(office)
+    page = client.get(reverse("devices:desk")).content.decode()
+    assert 'id="desk-tag" name="tag"' in page
+    assert '<button class="btn btn-primary btn-lg w-100" type="submit">Enter</button>' in page
+    with time_machine.travel(MORNING):
+        response = client.post(reverse("devices:desk_enter"), {"q": "amel", "tag": "P17"})
+        assert response.status_code == 302
+        desk = client.get(response.url).content.decode()
+    assert "Amelia Khan (Oak): phone in. Pouch P17." in desk
+    assert Handover.objects.get().tag == "P17"
+
+
+@time_machine.travel(MORNING)
+def test_a_pouch_number_typed_after_the_name_goes_with_the_check_in(as_user, office, world):
+    response = as_user(office).post(
+        reverse("devices:desk_enter"), {"q": "amel", "tag": " P17 "}, **HTMX
+    )
+    assert "Amelia Khan (Oak): phone in. Pouch P17." in response.content.decode()
+    assert response["X-Desk-Level"] == "success"
+    assert Handover.objects.get(learner=world.learner).tag == "P17"
+
+
+@time_machine.travel(MORNING)
+def test_a_pouch_number_another_learner_has_today_is_refused_in_plain_words(as_user, office, world):
+    bob = LearnerFactory(school=world.school, legal_first_name="Bob", legal_last_name="Ames")
+    client = as_user(office)
+    client.post(reverse("devices:desk_check_in", args=[bob.pk]), {"tag": "P17"}, **HTMX)
+    response = client.post(reverse("devices:desk_enter"), {"q": "amel", "tag": "p17"}, **HTMX)
+    content = response.content.decode()
+    assert "Pouch p17 is already in use today: Bob Ames (Oak) handed their phone in" in content
+    assert "Check the number on the pouch, or leave the pouch number empty." in content
+    # The desk keeps what was typed, to be corrected (devices.js reads this header).
+    assert response["X-Desk-Level"] == "warning"
+    assert not Handover.objects.filter(learner=world.learner).exists()
+    # The row's own Check in button refuses it too; another number is fine.
+    response = client.post(
+        reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": "P17"}, **HTMX
+    )
+    assert "Pouch P17 is already in use today" in response.content.decode()
+    client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": "P18"}, **HTMX)
+    assert Handover.objects.get(learner=world.learner).tag == "P18"
+
+
+def test_a_pouch_number_is_free_again_once_its_check_in_is_undone(as_user, office, world):
+    bob = LearnerFactory(school=world.school, legal_first_name="Bob", legal_last_name="Ames")
+    client = as_user(office)
+    with time_machine.travel(MORNING):
+        client.post(reverse("devices:desk_check_in", args=[bob.pk]), {"tag": "P17"}, **HTMX)
+        entry = DeskEntry.objects.get()
+        client.post(reverse("devices:desk_undo", args=[entry.pk]), **HTMX)
+        client.post(reverse("devices:desk_enter"), {"q": "amel", "tag": "P17"}, **HTMX)
+    assert Handover.objects.get(learner=world.learner).tag == "P17"
+
+
+def test_last_times_pouch_number_is_not_carried_when_another_learner_has_it_today(
+    as_user, office, world
+):
+    bob = LearnerFactory(school=world.school, legal_first_name="Bob", legal_last_name="Ames")
+    client = as_user(office)
+    with time_machine.travel(MORNING - timedelta(days=1)):
+        client.post(reverse("devices:desk_check_in", args=[world.learner.pk]), {"tag": "P17"})
+    with time_machine.travel(MORNING):
+        client.post(reverse("devices:desk_check_in", args=[bob.pk]), {"tag": "P17"})
+        response = client.post(reverse("devices:desk_enter"), {"q": "amel"}, **HTMX)
+    assert "Amelia Khan (Oak): phone in." in response.content.decode()
+    assert Handover.objects.get(learner=world.learner, school_day=MORNING.date()).tag == ""
+
+
+def test_a_rows_check_in_button_sends_the_pouch_number_typed(as_user, office, world):
+    results = as_user(office).get(reverse("devices:desk_search"), {"q": "amel"}, **HTMX)
+    assert 'hx-include="#desk-tag"' in results.content.decode()
+
+
+# -- Parent-contact exceptions at the desk (issue 16) -----------------------------------------
+
+
+def _parent_contact(learner, head, **fields):
+    return ParentContactException.objects.create(
+        school=learner.school,
+        learner=learner,
+        requested_by=head,
+        details=fields.pop("details", "Mum may phone at lunch, in the office"),
+        **{"status": "approved", "decided_by": head, **fields},
+    )
+
+
+@time_machine.travel(MORNING)
+def test_a_parent_contact_exception_in_force_shows_on_the_learners_row(
+    as_user, office, head, world
+):
+    _parent_contact(world.learner, head, ends_on=date(2026, 12, 18))
+    results = as_user(office).get(reverse("devices:desk_search"), {"q": "amel"}, **HTMX)
+    content = results.content.decode()
+    assert "Parent contact allowed" in content
+    assert "Mum may phone at lunch, in the office (until 18 Dec 2026)" in content
+
+
+@time_machine.travel(MORNING)
+def test_a_parent_contact_exception_not_in_force_is_not_shown(as_user, office, head, world):
+    _parent_contact(world.learner, head, status="pending", decided_by=None)
+    _parent_contact(world.learner, head, status="declined")
+    _parent_contact(world.learner, head, ends_on=date(2026, 11, 23))  # ended yesterday
+    _parent_contact(world.learner, head, starts_on=date(2026, 11, 25))  # starts tomorrow
+    results = as_user(office).get(reverse("devices:desk_search"), {"q": "amel"}, **HTMX)
+    assert "Parent contact allowed" not in results.content.decode()
+
+
+@time_machine.travel(MORNING)
+def test_badges_and_pouch_numbers_add_no_query_per_row(as_user, office, head, world):
+    client = as_user(office)
+    client.get(reverse("devices:desk"))  # warm the session
+    bulk_learners(world.school, 8)
+    plain = _count_queries(client, "get", reverse("devices:desk_search"), {"q": "pupil"})
+    for learner in Learner.objects.filter(legal_first_name__startswith="Pupil"):
+        _parent_contact(learner, head)
+        services.handover_check_in(learner=learner, by=office, tag=f"T{learner.pk}")
+    content = client.get(reverse("devices:desk_search"), {"q": "pupil"}, **HTMX).content.decode()
+    assert content.count("Parent contact allowed") == 8 and content.count("· pouch T") == 8
+    assert _count_queries(client, "get", reverse("devices:desk_search"), {"q": "pupil"}) == plain

@@ -92,3 +92,49 @@ def test_the_end_of_day_page_has_a_query_budget(
     client = as_user(office)
     with time_machine.travel(MORNING), django_assert_max_num_queries(8):
         client.get(reverse("devices:end_of_day"))
+
+
+# -- The printed list of phones not yet collected (issue 16) ----------------------------------
+
+
+def test_the_print_view_lists_exactly_the_phones_not_yet_collected(as_user, office, world):
+    oak, elm = seeded_day(world, office)
+    Handover.objects.filter(learner=world.learner).update(tag="P17")
+    with time_machine.travel(MORNING):
+        response = as_user(office).get(reverse("devices:end_of_day_print"))
+    content = response.content.decode()
+    assert [h.learner for h in response.context["handovers"]] == [elm[1], world.learner]
+    assert "2 phones handed in and not collected" in content
+    row = content.split("Amelia Khan", 1)[1].split("</tr>", 1)[0]
+    for cell in ("<td>Oak</td>", f"<td>{world.learner.get_year_group_display()}</td>",
+                 "<td>P17</td>", "<td>08:45</td>"):  # fmt: skip
+        assert cell in row, cell
+    assert "Dad collecting tomorrow" in content
+    for collected in oak[1:] + elm[:1]:
+        assert collected.name not in content
+    assert "css/devices.css" in content and "data-print" in content
+
+
+def test_the_print_view_of_another_day(as_user, office, world):
+    seeded_day(world, office)
+    with time_machine.travel(MORNING):
+        later = as_user(office).get(reverse("devices:end_of_day_print"), {"day": "2026-11-25"})
+    assert later.context["handovers"] == []
+    assert "Every phone handed in on this day has been collected." in later.content.decode()
+
+
+@time_machine.travel(MORNING)
+def test_the_print_view_is_linked_from_the_end_of_day_page_and_the_desk(as_user, office, world):
+    client = as_user(office)
+    url = reverse("devices:end_of_day_print")
+    assert (
+        f'href="{url}?day=2026-11-24"' in client.get(reverse("devices:end_of_day")).content.decode()
+    )
+    assert f'href="{url}"' in client.get(reverse("devices:desk")).content.decode()
+
+
+def test_the_print_view_has_a_query_budget(as_user, office, world, django_assert_max_num_queries):
+    seeded_day(world, office)
+    client = as_user(office)
+    with time_machine.travel(MORNING), django_assert_max_num_queries(6):
+        client.get(reverse("devices:end_of_day_print"))

@@ -94,7 +94,7 @@ def test_a_parent_contact_exception_is_filed_for_a_learner(as_user, teacher, wor
 
 
 def test_curriculum_use_needs_a_risk_assessment_and_leadership_approval(
-    as_user, teacher, leadership, head
+    as_user, teacher, leadership
 ):
     response = file(as_user(teacher), "curriculum", {"activity": "Bird survey app"})
     assert response.status_code == 200 and not CurriculumUseRequest.objects.exists()
@@ -106,10 +106,44 @@ def test_curriculum_use_needs_a_risk_assessment_and_leadership_approval(
     )  # fmt: skip
     obj = CurriculumUseRequest.objects.get()
     url = reverse("devices:exception", args=["curriculum", obj.pk])
-    assert as_user(head).post(url, {"approve": "yes", "reason": "x"}).status_code == 403
     as_user(leadership).post(url, {"approve": "yes", "reason": "Risks controlled"})
     obj.refresh_from_db()
     assert obj.status == "approved" and obj.decided_by == leadership
+
+
+def _curriculum_request(teacher):
+    return CurriculumUseRequest.objects.create(
+        school=teacher.memberships.get().school,
+        requested_by=teacher,
+        activity="Bird survey app",
+        date=date(2026, 12, 1),
+        class_name="Oak",
+        risks="Photos of children",
+        controls="No photos of people; staff check",
+    )
+
+
+def test_the_headteacher_decides_curriculum_use_requests_too(as_user, teacher, head):
+    obj = _curriculum_request(teacher)
+    client = as_user(head)
+    register = client.get(reverse("devices:exceptions")).context["sections"]
+    curriculum = next(s for s in register if s["register"].slug == "curriculum")
+    assert curriculum["pending"] == [obj]
+    url = reverse("devices:exception", args=["curriculum", obj.pk])
+    assert "Record the decision" in client.get(url).content.decode()
+    client.post(url, {"approve": "no", "reason": "The risk assessment misses location sharing"})
+    obj.refresh_from_db()
+    assert obj.status == "declined" and obj.decided_by == head
+    assert obj.decision_reason == "The risk assessment misses location sharing"
+
+
+def test_the_office_does_not_decide_curriculum_use_requests(as_user, teacher, office):
+    obj = _curriculum_request(teacher)
+    url = reverse("devices:exception", args=["curriculum", obj.pk])
+    response = as_user(office).post(url, {"approve": "yes", "reason": "x"})
+    assert response.status_code == 403
+    obj.refresh_from_db()
+    assert obj.is_pending
 
 
 def test_no_one_decides_their_own_request(as_user, head):

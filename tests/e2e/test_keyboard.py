@@ -107,9 +107,12 @@ def test_the_desk_works_with_the_keyboard_alone(page, live_server):
         assert _focus(page)["visible"]
         held = int(page.locator("#count-held").inner_text())
 
-        # Type the name, Tab to the learner's own "Check in" button, press Space.
+        # Type the name, Tab past the pouch number box and the Enter button to the learner's
+        # own "Check in" button, press Space.
         page.keyboard.type(learner.name)
         page.locator(".desk-results th", has_text=learner.name).first.wait_for()
+        assert _tab(page)["id"] == "desk-tag"
+        assert _tab(page)["text"] == "Enter"
         focus = _tab(page)
         assert focus["text"] == f"Check in {learner.name}"
         with page.expect_response(lambda r: r.url.endswith(f"/desk/{learner.pk}/in/")):
