@@ -49,6 +49,13 @@ class IncidentsConfig(AppConfig):
                 order=30,
             ),
             NavItem(
+                "My actions",
+                "incidents:actions",
+                "incidents.report",
+                "Actions on concerns given to you.",
+                order=35,
+            ),
+            NavItem(
                 "Concerns", "incidents:dashboard", "incidents.triage", "Triage dashboard.", order=40
             ),
         )

@@ -5,8 +5,8 @@ from django.forms import formset_factory
 from django.urls import reverse
 
 from incidents.models import Category, Concern, Entry, Involvement
-from incidents.services import evidence_check, learner_search
-from incidents.visibility import triage_candidates
+from incidents.services import duplicate_target, evidence_check, learner_search
+from incidents.visibility import action_candidates, triage_candidates
 from people.models import Learner, Membership
 from policies.models import Policy
 
@@ -203,6 +203,20 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
+def _triagers(concern) -> list:
+    """`triage_candidates(concern)`, read once for all the forms of one page."""
+    if "_triagers" not in concern.__dict__:
+        concern.__dict__["_triagers"] = triage_candidates(concern)
+    return concern.__dict__["_triagers"]
+
+
+def _people_field(field, people, invalid: str) -> None:
+    """Limit a user field to `people`, listed from them (not read again to draw the list)."""
+    field.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in people])
+    field.choices = [("", field.empty_label), *((u.pk, _name(u)) for u in people)]
+    field.error_messages["invalid_choice"] = invalid
+
+
 class TriageForm(forms.ModelForm):
     class Meta:
         model = Entry
@@ -217,29 +231,37 @@ class TriageForm(forms.ModelForm):
         # Only someone who may open this concern in full can own it: those who hold a triage
         # role in the school or its trust, less those the visibility rule keeps out (a
         # subject of the concern, the deputy on a staff case not routed to them ...).
-        owners = sorted(triage_candidates(concern), key=lambda u: (u.last_name, u.first_name))
-        owner = self.fields["owner"]
-        owner.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in owners])
-        # Listed from the candidates already read, not read again to draw the list.
-        owner.choices = [("", owner.empty_label), *((u.pk, _name(u)) for u in owners)]
-        owner.error_messages["invalid_choice"] = (
-            "Choose someone who may open this concern in full: the person chosen could not."
+        owners = sorted(_triagers(concern), key=lambda u: (u.last_name, u.first_name))
+        _people_field(
+            self.fields["owner"],
+            owners,
+            "Choose someone who may open this concern in full: the person chosen could not.",
         )
 
 
 class ActionForm(forms.ModelForm):
+    """An action given to someone who may open the concern (never a subject of it), due on
+    a day: they are told, reminded on the day and when it is overdue, and mark it done."""
+
     class Meta:
         model = Entry
-        fields = ["text", "action_by", "action_due", "action_done"]
-        labels = {"text": "What"}
+        fields = ["text", "assignee", "action_due"]
+        labels = {"text": "What", "assignee": "Who", "action_due": "Due"}
+        help_texts = {"assignee": "Only people who may open this concern are listed."}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "action_due": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, concern=None, **kwargs):
+    def __init__(self, *args, concern, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].required = True
+        for name in self.fields:
+            self.fields[name].required = True
+        _people_field(
+            self.fields["assignee"],
+            action_candidates(concern, _triagers(concern)),
+            "Choose someone who may open this concern: the person chosen could not.",
+        )
 
 
 class ReferralForm(forms.ModelForm):
@@ -308,6 +330,54 @@ RECORD_FORMS = {
     Entry.Kind.PARENT_CONTACT: ParentContactForm,
     Entry.Kind.NOTE: NoteForm,
 }
+
+
+class WithdrawForm(forms.Form):
+    """Withdraw a concern reported twice or in error: why, and which concern it repeats."""
+
+    withdrawn_as = forms.ChoiceField(
+        label="Why is it withdrawn?",
+        choices=Concern.Withdrawal.choices,
+        widget=forms.RadioSelect,
+    )
+    duplicate_of = forms.IntegerField(
+        label="Number of the concern it duplicates",
+        required=False,
+        min_value=1,
+        help_text="Optional. The number shown at the top of that concern's page.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept on the record, with your name and the date.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, concern, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.concern, self.user = concern, user
+
+    def clean_duplicate_of(self):
+        number = self.cleaned_data.get("duplicate_of")
+        if number is None:
+            return None
+        # A concern the user may not open reads as one that does not exist.
+        target = duplicate_target(concern=self.concern, by=self.user, number=number)
+        if target is None:
+            raise ValidationError(
+                f"There is no concern #{number} that you can open in this school, other than "
+                "this one. Check the number, or leave it empty."
+            )
+        return target
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("duplicate_of") and cleaned.get("withdrawn_as") == Concern.Withdrawal.ERROR:
+            self.add_error(
+                "duplicate_of",
+                "Leave the number empty for a concern reported in error, or choose “a duplicate”.",
+            )
+        return cleaned
 
 
 class CloseForm(forms.Form):

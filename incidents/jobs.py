@@ -6,14 +6,18 @@
   by the concern's own deadline) not recorded on the timeline by its deadline → the owner;
   one working day (police: as long again) later, still not recorded → the headteacher (the
   chair of governors when the concern is about the headteacher).
+- concern-actions: an action not done → whoever it was given to, on the day it is due, then
+  once when it is overdue (if they may still open the concern). The message names no child:
+  a link to the concern.
 """
 
 from datetime import datetime
 
 from django.urls import reverse
 
-from incidents.models import Concern, Referral
+from incidents.models import Concern, Entry, Referral
 from incidents.routing import concerns_escalate
+from incidents.visibility import concerns_visible_to
 from people.calendar import SchoolCalendar
 from people.models import Membership
 from roper.models import Notification
@@ -45,7 +49,7 @@ def chase_referrals(now: datetime) -> int:
     """Tell the owner, then the headteacher, of a required referral not recorded in time."""
     sent = 0
     concerns = (
-        Concern.objects.exclude(status=Concern.Status.CLOSED)
+        Concern.objects.exclude(status__in=Concern.ENDED)
         .filter(category__required_referrals__isnull=False, reported_at__lt=now)
         .select_related("category", "school", "owner")
         .with_referral_entries()
@@ -85,5 +89,46 @@ def chase_referrals(now: datetime) -> int:
                 title=f"A required {label} referral is still not recorded",
                 url=url,
                 urgency=Notification.Urgency.URGENT,
+            )
+    return sent
+
+
+@job("concern-actions")
+def remind_actions(now: datetime) -> int:
+    """Tell whoever an action was given to that it is due today, and once that it is
+    overdue: only for actions on concerns they may still open (one query per person)."""
+    today = SchoolCalendar.day_of(now)
+    actions = (
+        Entry.objects.actions_open()
+        .filter(action_due__lte=today)
+        .select_related("assignee", "concern__school")
+        .order_by("assignee_id", "action_due")
+    )
+    by_person: dict[int, list[Entry]] = {}
+    for action in actions:
+        by_person.setdefault(action.assignee_id, []).append(action)
+    sent = 0
+    for person_actions in by_person.values():
+        person = person_actions[0].assignee
+        if not person.is_active:
+            continue
+        visible = set(
+            concerns_visible_to(person)
+            .filter(pk__in={a.concern_id for a in person_actions})
+            .values_list("pk", flat=True)
+        )
+        for action in person_actions:
+            if action.concern_id not in visible:
+                continue
+            due_today = action.action_due == today
+            sent += reminder_send(
+                key=f"concern-action:{action.pk}:{'due' if due_today else 'overdue'}",
+                recipients=[person],
+                school=action.concern.school,
+                title="An action on a concern is due today"
+                if due_today
+                else "An action on a concern is overdue",
+                url=reverse("incidents:detail", args=[action.concern_id]),
+                urgency=Notification.Urgency.NORMAL if due_today else Notification.Urgency.HIGH,
             )
     return sent

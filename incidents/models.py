@@ -96,15 +96,20 @@ class Category(models.Model):
 
 class ConcernQuerySet(SchoolScopedQuerySet):
     def with_referral_entries(self):
-        """Reads the referral entries of all the concerns in one more query, for
-        `Concern.referrals_pending`."""
+        """Reads the entries that record a referral (`Entry.RECORDS_REFERRAL`) of all the
+        concerns in one more query, for `Concern.referrals_pending`."""
         return self.prefetch_related(
             models.Prefetch(
                 "entries",
-                queryset=Entry.objects.filter(kind=Entry.Kind.REFERRAL),
+                queryset=Entry.objects.filter(kind__in=Entry.RECORDS_REFERRAL),
                 to_attr="referral_entries",
             )
         )
+
+    def counted(self):
+        """The concerns that count as concerns in figures: not those withdrawn (a duplicate,
+        or reported in error), which are kept, but are not a second concern."""
+        return self.exclude(status=Concern.Status.WITHDRAWN)
 
 
 class Concern(RandomIdModel):
@@ -113,6 +118,15 @@ class Concern(RandomIdModel):
         IN_PROGRESS = "in_progress", "In progress"
         AWAITING_REFERRAL = "awaiting_referral", "Awaiting referral"
         CLOSED = "closed", "Closed"
+        #: A duplicate, or reported in error: kept (never deleted), out of the queues.
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    #: Statuses that take no more changes.
+    ENDED = frozenset({Status.CLOSED, Status.WITHDRAWN})
+
+    class Withdrawal(models.TextChoices):
+        DUPLICATE = "duplicate", "A duplicate of another concern"
+        ERROR = "error", "Reported in error"
 
     class Finding(models.TextChoices):
         SUBSTANTIATED = "substantiated", "Substantiated"
@@ -170,6 +184,17 @@ class Concern(RandomIdModel):
     #: For an allegation about staff, the finding (KCSIE part 4). A malicious allegation is
     #: removed from the records by the retention job, with the DSL's approval.
     finding = models.CharField(max_length=16, choices=Finding.choices, blank=True)
+    # Withdrawal (`incidents.services.concern_withdraw`): who, when, why, and the concern it
+    # duplicates, if one was given.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_as = models.CharField(max_length=10, choices=Withdrawal.choices, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     history = HistoricalRecords(excluded_fields=["read_at", "first_read_by"])
 
     objects = ConcernQuerySet.as_manager()
@@ -189,6 +214,22 @@ class Concern(RandomIdModel):
         return self.status == self.Status.CLOSED
 
     @property
+    def is_withdrawn(self):
+        return self.status == self.Status.WITHDRAWN
+
+    @property
+    def is_ended(self):
+        """Closed or withdrawn: it takes no more information, entries or changes."""
+        return self.status in self.ENDED
+
+    @property
+    def ended_message(self) -> str:
+        """What a change refused on an ended concern says."""
+        if self.is_withdrawn:
+            return "This concern was withdrawn. Report a new concern if something new happened."
+        return "This concern is closed. Report a new concern instead."
+
+    @property
     def is_overdue(self):
         return (
             self.status == self.Status.NEW
@@ -204,16 +245,16 @@ class Concern(RandomIdModel):
 
     @cached_property
     def referral_entries(self) -> list["Entry"]:
-        """The referrals recorded on the timeline (prefetched by
-        `Concern.objects.with_referral_entries()`)."""
-        return list(self.entries.filter(kind=Entry.Kind.REFERRAL))
+        """The entries that record a referral (`Entry.RECORDS_REFERRAL`), prefetched by
+        `Concern.objects.with_referral_entries()`."""
+        return list(self.entries.filter(kind__in=Entry.RECORDS_REFERRAL))
 
     @property
     def referrals_pending(self) -> list[str]:
         """The referrals the category requires that the timeline does not record yet, in
-        the order of `Referral`."""
+        the order of `Referral` (what each entry records: `Entry.recorded_referral`)."""
         required = set(self.category.required_referrals or [])
-        recorded = {entry.referral for entry in self.referral_entries}
+        recorded = {entry.recorded_referral for entry in self.referral_entries}
         return [r for r in Referral.values if r in required and r not in recorded]
 
     def mark_read(self, user) -> bool:
@@ -297,6 +338,26 @@ class Involvement(models.Model):
             raise ValidationError("Say who: choose a learner or staff member, or type a name.")
 
 
+class EntryQuerySet(models.QuerySet):
+    def recording_referrals(self):
+        """The entries that record a referral (`Entry.RECORDS_REFERRAL`), each annotated
+        with `recorded`: the referral it records (as `Entry.recorded_referral`)."""
+        return self.filter(kind__in=Entry.RECORDS_REFERRAL).annotate(
+            recorded=models.Case(
+                models.When(
+                    kind=Entry.Kind.PARENT_CONTACT, then=models.Value(Referral.PARENTS.value)
+                ),
+                default=models.F("referral"),
+            )
+        )
+
+    def actions_open(self):
+        """Actions given to someone and not done, on concerns not closed or withdrawn."""
+        return self.filter(
+            kind=Entry.Kind.ACTION, assignee__isnull=False, action_done=False
+        ).exclude(concern__status__in=Concern.ENDED)
+
+
 class Entry(models.Model):
     """One line of a concern's timeline. Entries are added, never edited by a user."""
 
@@ -309,9 +370,16 @@ class Entry(models.Model):
         NOTE = "note", "Note"
         CLOSURE = "closure", "Closed"
         ESCALATED = "escalated", "Escalated (not triaged in time)"
+        WITHDRAWAL = "withdrawal", "Withdrawn"
 
-    #: What the reporter sees of the timeline (never triage notes).
-    REPORTER_KINDS = frozenset({Kind.ADDITION})
+    #: What the reporter sees of the timeline (never triage notes); an action given to them
+    #: is shown to them too (`incidents.services.concern_page`).
+    REPORTER_KINDS = frozenset({Kind.ADDITION, Kind.WITHDRAWAL})
+    #: The entries that record a referral the category may require. Contact with the
+    #: parents/carers records "Parents/carers informed" (`Referral.PARENTS`): whether they
+    #: were told, or why not (the form asks for one or the other; the routing table asks for
+    #: it "as appropriate"), so that staff never record the same thing twice.
+    RECORDS_REFERRAL = frozenset({Kind.REFERRAL, Kind.PARENT_CONTACT})
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -325,10 +393,25 @@ class Entry(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Action.
-    action_by = models.CharField("who", max_length=200, blank=True)
+    # Action: given to someone who may see the concern (`incidents.visibility.
+    # action_candidates`), due on a day, marked done by them or the concern's owner.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="who",
+    )
+    #: Who, typed as free text, before actions were given to a person: kept as written on
+    #: the actions recorded then (an entry is never rewritten), no longer asked for.
+    action_by = models.CharField("who (as typed)", max_length=200, blank=True)
     action_due = models.DateField("due", null=True, blank=True)
     action_done = models.BooleanField("done", default=False)
+    action_done_at = models.DateTimeField(null=True, blank=True)
+    action_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Referral.
     referral = models.CharField(max_length=12, choices=Referral.choices, blank=True)
     police_reference = models.CharField(max_length=100, blank=True)
@@ -340,12 +423,22 @@ class Entry(models.Model):
     not_told_reason = models.TextField("why not told", blank=True)
     history = HistoricalRecords()
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "pk"]
         verbose_name_plural = "entries"
+        indexes = [models.Index(fields=["assignee", "action_done"])]
 
     def __str__(self):
         return f"{self.get_kind_display()} on concern #{self.concern_id}"
+
+    @property
+    def recorded_referral(self) -> str:
+        """The referral this entry records ("" for none): see `RECORDS_REFERRAL`."""
+        if self.kind == self.Kind.PARENT_CONTACT:
+            return Referral.PARENTS
+        return self.referral if self.kind == self.Kind.REFERRAL else ""
 
 
 def evidence_path(instance, filename):

@@ -14,7 +14,8 @@ from roper.retention import Rule, destroy_with_history, register, years_before
 def _learner_records_due(school, today):
     cutoff = years_before(today, 25)
     return (
-        Concern.objects.filter(school=school, is_staff_case=False, status=Concern.Status.CLOSED)
+        # A withdrawn concern (a duplicate, or in error) is kept as long as a closed one.
+        Concern.objects.filter(school=school, is_staff_case=False, status__in=Concern.ENDED)
         .annotate(youngest=Max("involvements__learner__date_of_birth"))
         .filter(
             Q(youngest__lte=cutoff)
@@ -25,11 +26,12 @@ def _learner_records_due(school, today):
 
 
 def _staff_allegations_due(school, today):
+    cutoff = years_before(today, 10)
     return Concern.objects.filter(
+        Q(status=Concern.Status.CLOSED, closed_at__date__lte=cutoff)
+        | Q(status=Concern.Status.WITHDRAWN, withdrawn_at__date__lte=cutoff),
         school=school,
         is_staff_case=True,
-        status=Concern.Status.CLOSED,
-        closed_at__date__lte=years_before(today, 10),
     ).exclude(finding=Concern.Finding.MALICIOUS)
 
 

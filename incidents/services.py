@@ -8,17 +8,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Category, Concern, Entry, Evidence, Involvement, Referral
 from incidents.routing import concern_route
-from incidents.visibility import is_concealed
+from incidents.visibility import (
+    action_candidates,
+    can_see,
+    concerns_visible_to,
+    is_concealed,
+    may_mark_done,
+)
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership
 from policies.services import review_trigger_open
 from roper import permissions
+from roper.errors import Refused
 from roper.locking import locked
 from roper.models import AccessLog
 from roper.notifications import notification_send
@@ -29,6 +36,9 @@ SEARCH_MIN_CHARS = 2
 SEARCH_LIMIT = 8
 LESSONS_SOURCE = "lessons learnt from a safeguarding concern"
 CLOSED_FOR_ADDITIONS = "This concern is closed. Report a new concern instead."
+NOT_A_CANDIDATE = (
+    "Give the action to someone who may open this concern: the person chosen could not."
+)
 
 
 #: The open queues of the triage dashboard; it also shows the concerns closed this term.
@@ -127,6 +137,12 @@ class ConcernPage:
     can_record: bool
     can_chronology: bool
     can_confiscate: bool
+    #: Why the viewer may not withdraw it ("" when they may; None: not theirs to withdraw).
+    withdraw_refusal: str | None
+    #: The concern this one duplicates, when the viewer may open it.
+    duplicate_of: Concern | None
+    #: The actions on the timeline the viewer may mark done, by entry id.
+    may_mark_done: frozenset
 
 
 #: Rows of "who viewed this record" per page.
@@ -139,14 +155,28 @@ def concern_page(
     """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
     view shows the information added (no triage notes) and the evidence they uploaded."""
     school = concern.school_id
-    entries = concern.entries.select_related("author", "owner")
+    entries = concern.entries.select_related("author", "owner", "assignee", "action_done_by")
     if full:
         # The whole timeline is shown: its referrals say which are pending, with no query
         # of their own (as `with_referral_entries` would prefetch them).
         entries = list(entries)
-        concern.referral_entries = [e for e in entries if e.kind == Entry.Kind.REFERRAL]
+        concern.referral_entries = [e for e in entries if e.kind in Entry.RECORDS_REFERRAL]
     else:
-        entries = entries.filter(kind__in=Entry.REPORTER_KINDS)
+        # The reporter's view, and the actions given to them.
+        entries = list(
+            entries.filter(
+                Q(kind__in=Entry.REPORTER_KINDS) | Q(kind=Entry.Kind.ACTION, assignee=viewer)
+            )
+        )
+    owns = viewer.pk == concern.owner_id or (concern.owner_id is None and full)
+    markable = frozenset(
+        e.pk
+        for e in entries
+        if e.kind == Entry.Kind.ACTION
+        and not e.action_done
+        and not concern.is_ended
+        and (owns or e.assignee_id == viewer.pk)
+    )
     evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
     confiscations = (
         concern.confiscations.select_related("learner")
@@ -176,11 +206,16 @@ def concern_page(
         views=views,
         views_older=views_older,
         views_paged=views_before is not None,
-        can_add=not concern.is_closed,
-        can_record=full and not concern.is_closed,
+        can_add=not concern.is_ended,
+        can_record=full and not concern.is_ended,
         can_chronology=full and permissions.has_perm(viewer, "learners.chronology", school),
-        can_confiscate=not concern.is_closed
+        can_confiscate=not concern.is_ended
         and permissions.has_perm(viewer, "devices.confiscate", school),
+        withdraw_refusal=withdraw_refusal(concern=concern, by=viewer, full=full),
+        duplicate_of=concern.duplicate_of
+        if concern.duplicate_of_id and can_see(viewer, concern.duplicate_of)
+        else None,
+        may_mark_done=markable,
     )
 
 
@@ -246,8 +281,14 @@ def concern_report(*, school, reporter, data: dict, involvements: list[dict], fi
 
 
 def _closed(message: str):
-    """The check of `locked` that refuses a change to a closed concern."""
-    return lambda concern: message if concern.is_closed else None
+    """The check of `locked` that refuses a change to a closed (or withdrawn) concern."""
+
+    def check(concern):
+        if concern.is_withdrawn:
+            return concern.ended_message
+        return message if concern.is_closed else None
+
+    return check
 
 
 def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Entry:
@@ -278,9 +319,22 @@ def concern_add_information(*, concern: Concern, by, text: str, files=()) -> Ent
 def concern_record(*, concern: Concern, by, kind: str, fields: dict) -> Entry:
     """Record a triage decision, action, referral, parent contact or note, and move the
     concern's status along."""
+    if kind == Entry.Kind.ACTION:
+        assignee = fields.get("assignee")
+        # Checked again here, not only by the form: who may open the concern may have
+        # changed since the form was drawn (named as a subject, a role given up).
+        if assignee is None or assignee not in action_candidates(concern):
+            raise Refused(NOT_A_CANDIDATE)
     # Two DSLs triaging at once: lock the row so status and owner stay consistent.
     with locked(concern, check=_closed("This concern is closed.")) as current:
         entry = Entry.objects.create(concern=current, kind=kind, author=by, **fields)
+        if kind == Entry.Kind.ACTION and entry.assignee_id != by.pk:
+            notification_send(
+                recipients=[entry.assignee],
+                school=current.school,
+                title="An action on a concern was given to you",
+                url=reverse("incidents:detail", args=[current.pk]),
+            )
         changed = []
         if kind == Entry.Kind.TRIAGE:
             current.risk_level = entry.risk_level
@@ -301,7 +355,7 @@ def concern_record(*, concern: Concern, by, kind: str, fields: dict) -> Entry:
                 else Concern.Status.IN_PROGRESS
             )
             changed.append("status")
-        elif kind == Entry.Kind.REFERRAL and current.status == Concern.Status.AWAITING_REFERRAL:
+        elif kind in Entry.RECORDS_REFERRAL and current.status == Concern.Status.AWAITING_REFERRAL:
             if not current.referrals_pending:
                 current.status = Concern.Status.IN_PROGRESS
                 changed.append("status")
@@ -365,6 +419,142 @@ def concern_close(
                     for u in Membership.objects.holders(policy.school, permission="policies.manage")
                     if is_concealed(u, current.pk)
                 ],
+            )
+    concern.refresh_from_db()
+    return concern
+
+
+# -- Actions ------------------------------------------------------------------------------
+
+
+def action_done(*, action: Entry, by) -> Entry:
+    """Mark an action done, by whoever it was given to or the concern's owner
+    (`visibility.may_mark_done`); who and when are kept."""
+    concern = action.concern
+    if concern.is_ended:
+        raise Refused(concern.ended_message)
+    if not may_mark_done(by, action):
+        raise Refused(
+            "Only the person the action was given to, or the concern's owner, can mark it done."
+        )
+    # Marked done from two tabs (the assignee and the owner at once): lock the row.
+    with locked(
+        action, check=lambda a: "This action is already done." if a.action_done else None
+    ) as row:
+        row.action_done = True
+        row.action_done_at = timezone.now()
+        row.action_done_by = by
+        row.save(update_fields=["action_done", "action_done_at", "action_done_by"])
+    return row
+
+
+def actions_for(*, user, school):
+    """The actions given to `user` in `school` that are not done, on concerns they may still
+    open and that are not closed or withdrawn, the soonest due first."""
+    return (
+        Entry.objects.actions_open()
+        .filter(
+            assignee=user,
+            concern__school=school,
+            concern__in=concerns_visible_to(user).values("pk"),
+        )
+        .select_related("concern", "concern__category")
+        .order_by(F("action_due").asc(nulls_last=True), "at")
+    )
+
+
+# -- Withdrawal ---------------------------------------------------------------------------
+
+
+def withdraw_refusal(*, concern: Concern, by, full: bool) -> str | None:
+    """Why `by` may not withdraw `concern` now ("" when they may). None: not theirs to
+    withdraw at all — they neither see it in full nor reported it. The reporter withdraws
+    their own report until it has been triaged; after that, whoever sees it in full does
+    (a reporter pressed to drop a report cannot take it out of the DSL's queues)."""
+    if not full and concern.reporter_id != by.pk:
+        return None
+    if concern.is_withdrawn:
+        return "This concern was already withdrawn."
+    if concern.is_closed:
+        return "This concern is closed: a closed concern cannot be withdrawn."
+    if not full and concern.status != Concern.Status.NEW:
+        return (
+            "The DSL has already started work on this concern, so only they can withdraw it. "
+            "Add information to tell them it is a duplicate."
+        )
+    return ""
+
+
+def duplicate_target(*, concern: Concern, by, number: int) -> Concern | None:
+    """The concern numbered `number` that `by` may open in the same school (not `concern`
+    itself), or None: a number they may not open reads as one that does not exist."""
+    return (
+        concerns_visible_to(by)
+        .filter(school_id=concern.school_id, pk=number)
+        .exclude(pk=concern.pk)
+        .first()
+    )
+
+
+def concern_withdraw(
+    *,
+    concern: Concern,
+    by,
+    full: bool,
+    withdrawn_as: str,
+    reason: str,
+    duplicate_of: Concern | None = None,
+) -> Concern:
+    """Withdraw a concern reported twice or in error. Nothing is deleted: it leaves the
+    queues and the governors' figures, its page says who withdrew it, when and why, and the
+    timeline keeps the withdrawal. The owner, those it was routed to and the reporter are
+    told (never the child's name: a link)."""
+    if not reason.strip():
+        raise ValidationError("Say why the concern is withdrawn.")
+    if duplicate_of is not None and (
+        duplicate_of.pk == concern.pk
+        or duplicate_target(concern=concern, by=by, number=duplicate_of.pk) is None
+    ):
+        raise Refused("Give the number of a concern you can open in this school.")
+    if duplicate_of is not None and duplicate_of.is_withdrawn:
+        raise Refused(
+            f"Concern #{duplicate_of.pk} was withdrawn itself: give the number of the concern "
+            "that is kept."
+        )
+
+    def check(current):
+        return withdraw_refusal(concern=current, by=by, full=full) or None
+
+    # Withdrawn while it is being triaged or closed: lock the row, check its state again.
+    with locked(concern, check=check) as current:
+        current.status = Concern.Status.WITHDRAWN
+        current.withdrawn_at = timezone.now()
+        current.withdrawn_by = by
+        current.withdrawn_as = withdrawn_as
+        current.withdrawn_reason = reason.strip()
+        current.duplicate_of = duplicate_of
+        current.save()
+        label = Concern.Withdrawal(withdrawn_as).label
+        Entry.objects.create(
+            concern=current,
+            kind=Entry.Kind.WITHDRAWAL,
+            author=by,
+            text=f"{label}"
+            + (f" (concern #{duplicate_of.pk})" if duplicate_of else "")
+            + f". Reason: {current.withdrawn_reason}",
+        )
+        told = {
+            u.pk: u
+            for u in [current.owner, current.reporter, *current.routed_to.all()]
+            if u is not None and u.is_active and u.pk != by.pk
+        }
+        recipients = [u for u in told.values() if can_see(u, current)]
+        if recipients:
+            notification_send(
+                recipients=recipients,
+                school=current.school,
+                title="A concern was withdrawn",
+                url=reverse("incidents:detail", args=[current.pk]),
             )
     concern.refresh_from_db()
     return concern

@@ -17,5 +17,8 @@ urlpatterns = [
     path("incidents/<int:pk>/add/", views.concern_add, name="add"),
     path("incidents/<int:pk>/record/<slug:kind>/", views.concern_record, name="record"),
     path("incidents/<int:pk>/close/", views.concern_close, name="close"),
+    path("incidents/<int:pk>/withdraw/", views.concern_withdraw, name="withdraw"),
+    path("incidents/<int:pk>/actions/<int:entry>/done/", views.action_done, name="action_done"),
+    path("incidents/actions/", views.my_actions, name="actions"),
     path("incidents/evidence/<int:pk>/", views.evidence_download, name="evidence"),
 ]

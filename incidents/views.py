@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import ListView
 
 from incidents import services
@@ -20,6 +20,7 @@ from incidents.forms import (
     ConcernForm,
     InvolvementForm,
     InvolvementFormSet,
+    WithdrawForm,
 )
 from incidents.models import Category, Concern, Entry, Evidence, Involvement
 from incidents.visibility import (
@@ -28,6 +29,7 @@ from incidents.visibility import (
     can_triage,
     concerns_triaged_by,
 )
+from people.calendar import SchoolCalendar
 from people.models import Membership, YearGroup
 from roper import permissions
 from roper.drafts import draft_discard, draft_for, keeps_draft
@@ -176,8 +178,9 @@ def _concern(request, pk) -> tuple[Concern, bool]:
 
 
 def _detail(request, concern, full, forms=None, status=200):
-    """The concern's page, with the forms its viewer may use (`forms`: those posted back
-    with errors, by name)."""
+    """The concern's page, with the forms its viewer may use. The record and close forms
+    are drawn only when asked for (`concern_record` and `concern_close` answer a GET with
+    the form alone): a form posted back with errors (`forms`, by name) is drawn open."""
     before = request.GET.get("views_before", "")
     page = services.concern_page(
         concern=concern,
@@ -193,11 +196,32 @@ def _detail(request, concern, full, forms=None, status=200):
     }
     if page.can_record:
         context["record_forms"] = [
-            (kind, Entry.Kind(kind).label, forms.get(kind) or form(concern=concern, prefix=kind))
-            for kind, form in RECORD_FORMS.items()
+            (kind, Entry.Kind(kind).label, forms.get(kind)) for kind in RECORD_FORMS
         ]
-        context["close_form"] = forms.get("close_form") or CloseForm(concern=concern)
+        context["close_form"] = forms.get("close_form")
     return render(request, "incidents/concern_detail.html", context, status=status)
+
+
+def _form_alone(request, concern, *, form, title, action, button, confirm=""):
+    """One of the concern page's rarely used forms, alone: the part htmx puts in the page
+    when it is opened, or a page of its own without JavaScript."""
+    template = (
+        "incidents/partials/_record_form.html"
+        if request.htmx
+        else "incidents/concern_record_form.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "concern": concern,
+            "form": form,
+            "title": title,
+            "action": action,
+            "button": button,
+            "confirm": confirm,
+        },
+    )
 
 
 @concern_guard
@@ -213,8 +237,8 @@ def concern_detail(request, pk):
 def concern_add(request, pk):
     concern, full = _concern(request, pk)
     form = AdditionForm(request.POST, request.FILES, concern=concern)
-    if concern.is_closed:  # a tab left open: said before what was typed is checked
-        raise Refused(services.CLOSED_FOR_ADDITIONS)
+    if concern.is_ended:  # a tab left open: said before what was typed is checked
+        raise Refused(concern.ended_message)
     if not form.is_valid():
         return _detail(request, concern, full, {"addition_form": form}, status=400)
     services.concern_add_information(
@@ -227,7 +251,7 @@ def concern_add(request, pk):
     return redirect("incidents:detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @concern_guard
 @refusal_redirects(_concern_page)
 def concern_record(request, pk, kind):
@@ -237,6 +261,18 @@ def concern_record(request, pk, kind):
     form_class = RECORD_FORMS.get(kind)
     if form_class is None:
         raise Http404
+    if request.method == "GET":
+        if concern.is_ended:
+            raise Refused(concern.ended_message)
+        label = Entry.Kind(kind).label
+        return _form_alone(
+            request,
+            concern,
+            form=form_class(concern=concern, prefix=kind),
+            title=label,
+            action=reverse("incidents:record", args=[pk, kind]),
+            button=f"Record {label.lower()}",
+        )
     form = form_class(request.POST, concern=concern, prefix=kind)
     if not form.is_valid():
         return _detail(request, concern, full, {kind: form}, status=400)
@@ -250,13 +286,25 @@ def concern_record(request, pk, kind):
     return redirect("incidents:detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @concern_guard
 @refusal_redirects(_concern_page)
 def concern_close(request, pk):
     concern, full = _concern(request, pk)
     if not full:
         raise PermissionDenied
+    if request.method == "GET":
+        if concern.is_ended:
+            raise Refused(concern.ended_message)
+        return _form_alone(
+            request,
+            concern,
+            form=CloseForm(concern=concern),
+            title="Close the concern",
+            action=reverse("incidents:close", args=[pk]),
+            button="Close",
+            confirm="Close this concern?",
+        )
     form = CloseForm(request.POST, concern=concern)
     if not form.is_valid():
         return _detail(request, concern, full, {"close_form": form}, status=400)
@@ -273,6 +321,69 @@ def concern_close(request, pk):
     )
     messages.success(request, "The concern is closed.")
     return redirect("incidents:detail", pk=pk)
+
+
+@concern_guard
+@refusal_redirects(_concern_page)
+def concern_withdraw(request, pk):
+    """Withdraw a concern reported twice or in error: a page of its own that says what it
+    does and asks why, so that it is never done by a slip (it is not undone in a click)."""
+    concern, full = _concern(request, pk)
+    refusal = services.withdraw_refusal(concern=concern, by=request.user, full=full)
+    if refusal is None:
+        raise PermissionDenied
+    if refusal:
+        raise Refused(refusal)
+    form = WithdrawForm(request.POST or None, concern=concern, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.concern_withdraw(
+            concern=concern,
+            by=request.user,
+            full=full,
+            withdrawn_as=data["withdrawn_as"],
+            reason=data["reason"],
+            duplicate_of=data["duplicate_of"],
+        )
+        messages.success(request, "The concern is withdrawn. It is kept, with your reason.")
+        return redirect("incidents:detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "incidents/concern_withdraw.html",
+        {"concern": concern, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@concern_guard
+@refusal_redirects(_concern_page)
+def action_done(request, pk, entry):
+    """Mark an action on the concern done (whoever it was given to, or the owner)."""
+    concern, full = _concern(request, pk)
+    action = Entry.objects.filter(concern=concern, kind=Entry.Kind.ACTION, pk=entry).first()
+    # An action the viewer cannot see on the page (another's, in the reporter's view) is
+    # not revealed.
+    if action is None or not (full or action.assignee_id == request.user.pk):
+        raise Http404
+    action.concern = concern
+    services.action_done(action=action, by=request.user)
+    messages.success(request, "The action is marked done.")
+    if request.POST.get("next") == "actions":  # marked done from "My actions"
+        return redirect("incidents:actions")
+    return redirect("incidents:detail", pk=pk)
+
+
+@permission_required("incidents.report", where="active")
+def my_actions(request):
+    """The actions given to me, not yet done, on concerns I may still open."""
+    actions = services.actions_for(user=request.user, school=request.school)
+    return render(
+        request,
+        "incidents/action_mine.html",
+        {"actions": actions, "today": SchoolCalendar.today()},
+    )
 
 
 @permission_required("incidents.report", model=Evidence, school_field="concern__school")
@@ -350,5 +461,7 @@ class DashboardView(PermissionMixin, ListView):
             risks=Concern.Risk.choices,
             years=YearGroup.choices,
             query=self.request.GET.urlencode(),
+            actions=services.actions_for(user=self.request.user, school=school)[:10],
+            today=SchoolCalendar.today(),
             **kwargs,
         )

@@ -143,3 +143,29 @@ def triage_candidates(concern: Concern) -> list:
     }
     row = Concern.objects.filter(pk=concern.pk).values(**checks).first() or {}
     return [user for user in candidates if row.get(f"user_{user.pk}")]
+
+
+def action_candidates(concern: Concern, triagers: list | None = None) -> list:
+    """Who may be given an action on `concern`: those who may be given it to own
+    (`triage_candidates`, or `triagers` when already read), and its reporter while they may
+    open it (they see the actions given to them). Never a subject of the concern: the rule
+    of `concerns_visible_to` keeps them out."""
+    people = list(triage_candidates(concern) if triagers is None else triagers)
+    reporter = concern.reporter
+    if (
+        reporter is not None
+        and reporter.is_active
+        and all(u.pk != reporter.pk for u in people)
+        and can_see(reporter, concern)
+    ):
+        people.append(reporter)
+    return sorted(people, key=lambda u: (u.last_name, u.first_name, u.username))
+
+
+def may_mark_done(user, action) -> bool:
+    """An action is marked done by whoever it was given to, or by the concern's owner (by
+    whoever sees the concern in full while it has no owner)."""
+    concern = action.concern
+    if user.pk in (action.assignee_id, concern.owner_id):
+        return True
+    return concern.owner_id is None and can_triage(user, concern)

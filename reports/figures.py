@@ -21,6 +21,9 @@ Derived figures (the models do not hold them as such):
   whose `referred_at` (or, if blank, when it was recorded) is no later than the concern's
   deadline;
 - escalated: `Concern.escalation_level` above 0;
+- withdrawn concerns (a duplicate, or reported in error) are not counted at all
+  (`Concern.objects.counted()`); a contact with the parents/carers recorded on a concern
+  counts as its "parents/carers informed" referral (`Entry.RECORDS_REFERRAL`);
 - outcome: the concern's status now (the outcome itself is free text and never shown);
 - policies: acknowledgements of the version current at the span's end by the school's
   present staff; training up to date at the span's end by the school's refresher cycle.
@@ -239,8 +242,12 @@ def category_labels(school_ids) -> dict[str, str]:
     return labels
 
 
+#: The statuses of the concerns counted (a withdrawn concern is not: `counted()`).
+COUNTED_STATUSES = [s for s in Concern.Status.values if s != Concern.Status.WITHDRAWN]
+
+
 def _concerns(spans, result, categories, viewer):
-    concerns = without_concealed(Concern.objects.all(), viewer)
+    concerns = without_concealed(Concern.objects.counted(), viewer)
     required = {kind: [] for kind in Referral.values}
     for pk, kinds in categories:
         for kind in kinds or []:
@@ -257,7 +264,7 @@ def _concerns(spans, result, categories, viewer):
             "pk", filter=Q(is_about_head=False) & ~Q(category__owner_role=Role.HEADTEACHER)
         ),
     }
-    for status in Concern.Status.values:
+    for status in COUNTED_STATUSES:
         aggs[f"status_{status}"] = Count("pk", filter=Q(status=status))
     for kind in Referral.values:
         if required[kind]:
@@ -271,23 +278,28 @@ def _concerns(spans, result, categories, viewer):
     needed = Q(pk__in=[])
     for kind, ids in required.items():
         if ids:
-            needed |= Q(referral=kind, concern__category_id__in=ids)
+            needed |= Q(recorded=kind, concern__category_id__in=ids)
     on_time = Q(referred_at__lte=F("concern__deadline")) | Q(
         referred_at__isnull=True, at__lte=F("concern__deadline")
     )
     for row in _rows(
-        without_concealed(Entry.objects.filter(kind=Entry.Kind.REFERRAL), viewer, "concern"),
+        # A contact with the parents records "parents/carers informed", as on the concern.
+        without_concealed(
+            Entry.objects.recording_referrals().exclude(concern__status=Concern.Status.WITHDRAWN),
+            viewer,
+            "concern",
+        ),
         spans,
         "concern__reported_at",
         school="concern__school_id",
-        group=("referral",),
+        group=("recorded",),
         made=Count("concern", distinct=True),
         made_required=Count("concern", distinct=True, filter=needed),
         in_time=Count("concern", distinct=True, filter=needed & on_time),
     ):
         if row["span"] >= 0:
             c = result[row["span"]].concerns
-            kind = row["referral"]
+            kind = row["recorded"]
             c[f"made_{kind}"] = row["made"]
             c[f"in_time_{kind}"] = row["in_time"]
             c[f"late_{kind}"] = row["made_required"] - row["in_time"]
@@ -316,7 +328,7 @@ def _concerns(spans, result, categories, viewer):
                 c.setdefault(f"{prefix}_{kind}", 0)
         c["route"] = {key: c[f"route_{key}"] for key, _ in ROUTES}
         c["referral_route"] = {kind: c[f"made_{kind}"] for kind, _ in REFERRAL_ROUTES}
-        c["status"] = {s: c[f"status_{s}"] for s in Concern.Status.values}
+        c["status"] = {s: c[f"status_{s}"] for s in COUNTED_STATUSES}
         c["referrals"] = {k: c[f"made_{k}"] for k in Referral.values}
         c["referrals_required"] = sum(c.get(f"required_{k}", 0) for k in Referral.values)
         c["referrals_in_time"] = sum(c[f"in_time_{k}"] for k in Referral.values)
@@ -584,7 +596,13 @@ def _lessons(spans, result, viewer):
         if row["span"] >= 0:
             result[row["span"]].reviews[row["policy__title"]] = (row["opened"], row["done"])
     for row in _rows(
-        without_concealed(Entry.objects.filter(kind=Entry.Kind.ACTION), viewer, "concern"),
+        without_concealed(
+            Entry.objects.filter(kind=Entry.Kind.ACTION).exclude(
+                concern__status=Concern.Status.WITHDRAWN
+            ),
+            viewer,
+            "concern",
+        ),
         spans,
         "at",
         school="concern__school_id",
@@ -603,7 +621,7 @@ def _lessons(spans, result, viewer):
 def concern_trend(spans: list[Span], *, viewer=None) -> list[int]:
     """Concerns reported in each span (one query), as `viewer` may read them."""
     counts = [0] * len(spans)
-    concerns = without_concealed(Concern.objects.all(), viewer)
+    concerns = without_concealed(Concern.objects.counted(), viewer)
     for row in _rows(concerns, spans, "reported_at", n=Count("pk")):
         if row["span"] >= 0:
             counts[row["span"]] += row["n"]

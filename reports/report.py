@@ -164,6 +164,7 @@ def row_specs(categories: dict[str, str]) -> dict[str, list[RowSpec]]:
             part_of=c,
         )
         for value, label in Concern.Status.choices
+        if value != Concern.Status.WITHDRAWN  # withdrawn concerns are not counted
     ]
     outcomes += [
         RowSpec(

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
-from incidents.models import Evidence
+from incidents.models import Entry, Evidence
 from tests.access import STAFF, Case, everyone, only
 from tests.factories import head_allegation, learner_concern, report, staff_allegation
 
@@ -66,6 +66,8 @@ ACCESS = {
     "incidents:dashboard": Case(
         lambda w, u: reverse("incidents:dashboard"), only(*TRIAGE, outsider=200)
     ),
+    # Everyone's own actions (the outsider's, in their school).
+    "incidents:actions": Case(lambda w, u: reverse("incidents:actions"), everyone(200)),
     # Anyone sees their own report (the admin sees nothing else).
     "incidents:detail#own_report": Case(
         lambda w, u: reverse(
@@ -113,9 +115,40 @@ for kind, (builder, full, reporter) in KINDS.items():
             "finding": "unfounded",
         },
     )
+    # The record and close forms alone (drawn into the page when opened).
+    ACCESS[f"incidents:record#{kind}_form"] = Case(
+        lambda w, u, b=builder: reverse("incidents:record", args=[b(w).pk, "action"]),
+        _expect(full, reporter, reporter_status=403),
+    )
+    ACCESS[f"incidents:close#{kind}_form"] = Case(
+        _url("incidents:close"), _expect(full, reporter, reporter_status=403)
+    )
+    # Withdraw: the reporter (before triage) and whoever sees it in full.
+    ACCESS[f"incidents:withdraw#{kind}"] = Case(
+        _url("incidents:withdraw"), _expect(full, reporter, reporter_status=200)
+    )
+    ACCESS[f"incidents:withdraw#{kind}_post"] = Case(
+        _url("incidents:withdraw"),
+        _expect(full, reporter, reporter_status=302, ok=302),
+        method="post",
+        data={"withdrawn_as": "duplicate", "reason": "Sent twice"},
+    )
+    # Mark an action done: the action is given to the reporter; the owner may mark it too.
+    ACCESS[f"incidents:action_done#{kind}"] = Case(
+        lambda w, u, b=builder: _action_done_url(b(w)),
+        _expect(full, reporter, reporter_status=302, ok=302),
+        method="post",
+    )
     ACCESS[f"incidents:evidence#{kind}"] = Case(
         _evidence_url(builder), _expect(full, reporter, reporter_status=200)
     )
+
+
+def _action_done_url(concern):
+    action = Entry.objects.create(
+        concern=concern, kind="action", text="Follow up", assignee=concern.reporter
+    )
+    return reverse("incidents:action_done", args=[concern.pk, action.pk])
 
 
 def _about_the_viewer(world, user):

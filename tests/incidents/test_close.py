@@ -20,7 +20,7 @@ def test_lessons_learnt_with_a_policy_open_a_review_trigger(world, as_user):
     policy = ratified_policy(world.school)
     concern = learner_concern(world)
     dsl = as_user(world.users["dsl"])
-    page = dsl.get(reverse("incidents:detail", args=[concern.pk])).content.decode()
+    page = dsl.get(reverse("incidents:close", args=[concern.pk])).content.decode()
     assert "Policy to review in the light of the lessons learnt" in page
     dsl.post(
         reverse("incidents:close", args=[concern.pk]),

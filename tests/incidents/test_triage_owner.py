@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _owner_choices(client, concern) -> set[int]:
-    page = client.get(reverse("incidents:detail", args=[concern.pk])).text
+    # The triage form, as the concern page draws it when opened.
+    page = client.get(reverse("incidents:record", args=[concern.pk, "triage"])).text
     select = re.search(r'<select name="triage-owner".*?</select>', page, re.S).group(0)
     return {int(pk) for pk in re.findall(r'<option value="(\d+)"', select)}
 

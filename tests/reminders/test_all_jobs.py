@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 
 from devices.services import handover_check_in
+from incidents.models import Entry
 from people.calendar import SchoolCalendar
 from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
@@ -27,6 +28,7 @@ OURS = {
     "referral-deadlines",
     "devices-end-of-day",
     "governor-report-ready",
+    "concern-actions",
 }
 
 
@@ -42,11 +44,18 @@ def everything_due(world):
         school=world.school, season="spring", starts_on=FIRST_DAY, ends_on=date(2027, 3, 26)
     )
     ratified_policy(world.school, title="Mobile", slug="mobile")  # review 1 Feb 2027
-    report(
+    learner = report(
         world.school,
         world.users["teacher"],
         "social_media",
         when=datetime(2026, 12, 30, 10, tzinfo=LONDON),
+    )
+    Entry.objects.create(
+        concern=learner,
+        kind=Entry.Kind.ACTION,
+        text="Speak to the class",
+        assignee=world.users["dsl"],
+        action_due=FIRST_DAY,
     )
     report(
         world.school,

@@ -66,6 +66,31 @@ def test_concerns_count_inside_the_span_only(school):
     assert figures(school).concerns["total"] == 2
 
 
+def test_a_withdrawn_concern_is_not_counted(school):
+    """A duplicate withdrawn (issue 16) is kept on record but is not a second concern."""
+    kept = concern(school, at=london(2026, 5, 4))
+    concern(school, at=london(2026, 5, 4, 12, 5), status="withdrawn", duplicate_of=kept)
+    Entry.objects.create(concern=kept, kind=Entry.Kind.ACTION, text="Follow up")
+    fig = figures(school)
+    assert fig.concerns["total"] == 1
+    assert sum(fig.concerns["status"].values()) == 1 and "withdrawn" not in fig.concerns["status"]
+
+
+def test_contact_with_parents_counts_as_the_parents_referral(school):
+    """One rule with the concern's page: a recorded contact with the parents/carers is its
+    "parents/carers informed" referral, in time when made by the deadline."""
+    told = concern(school, "social_media", london(2026, 5, 4))  # requires parents
+    Entry.objects.create(
+        concern=told,
+        kind=Entry.Kind.PARENT_CONTACT,
+        contact_who="Dad",
+        contact_how="Phone",
+        referred_at=london(2026, 5, 4, 15),
+    )
+    c = figures(school).concerns
+    assert (c["made_parents"], c["in_time_parents"], c["referrals_missing"]) == (1, 1, 0)
+
+
 def test_previous_term_and_the_same_term_last_year(school):
     terms = terms_of(school)
     calendar = SchoolCalendar(school)

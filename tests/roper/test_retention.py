@@ -55,6 +55,22 @@ def test_a_staff_allegation_is_due_ten_years_after_closure(world):
     assert batch.rule == "staff-allegations"
 
 
+def test_a_withdrawn_concern_is_kept_as_long_as_a_closed_one_then_due(world):
+    world.learner.date_of_birth = date(2000, 1, 1)
+    world.learner.save()
+    duplicate = learner_concern(world)
+    allegation = staff_allegation(world)
+    Concern.objects.filter(pk__in=[duplicate.pk, allegation.pk]).update(
+        status=Concern.Status.WITHDRAWN, withdrawn_at=datetime(2015, 3, 1, tzinfo=LONDON)
+    )
+    assert retention_find(school=world.school, today=date(2024, 12, 31)) == []
+    batches = retention_find(school=world.school, today=date(2026, 11, 1))
+    assert {(b.rule, tuple(b.object_ids)) for b in batches} == {
+        ("child-protection", (duplicate.pk,)),
+        ("staff-allegations", (allegation.pk,)),
+    }
+
+
 def test_finding_twice_in_a_month_opens_one_batch(world, old_learner_concern):
     retention_find(school=world.school, today=date(2026, 11, 1))
     retention_find(school=world.school, today=date(2026, 11, 2))

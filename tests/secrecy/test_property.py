@@ -339,7 +339,7 @@ def _lifecycle(world, viewer, capture):
             concern=concern,
             by=triager,
             kind=Entry.Kind.ACTION,
-            fields={"text": "Interview", "action_by": "Chair", "action_due": None},
+            fields={"text": "Interview", "assignee": triager, "action_due": None},
         )
     yield "create", CREATED
     with capture(execute=True):
