@@ -38,14 +38,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connections
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -214,14 +210,6 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
-class Median(Aggregate):
-    """PostgreSQL's median: the 50th percentile, interpolated as `statistics.median` does
-    (the middle value, or halfway between the two middle ones)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-
 def medians_in_sql(queryset) -> bool:
     """Whether the database computes medians (PostgreSQL); elsewhere (SQLite, on a laptop)
     Python computes them from the rows, with the same result."""
@@ -364,27 +352,23 @@ def _triage_times(concerns, spans) -> dict[int, dict]:
     rows = (
         concerns.filter(match)
         .annotate(span=bucket, first_triage=Subquery(triage.order_by("at").values("at")[:1]))
-        .filter(first_triage__isnull=False)
+        .values_list("span", "reported_at", "deadline", "first_triage")
+        .order_by()
     )
     if medians_in_sql(concerns):
-        took = ExpressionWrapper(F("first_triage") - F("reported_at"), DurationField())
-        return {
-            row["span"]: row
-            for row in rows.values("span")
-            .annotate(
-                triaged=Count("pk"),
-                in_time=Count("pk", filter=Q(first_triage__lte=F("deadline"))),
-                median=Median(took, output_field=DurationField()),
-                longest=Max(took),
-            )
-            .order_by()
-        }
+        # Over the concerns' rows, each first triage looked up once.
+        sql, params = rows.query.sql_with_params()
+        with connections[concerns.db].cursor() as cursor:
+            cursor.execute(PER_SPAN_TRIAGE.format(concerns=sql), params)
+            return {
+                span: {"triaged": n, "in_time": in_time, "median": median, "longest": longest}
+                for span, n, in_time, median, longest in cursor
+            }
     # Elsewhere: one (report, first triage, deadline) per concern of the spans.
     times: dict[int, list[tuple]] = {}
-    for span, reported_at, due, triaged_at in rows.values_list(
-        "span", "reported_at", "deadline", "first_triage"
-    ).order_by():
-        times.setdefault(span, []).append((triaged_at - reported_at, triaged_at, due))
+    for span, reported_at, due, triaged_at in rows:
+        if triaged_at is not None:
+            times.setdefault(span, []).append((triaged_at - reported_at, triaged_at, due))
     return {
         span: {
             "triaged": len(rows),
@@ -396,6 +380,15 @@ def _triage_times(concerns, spans) -> dict[int, dict]:
     }
 
 
+#: The inner SQL of these two is Django's (its params passed apart): nothing typed in it.
+#: MATERIALIZED: else PostgreSQL inlines the rows and looks each first triage up once per use.
+PER_SPAN_TRIAGE = (
+    "WITH concerns AS MATERIALIZED ({concerns})"
+    " SELECT span, COUNT(*), COUNT(*) FILTER (WHERE first_triage <= deadline),"
+    " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_triage - reported_at),"
+    " MAX(first_triage - reported_at)"
+    " FROM concerns WHERE first_triage IS NOT NULL GROUP BY span"
+)
 PER_SPAN_DAYS = (
     "SELECT span, COUNT(*), SUM(n), SUM(n - collected), COUNT(*) FILTER (WHERE n > collected),"
     " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY n) FROM ({days}) AS days GROUP BY span"
@@ -417,7 +410,6 @@ def _handover_days(spans) -> dict[int, dict]:
     if medians_in_sql(days):
         # The days' counts, added up per span by PostgreSQL (a term is some 70 days).
         sql, params = days.query.sql_with_params()
-        # The inner SQL is Django's, with its params passed apart: nothing user-typed in it.
         per_span = PER_SPAN_DAYS.format(days=sql)
         with connections[days.db].cursor() as cursor:
             cursor.execute(per_span, params)
