@@ -206,6 +206,17 @@ def enter_query(learner) -> str:
     return f"{learner[1]} {learner[2]}"
 
 
+def only_match(learner, everyone) -> bool:
+    """Whether the desk's search (devices/desk.py: each word starts a first, preferred or last
+    name) finds only `learner` for their first and last name."""
+    words = enter_query(learner).lower().split()
+    return not any(
+        other[0] != learner[0]
+        and all(any((name or "").lower().startswith(word) for name in other[1:]) for word in words)
+        for other in everyone
+    )
+
+
 def school_cases(part: Part) -> list[Case]:
     """Desk, dashboard, concern, chronology and governor report at a standalone school."""
     school = School.objects.get(name=part.school_name(1))
@@ -227,11 +238,14 @@ def school_cases(part: Part) -> list[Case]:
     today_clear([school.pk])
     # The desk page's form (templates/devices/desk.html): Enter posts the box to desk_enter,
     # which checks the top match in. One learner per call, by first and last name.
-    learners = iter(
+    # Enter never acts when the name could mean two learners (it asks: devices/services.py),
+    # so the Enter case types only names that match no other learner of the school.
+    everyone = list(
         Learner.objects.filter(school=school, active=True)
         .order_by("pk")
-        .values_list("pk", "legal_first_name", "legal_last_name")
+        .values_list("pk", "legal_first_name", "legal_last_name", "preferred_name")
     )
+    learners = (learner for learner in everyone if only_match(learner, everyone))
     cases.append(
         Case(
             "desk_enter",

@@ -5,7 +5,14 @@ Here, above incidents and devices, because it reads both. What a viewer is shown
 one secrecy rule (incidents/visibility.py): only concerns they see in full, no device of a
 concern concealed from them, and a device's concern named only when they see that concern."""
 
+from datetime import date
+
 from django.db.models import Exists, OuterRef
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from devices.models import Confiscation
 from incidents.models import Entry, Involvement
@@ -24,26 +31,64 @@ ENTRY_KINDS = [
 def learner_chronology(*, learner, user) -> list[dict]:
     """The rows of `learner`'s chronology as `user` may see them, oldest first. A row has
     `at`, `kind`, `concern` (or None), `text`, `detail`, and `entry` or `confiscation`."""
-    concerns = (
+    concerns = list(
         concerns_triaged_by(user)
         .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
-        .select_related("category", "reporter")
+        .select_related("category")
     )
+    shown = {c.pk: c for c in concerns}
     rows = [_concern_row(c) for c in concerns]
-    entries = Entry.objects.filter(concern__in=concerns, kind__in=ENTRY_KINDS).select_related(
-        "concern", "author"
+    # A learner's history is hundreds of entries: only the columns a row shows, and each
+    # entry's concern from those above (not one more Concern object per entry).
+    entries = Entry.objects.filter(concern_id__in=shown, kind__in=ENTRY_KINDS).only(
+        "concern", "kind", "at", "text", "referral", "referred_at", "contact_who"
     )
-    rows += [_entry_row(e) for e in entries]
+    rows += [_entry_row(e, shown[e.concern_id]) for e in entries]
     # Devices linked to a concern concealed from the user are left out; a link to a concern
     # is shown only when the user sees that concern in full.
     confiscations = without_concealed(
         Confiscation.objects.filter(learner=learner), user, "concern"
     ).prefetch_related("events")
-    shown = {c.pk: c for c in concerns}
     for confiscation in confiscations:
         concern = shown.get(confiscation.concern_id)
         rows += [_custody_row(confiscation, event, concern) for event in confiscation.events.all()]
     rows.sort(key=lambda row: row["at"])
+    return rows
+
+
+#: A number no URL holds, in the place of a record's id while a link is built once.
+_ID = 987654321
+
+
+def _link_of(name: str, label: str):
+    """pk -> the link to `name` for that pk, reading `label` and the pk: reversed and escaped
+    once, not once per row (`{% url %}` per row was a third of a long chronology's time)."""
+    link = format_html('<a href="{}">{}{}</a>', reverse(name, args=[_ID]), label, _ID)
+    head, middle, tail = link.split(str(_ID))
+    return lambda pk: f"{head}{int(pk)}{middle}{int(pk)}{tail}"
+
+
+def for_page(rows: list[dict]) -> list[dict]:
+    """The rows as the page shows them: each row's time, links (to the confiscation, to the
+    concern) and notes formatted here, in one pass, so that the template only places them.
+    The HTML is the same as `|date`, `{% url %}` and `|linebreaksbr` gave, without their cost
+    per call (a 3-year chronology has some 600 rows, and those calls were most of its time)."""
+    concern_link = _link_of("incidents:detail", "#")
+    confiscation_link = _link_of("devices:confiscation", "confiscation #")
+    zone = timezone.get_current_timezone()
+    # "M" in the active language, once per month rather than once per row.
+    months = {m: dateformat.format(date(2000, m, 1), "M") for m in range(1, 13)}
+    for row in rows:
+        at = row["at"].astimezone(zone)
+        row["when"] = f"{at.day} {months[at.month]} {at.year:04d} {at.hour:02d}:{at.minute:02d}"
+        text = row["text"]
+        row["notes"] = linebreaksbr(text) if "\n" in text or "\r" in text else escape(text)
+        links = []
+        if "confiscation" in row:
+            links.append(confiscation_link(row["confiscation"].pk))
+        if row["concern"] is not None:
+            links.append(concern_link(row["concern"].pk))
+        row["links"] = mark_safe(", ".join(links))  # noqa: S308 - escaped by _link_of
     return rows
 
 
@@ -57,7 +102,7 @@ def _concern_row(concern) -> dict:
     }
 
 
-def _entry_row(entry) -> dict:
+def _entry_row(entry, concern) -> dict:
     if entry.kind == Entry.Kind.PARENT_CONTACT:
         detail = entry.contact_who or "Not told"
     else:
@@ -65,7 +110,7 @@ def _entry_row(entry) -> dict:
     return {
         "at": entry.referred_at or entry.at,
         "kind": entry.get_kind_display(),
-        "concern": entry.concern,
+        "concern": concern,
         "text": entry.text,
         "detail": detail,
         "entry": entry,

@@ -39,6 +39,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -212,6 +213,20 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
+def medians_in_sql(queryset) -> bool:
+    """Whether the database computes medians (PostgreSQL); elsewhere (SQLite, on a laptop)
+    Python computes them from the rows, with the same result."""
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def _as_python_median(value, count: int):
+    """PostgreSQL's median as `statistics.median` gives it: of an odd number of values, the
+    middle one itself (an int stays an int); of an even number, the mean of the two."""
+    if value is None or isinstance(value, timedelta) or count % 2 == 0:
+        return value
+    return int(value) if float(value).is_integer() else value
+
+
 def figures_for(spans: list[Span], *, today: date | None = None, viewer=None) -> list[Figures]:
     """The figures of each span, in the order given, as `viewer` may read them."""
     today = today or SchoolCalendar.today()
@@ -304,19 +319,9 @@ def _concerns(spans, result, categories, viewer):
             c[f"in_time_{kind}"] = row["in_time"]
             c[f"late_{kind}"] = row["made_required"] - row["in_time"]
 
-    # Time to triage: one duration per concern of the spans (a term's concerns: a bounded
-    # list, one query); the median needs them all.
-    triage = Entry.objects.filter(concern=OuterRef("pk"), kind=Entry.Kind.TRIAGE)
-    match, bucket = _bucket(spans, "reported_at")
-    triaged: dict[int, list[tuple]] = {}
-    for span_index, reported_at, due, triaged_at in (
-        concerns.filter(match)
-        .annotate(span=bucket, first_triage=Subquery(triage.order_by("at").values("at")[:1]))
-        .filter(first_triage__isnull=False)
-        .values_list("span", "reported_at", "deadline", "first_triage")
-        .order_by()
-    ):
-        triaged.setdefault(span_index, []).append((triaged_at - reported_at, triaged_at, due))
+    # Time to triage: from each concern of the spans to its first triage entry; how many,
+    # how many in time, the median and the longest, per span (in one query on PostgreSQL).
+    triaged = _triage_times(concerns, spans)
 
     for i, fig in enumerate(result):
         c = fig.concerns
@@ -336,14 +341,13 @@ def _concerns(spans, result, categories, viewer):
         c["referrals_missing"] = (
             c["referrals_required"] - c["referrals_in_time"] - c["referrals_late"]
         )
-        rows = triaged.get(i, [])
-        durations = [d for d, _, _ in rows]
-        c["triaged"] = len(rows)
-        c["triaged_in_time"] = sum(1 for _, at, due in rows if due is not None and at <= due)
+        t = triaged.get(i, {})
+        c["triaged"] = t.get("triaged", 0)
+        c["triaged_in_time"] = t.get("in_time", 0)
         c["triaged_late"] = c["triaged"] - c["triaged_in_time"]
         c["untriaged"] = c["total"] - c["triaged"]
-        c["median_triage"] = _median(durations)
-        c["longest_triage"] = max(durations) if durations else None
+        c["median_triage"] = t.get("median")
+        c["longest_triage"] = t.get("longest")
 
     # By category (GROUP BY span, category key).
     for row in _rows(concerns, spans, "reported_at", group=("category__key",), n=Count("pk")):
@@ -351,10 +355,62 @@ def _concerns(spans, result, categories, viewer):
             result[row["span"]].by_category[row["category__key"]] = row["n"]
 
 
-def _devices(spans, result, viewer):
-    confiscations = without_concealed(Confiscation.objects.all(), viewer, "concern")
-    per_day: dict[int, list[int]] = {}
-    for row in _rows_by_span(
+def _triage_times(concerns, spans) -> dict[int, dict]:
+    """span index -> {triaged, in_time, median, longest} of the concerns of the spans that
+    have a triage entry: the time from the report to the first one, in time when it is no
+    later than the concern's deadline."""
+    triage = Entry.objects.filter(concern=OuterRef("pk"), kind=Entry.Kind.TRIAGE)
+    match, bucket = _bucket(spans, "reported_at")
+    rows = (
+        concerns.filter(match)
+        .annotate(span=bucket, first_triage=Subquery(triage.order_by("at").values("at")[:1]))
+        .values_list("span", "reported_at", "deadline", "first_triage")
+        .order_by()
+    )
+    if medians_in_sql(concerns):
+        # Over the concerns' rows, each first triage looked up once.
+        sql, params = rows.query.sql_with_params()
+        with connections[concerns.db].cursor() as cursor:
+            cursor.execute(PER_SPAN_TRIAGE.format(concerns=sql), params)
+            return {
+                span: {"triaged": n, "in_time": in_time, "median": median, "longest": longest}
+                for span, n, in_time, median, longest in cursor
+            }
+    # Elsewhere: one (report, first triage, deadline) per concern of the spans.
+    times: dict[int, list[tuple]] = {}
+    for span, reported_at, due, triaged_at in rows:
+        if triaged_at is not None:
+            times.setdefault(span, []).append((triaged_at - reported_at, triaged_at, due))
+    return {
+        span: {
+            "triaged": len(rows),
+            "in_time": sum(1 for _, at, due in rows if due is not None and at <= due),
+            "median": _median([took for took, _, _ in rows]),
+            "longest": max(took for took, _, _ in rows),
+        }
+        for span, rows in times.items()
+    }
+
+
+#: The inner SQL of these two is Django's (its params passed apart): nothing typed in it.
+#: MATERIALIZED: else PostgreSQL inlines the rows and looks each first triage up once per use.
+PER_SPAN_TRIAGE = (
+    "WITH concerns AS MATERIALIZED ({concerns})"
+    " SELECT span, COUNT(*), COUNT(*) FILTER (WHERE first_triage <= deadline),"
+    " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_triage - reported_at),"
+    " MAX(first_triage - reported_at)"
+    " FROM concerns WHERE first_triage IS NOT NULL GROUP BY span"
+)
+PER_SPAN_DAYS = (
+    "SELECT span, COUNT(*), SUM(n), SUM(n - collected), COUNT(*) FILTER (WHERE n > collected),"
+    " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY n) FROM ({days}) AS days GROUP BY span"
+)
+
+
+def _handover_days(spans) -> dict[int, dict]:
+    """span index -> {days, handovers, not_collected, days_not_collected, median}: the school
+    days of the span with phones handed in, and the median of their daily counts."""
+    days = _rows_by_span(
         Handover.objects.filter(undone_at__isnull=True),
         spans,
         "school_day",
@@ -362,12 +418,41 @@ def _devices(spans, result, viewer):
         # COUNT(*), not COUNT(id): PostgreSQL then answers from the index alone.
         n=Count("*"),
         collected=Count("out_at"),
-    ):
-        per_day.setdefault(row["span"], []).append(row["n"])
-        d = result[row["span"]].devices
-        uncollected = row["n"] - row["collected"]
-        d["not_collected"] = d.get("not_collected", 0) + uncollected
-        d["days_not_collected"] = d.get("days_not_collected", 0) + bool(uncollected)
+    )
+    if medians_in_sql(days):
+        # The days' counts, added up per span by PostgreSQL (a term is some 70 days).
+        sql, params = days.query.sql_with_params()
+        per_span = PER_SPAN_DAYS.format(days=sql)
+        with connections[days.db].cursor() as cursor:
+            cursor.execute(per_span, params)
+            return {
+                span: {
+                    "days": n_days,
+                    "handovers": int(total),
+                    "not_collected": int(uncollected),
+                    "days_not_collected": not_collected_days,
+                    "median": _as_python_median(median, n_days),
+                }
+                for span, n_days, total, uncollected, not_collected_days, median in cursor
+            }
+    per_day: dict[int, list[tuple[int, int]]] = {}
+    for row in days:
+        per_day.setdefault(row["span"], []).append((row["n"], row["collected"]))
+    return {
+        span: {
+            "days": len(counts),
+            "handovers": sum(n for n, _ in counts),
+            "not_collected": sum(n - collected for n, collected in counts),
+            "days_not_collected": sum(1 for n, collected in counts if n > collected),
+            "median": _median([n for n, _ in counts]),
+        }
+        for span, counts in per_day.items()
+    }
+
+
+def _devices(spans, result, viewer):
+    confiscations = without_concealed(Confiscation.objects.all(), viewer, "concern")
+    handed_in = _handover_days(spans)
     for row in _rows(
         DayReconciliation.objects.all(), spans, "school_day", dates=True, n=Count("pk")
     ):
@@ -412,13 +497,13 @@ def _devices(spans, result, viewer):
             granted.setdefault(row["span"], {})[key] = row["n"]
     for i, fig in enumerate(result):
         d = fig.devices
-        days = per_day.get(i, [])
+        days = handed_in.get(i, {})
         d["school_days"] = fig.span.school_days()
-        d["handover_days"] = len(days)
-        d["handovers"] = sum(days)
-        d["median_handovers"] = _median(days)
-        d.setdefault("not_collected", 0)
-        d.setdefault("days_not_collected", 0)
+        d["handover_days"] = days.get("days", 0)
+        d["handovers"] = days.get("handovers", 0)
+        d["median_handovers"] = days.get("median")
+        d["not_collected"] = days.get("not_collected", 0)
+        d["days_not_collected"] = days.get("days_not_collected", 0)
         d.setdefault("days_reconciled", 0)
         d.setdefault("confiscations", 0)
         d.setdefault("confiscation_ends", {key: 0 for key, _ in CONFISCATION_ENDS})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, School, Term
-from reports.chronology import learner_chronology
+from reports.chronology import for_page, learner_chronology
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
@@ -232,7 +232,7 @@ def chronology(request, pk):
     learner = get_object_or_404(
         Learner.objects.select_related("school"), request.user, "learners.chronology", pk=pk
     )
-    events = learner_chronology(learner=learner, user=request.user)
+    events = for_page(learner_chronology(learner=learner, user=request.user))
     AccessLog.record_access(
         user=request.user,
         obj=learner,

@@ -6,18 +6,22 @@ anything else. Optional for everyone else (they may enrol from the Security page
 """
 
 import base64
+import functools
 import io
+import operator
 import secrets
 
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import backends, get_user_model
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, match_token, user_has_device
+from django_otp import device_classes, devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,6 +37,44 @@ EXEMPT_URL_NAMES = {"two_factor_verify", "two_factor_setup", "logout", "login", 
 
 def two_factor_required(user) -> bool:
     return any(roles & TWO_FACTOR_ROLES for roles in roles_by_school(user).values())
+
+
+#: The attribute of a user loaded by `ModelBackend` below: whether they had a confirmed
+#: device when the request read them.
+HAS_DEVICE = "otp_has_confirmed_device"
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's ModelBackend, except that the user of a session is read together with
+    whether they have a confirmed device (an EXISTS per device model, in the same query).
+
+    The two-factor middleware asks that question on every request of a user who has not
+    entered a code, that is of everyone whose role does not need two-factor: django-otp asks
+    it with one query per device model. Read with the user row instead, the answer is as fresh
+    as before (read again at every request, never kept between requests or in the session),
+    so a device confirmed, or removed by the admin, counts from the next request on."""
+
+    def get_user(self, user_id):
+        confirmed = [
+            Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True))
+            for model in device_classes()
+        ]
+        has_device = ExpressionWrapper(
+            functools.reduce(operator.or_, confirmed), output_field=BooleanField()
+        )
+        users = get_user_model()._default_manager.annotate(**{HAS_DEVICE: has_device})
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+def has_device(user) -> bool:
+    """Whether the user has a confirmed device (django-otp's `user_has_device`), from the user
+    row when `ModelBackend` read it with the answer."""
+    known = getattr(user, HAS_DEVICE, None)
+    return user_has_device(user) if known is None else known
 
 
 def _next(request, default="home"):
@@ -62,7 +104,7 @@ class TwoFactorMiddleware:
         if request.path.startswith(settings.STATIC_URL):
             return None
         query = urlencode({"next": request.get_full_path()})
-        if user_has_device(user):
+        if has_device(user):
             return redirect(f"{reverse('two_factor_verify')}?{query}")
         if two_factor_required(user):
             return redirect(f"{reverse('two_factor_setup')}?{query}")

@@ -2,7 +2,11 @@ import time
 
 import pytest
 import time_machine
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -113,4 +117,61 @@ def test_every_page_waits_for_enrolment_of_a_role_that_needs_two_factor(key, wor
     client.force_login(user)
     response = getattr(client, case.method)(case.build(world, user), case.data)
     assert response.status_code == 302, key
+    assert response.url.startswith(reverse("two_factor_setup"))
+
+
+# Whether a user has a device is read with the user row (roper.two_factor.ModelBackend): a
+# user without one costs no query of its own on each request, and the answer is read again
+# at every request, never kept, so a device confirmed or removed counts at once.
+
+
+def _device_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    sqls = [q["sql"] for q in queries.captured_queries]
+    alone = [s for s in sqls if '"otp_' in s and 'FROM "auth_user"' not in s]
+    return len(sqls), alone
+
+
+def test_a_user_without_a_device_costs_no_device_query_on_each_request(client, sign_in):
+    user = sign_in("office")
+    assert client.session[BACKEND_SESSION_KEY] == "roper.two_factor.ModelBackend"
+    desk = reverse("devices:desk")
+    client.get(desk)
+    with_backend, alone = _device_queries(client, desk)
+    assert alone == []
+
+    # A session signed in before the backend came asks django-otp: one query per device model.
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.get(desk)
+    before, alone = _device_queries(client, desk)
+    assert len(alone) == 2 and before == with_backend + 2
+
+
+def test_a_device_confirmed_in_another_session_asks_for_a_code_at_once(client, sign_in, world):
+    sign_in("office")  # say, someone who learnt the password, before the owner enrolled
+    assert client.get(reverse("devices:desk")).status_code == 200
+    TOTPDevice.objects.create(user=world.users["office"], name="phone", confirmed=True)
+    response = client.get(reverse("devices:desk"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_verify"))
+
+
+def test_a_device_not_yet_confirmed_asks_for_nothing(client, sign_in, world):
+    TOTPDevice.objects.create(user=world.users["office"], name="phone", confirmed=False)
+    sign_in("office")
+    assert client.get(reverse("devices:desk")).status_code == 200
+
+
+def test_a_device_removed_by_the_admin_sends_a_dsl_to_enrol_at_once(client, sign_in, world):
+    device = TOTPDevice.objects.create(user=world.users["dsl"], name="phone", confirmed=True)
+    sign_in("dsl")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    assert client.get(reverse("people:learners")).status_code == 200
+    device.delete()
+    response = client.get(reverse("people:learners"))
+    assert response.status_code == 302
     assert response.url.startswith(reverse("two_factor_setup"))
