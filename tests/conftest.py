@@ -49,6 +49,41 @@ def _chromium_missing() -> str | None:
 SERVICES = {"postgres": _postgres_missing, "redis": _redis_available, "browser": _chromium_missing}
 
 
+#: The slowest tests, dearest first (measured with --durations): each run first among the tests
+#: of its kind, so that the workers share them and no worker is left alone with a long one.
+SLOW_FIRST = (
+    "tests/e2e/test_reflow.py",
+    "tests/secrecy/test_property.py",
+    "tests/e2e/",
+    "tests/test_no_dead_links.py",
+    "tests/security/test_hostile_input.py",
+    "tests/test_access_matrix.py",
+)
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        item.nodeid.startswith("tests/e2e/")
+        or "live_server" in fixtures
+        or "transactional_db" in fixtures
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+def _order(item) -> tuple[bool, int]:
+    """Django's order first (the transactional tests, which empty the database, after the
+    others), then the slowest first within each."""
+    path = item.nodeid
+    slow = next((n for n, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), 99)
+    return _transactional(item), slow
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=_order)  # stable: the order within each group is kept
+
+
 def pytest_runtest_setup(item):
     for marker, missing in SERVICES.items():
         if item.get_closest_marker(marker):
