@@ -168,10 +168,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked
     # Django's, reading with the user whether they have a second-factor device (one query
     # where django-otp makes two more on each request of a user with none).
+    # The only one: a second backend would check a wrong password twice. (Sessions signed in
+    # before it named Django's own backend: at this upgrade everyone signs in once more.)
     "roper.two_factor.ModelBackend",
-    # Only so that sessions signed in before the line above keep working (each lasts at most
-    # SESSION_ABSOLUTE_MINUTES): they ask django-otp as before. Safe to remove a day later.
-    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
