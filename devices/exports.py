@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from devices.models import Confiscation
 from incidents.visibility import without_concealed
+from people.calendar import SchoolCalendar
 from roper.exports import csv_response
 from roper.permissions import permission_required
 
@@ -49,4 +50,4 @@ def confiscations_csv(request):
         "Held at",
         "State",
     ]
-    return csv_response(f"confiscations-{timezone.localdate():%Y-%m-%d}", header, rows)
+    return csv_response(f"confiscations-{SchoolCalendar.today():%Y-%m-%d}", header, rows)

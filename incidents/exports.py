@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from incidents.models import Involvement
 from incidents.visibility import concerns_triaged_by
+from people.calendar import SchoolCalendar
 from roper.exports import csv_response
 from roper.models import AccessLog
-from roper.permissions import require
+from roper.permissions import permission_required
 
 
 def _when(moment) -> str:
@@ -20,8 +21,8 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
+@permission_required("incidents.triage", where="active")
 def concerns_csv(request):
-    require(request.user, "incidents.triage", request.school)
     concerns = list(
         concerns_triaged_by(request.user)
         .filter(school=request.school)
@@ -74,4 +75,4 @@ def concerns_csv(request):
         "Closed",
         "What happened",
     ]
-    return csv_response(f"concerns-{timezone.localdate():%Y-%m-%d}", header, rows)
+    return csv_response(f"concerns-{SchoolCalendar.today():%Y-%m-%d}", header, rows)

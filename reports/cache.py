@@ -20,7 +20,8 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+
+from people.calendar import SchoolCalendar
 
 ALL = "reports:version"
 #: A cached report lives at most this long (seconds).
@@ -91,6 +92,6 @@ def on_change(sender, instance, **kwargs):
     name = sender.__name__
     if name == "DeskEntry":
         return  # the desk's log: no report reads it
-    if name == "Handover" and instance.school_day == timezone.localdate():
+    if name == "Handover" and instance.school_day == SchoolCalendar.today():
         return  # today's desk: no completed term holds today
     changed_on_commit(getattr(instance, "school_id", None))
