@@ -13,7 +13,6 @@ Counts only, never a child's name: the link shows who, after sign-in.
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +29,8 @@ from incidents.models import Concern
 from incidents.visibility import concealed_q
 from people.calendar import SchoolCalendar
 from people.models import Membership, School
-from roper.models import Notification, Reminder
-from roper.notifications import notification_send
-from roper.reminders import job, reminder_send
+from roper.models import Notification
+from roper.reminders import job, reminder_send, reminders_send_once_each
 from roper.roles import Role
 
 TOLD = (Role.OFFICE, Role.DSL)
@@ -136,33 +134,6 @@ def _exemption_deciders(schools) -> dict[int, list]:
     return {school_id: list(users.values()) for school_id, users in found.items()}
 
 
-def _remind_once_each(*, keys: list[str], recipients, school, title, url, urgency) -> int:
-    """Tell each recipient, in one notification, of the records named by `keys` they have not
-    been told of yet (`title(count)`); each record's key is recorded, so each is told once."""
-    sent = 0
-    for user in recipients:
-        wanted = [f"{key}:u{user.pk}"[:255] for key in keys]
-        told = set(Reminder.objects.filter(key__in=wanted).values_list("key", flat=True))
-        new = [key for key in wanted if key not in told]
-        if not new:
-            continue
-        try:
-            with transaction.atomic():
-                # The unique keys settle a race between two runs: one insert wins.
-                Reminder.objects.bulk_create(
-                    Reminder(key=key, school=school, recipient=user) for key in new
-                )
-                (note,) = notification_send(
-                    recipients=[user], school=school, title=title(len(new)), url=url,
-                    urgency=urgency,
-                )  # fmt: skip
-                Reminder.objects.filter(key=new[0]).update(notification=note)
-        except IntegrityError:
-            continue  # another run told them; anything it did not is told next run
-        sent += 1
-    return sent
-
-
 @job("exemption-reviews")
 def exemption_review_reminders(now: datetime) -> int:
     today = SchoolCalendar.day_of(now)
@@ -194,7 +165,7 @@ def exemption_review_reminders(now: datetime) -> int:
         due = [f"exemption-review:{pk}:{on}:due" for pk, on in rows if today <= on <= horizon]
         people = deciders[school.pk]
         if due:
-            sent += _remind_once_each(
+            sent += reminders_send_once_each(
                 keys=due,
                 recipients=people,
                 school=school,
@@ -206,7 +177,7 @@ def exemption_review_reminders(now: datetime) -> int:
                 urgency=Notification.Urgency.NORMAL,
             )
         if lapsed:
-            sent += _remind_once_each(
+            sent += reminders_send_once_each(
                 keys=lapsed,
                 recipients=people,
                 school=school,

@@ -65,6 +65,34 @@ def reminder_send(
     return sent
 
 
+def reminders_send_once_each(*, keys: list[str], recipients, school, title, url, urgency) -> int:
+    """`reminder_send` for many records at once: tell each recipient, in one notification, of
+    the records named by `keys` they have not been told of yet (`title(count)`); each record's
+    key is recorded, so each is told once. Returns how many notifications were sent."""
+    sent = 0
+    for user in recipients:
+        wanted = [f"{key}:u{user.pk}"[:255] for key in keys]
+        told = set(Reminder.objects.filter(key__in=wanted).values_list("key", flat=True))
+        new = [key for key in wanted if key not in told]
+        if not new:
+            continue
+        try:
+            with transaction.atomic():
+                # The unique keys settle a race between two runs: one insert wins.
+                Reminder.objects.bulk_create(
+                    Reminder(key=key, school=school, recipient=user) for key in new
+                )
+                (note,) = notification_send(
+                    recipients=[user], school=school, title=title(len(new)), url=url,
+                    urgency=urgency,
+                )  # fmt: skip
+                Reminder.objects.filter(key=new[0]).update(notification=note)
+        except IntegrityError:
+            continue  # another run told them; anything it did not is told next run
+        sent += 1
+    return sent
+
+
 def run_reminders(now: datetime | None = None, only: list[str] | None = None) -> dict:
     """Run every registered job once; a job that fails is logged and the others still run."""
     autodiscover_modules("jobs")
