@@ -203,6 +203,7 @@ class Concern(RandomIdModel):
         ordering = ["-reported_at"]
         indexes = [
             models.Index(fields=["school", "status", "deadline"]),
+            models.Index(fields=["school", "status", "closed_at"]),
             models.Index(fields=["school", "reporter"]),
         ]
 

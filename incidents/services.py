@@ -1,8 +1,11 @@
 """What happens to a concern: report, add information, triage and record, close."""
 
 import mimetypes
+import operator
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, time
+from functools import reduce
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -55,8 +58,13 @@ def dashboard_queues(*, concerns, school) -> list[tuple]:
     """(key, label, how many, the most urgent `QUEUE_SIZE`) for each queue of `concerns`,
     and the concerns closed this term, latest first. A fixed number of queries."""
     term_start = SchoolCalendar(school).current_term_start()
-    closed = Q(status=Concern.Status.CLOSED, closed_at__date__gte=term_start)
-    counts = concerns.aggregate(
+    # From the term's first midnight: a range on closed_at that its index answers.
+    since = timezone.make_aware(datetime.combine(term_start, time.min))
+    closed = Q(status=Concern.Status.CLOSED, closed_at__gte=since)
+    # Only the rows counted are read: the open ones and those closed this term, not every
+    # concern the school ever had.
+    counted = reduce(operator.or_, [q for _, _, q in QUEUES], closed)
+    counts = concerns.filter(counted).aggregate(
         **{key: Count("pk", filter=q) for key, _, q in QUEUES},
         closed=Count("pk", filter=closed),
     )

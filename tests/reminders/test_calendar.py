@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -8,6 +8,8 @@ from incidents.models import Concern
 from people.calendar import SchoolCalendar, is_bank_holiday, is_working_day
 from tests.factories import TERMS, SchoolFactory, TermFactory, report
 from tests.reminders.helpers import LONDON
+
+ONE_MINUTE = timedelta(minutes=1)
 
 BOXING_DAY_OBSERVED = date(2026, 12, 28)  # Monday: substitute for Boxing Day (a Saturday)
 EARLY_MAY = date(2027, 5, 3)
@@ -85,3 +87,20 @@ def test_the_dashboard_and_the_governors_report_share_one_current_term(world, as
     assert closed[1] == "Closed this term"
     assert closed[2] == 1
     assert [c.pk for c in closed[3]] == [in_the_holiday.pk]
+
+
+def test_closed_this_term_starts_at_the_terms_first_midnight_in_london(world, as_user):
+    """The dashboard reads "closed this term" as a range on the closing time (its index
+    answers it): from midnight in London on the term's first day, which in summer time is
+    23:00 the evening before in UTC."""
+    for season, start, end in TERMS:
+        TermFactory(school=world.school, season=season, starts_on=start, ends_on=end)
+    autumn_span = SchoolCalendar(world.school).current_term_start(on=date(2026, 8, 5))
+    first_midnight = datetime.combine(autumn_span, datetime.min.time(), tzinfo=LONDON)
+    before, after = (report(world.school, world.users["teacher"]) for _ in range(2))
+    _closed(before, first_midnight - ONE_MINUTE)
+    _closed(after, first_midnight + ONE_MINUTE)
+    with time_machine.travel(datetime(2026, 8, 5, 9, tzinfo=LONDON), tick=False):
+        response = as_user(world.users["dsl"]).get(reverse("incidents:dashboard"))
+    closed = next(q for q in response.context["queues"] if q[0] == "closed")
+    assert [c.pk for c in closed[3]] == [after.pk]
