@@ -34,6 +34,8 @@ def test_the_office_checks_a_phone_in_with_a_pouch_number_and_prints_the_uncolle
         ]
         taken = Handover.objects.filter(school_day=day).exclude(tag="").select_related("learner")
         taken = taken.order_by("pk").first()  # a pouch another learner's phone is in today
+        used = set(Handover.objects.filter(school_day=day).values_list("tag", flat=True))
+        free = next(f"P{n}" for n in range(900, 1000) if f"P{n}" not in used)
 
         sign_in("office")
         box = page.get_by_label("Learner name, class or pouch number")
@@ -59,17 +61,17 @@ def test_the_office_checks_a_phone_in_with_a_pouch_number_and_prints_the_uncolle
 
         # … so the office types the pouch's real number and presses Enter again.
         page.keyboard.press("ControlOrMeta+a")
-        page.keyboard.type("P901")
+        page.keyboard.type(free)
         with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
             page.keyboard.press("Enter")
         expect(message).to_contain_text(
-            f"{learner.name} ({learner.class_name}): phone in. Pouch P901."
+            f"{learner.name} ({learner.class_name}): phone in. Pouch {free}."
         )
         expect(box).to_have_value("")
         expect(pouch).to_have_value("")
         expect(box).to_be_focused()
         handover = Handover.objects.get(learner=learner, school_day=day)
-        assert handover.tag == "P901"
+        assert handover.tag == free
 
     with time_machine.travel(EVENING, tick=True):
         page.reload()  # hours later Roper has signed the office out
@@ -82,7 +84,7 @@ def test_the_office_checks_a_phone_in_with_a_pouch_number_and_prints_the_uncolle
         printed = page.locator("table.uncollected tbody tr", has_text=learner.name)
         expect(printed).to_contain_text(learner.class_name)
         expect(printed).to_contain_text(learner.get_year_group_display())
-        expect(printed).to_contain_text("P901")
+        expect(printed).to_contain_text(free)
         expect(printed).to_contain_text(f"{handover.in_at.astimezone(LONDON):%H:%M}")
         held = Handover.objects.filter(school_day=day, out_at__isnull=True).count()
         expect(page.locator("table.uncollected tbody tr")).to_have_count(held)
