@@ -25,6 +25,7 @@ ENTRY_KINDS = [
     Entry.Kind.REFERRAL,
     Entry.Kind.PARENT_CONTACT,
     Entry.Kind.CLOSURE,
+    Entry.Kind.WITHDRAWAL,
 ]
 
 

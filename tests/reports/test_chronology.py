@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from devices.models import Confiscation
-from incidents.models import Entry
+from incidents.models import Concern, Entry
+from incidents.services import concern_withdraw
 from reports.chronology import learner_chronology
 from tests.factories import confiscation, report
 
@@ -117,3 +118,19 @@ def test_three_years_of_history_take_the_queries_of_one(world, as_user):
     a_year_of_history(world, 2025)
     assert _queries(client, url) == one_year
     assert client.get(url).text.count("Concern reported") == 3
+
+
+def test_a_withdrawn_concern_shows_its_withdrawal_and_why(world, as_user):
+    concern = report(
+        world.school, world.users["teacher"], "social_media", people=[(world.learner, "child")]
+    )
+    concern_withdraw(
+        concern=concern,
+        by=world.users["dsl"],
+        full=True,
+        withdrawn_as=Concern.Withdrawal.ERROR,
+        reason="The office reported the wrong class",
+    )
+    page = as_user(world.users["dsl"]).get(reverse("reports:chronology", args=[world.learner.pk]))
+    row = next(r for r in _rows(page.text).split("</tr>") if "Withdrawn" in r)
+    assert "Reported in error. Reason: The office reported the wrong class" in row
