@@ -452,9 +452,10 @@ class DashboardView(PermissionMixin, ListView):
 
     def get_context_data(self, **kwargs):
         school = self.request.school
+        now = timezone.now()
         return super().get_context_data(
-            queues=services.dashboard_queues(concerns=self.object_list, school=school),
-            now=timezone.now(),
+            queues=services.dashboard_queues(concerns=self.object_list, school=school, now=now),
+            now=now,
             queue_size=services.QUEUE_SIZE,
             categories=Category.objects.for_user(self.request.user, self.permission, school=school),
             owners=Membership.objects.members(school),
