@@ -129,3 +129,33 @@ def test_every_page_reflows_at_320_px_and_passes_axe(persona, demo, page, live_s
         assert len(checked) > 10, checked
         assert not too_wide, "pages wider than 320 px:\n" + "\n".join(too_wide)
         assert not failures, "\n".join(failures)
+
+
+def test_every_admin_list_the_admin_opens_reflows_and_passes_axe(demo, page, live_server):
+    """Django's admin as Roper serves it (with static/css/admin.css): its index and every list
+    the demo's admin may open, at 1280 px and at 320 px."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    with time_machine.travel(MORNING, tick=True):
+        _sign_in(page, live_server, _demo_world().users["admin"])
+        lists = sorted(
+            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            for model in admin.site._registry
+        )
+        too_wide, checked, failures = [], [], []
+        for url in ["/admin/", *lists]:
+            if page.request.get(live_server.url + url, max_redirects=0).status != 200:
+                continue  # a list only a superuser opens
+            checked.append(url)
+            for width in (1280, 320):
+                page.set_viewport_size({"width": width, "height": 800})
+                if width == 1280:
+                    page.goto(live_server.url + url)
+                measured = page.evaluate(OVERFLOW)
+                if measured["scroll"] > measured["width"]:
+                    too_wide.append(f"{url}: {measured['scroll']}px {measured['wide']}")
+                _axe(page, failures)
+        assert len(checked) > 10, checked
+        assert not too_wide, "pages wider than 320 px:\n" + "\n".join(too_wide)
+        assert not failures, "\n".join(failures)
