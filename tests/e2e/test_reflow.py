@@ -102,6 +102,32 @@ def _axe(page, failures):
         failures.append(f"{page.viewport_size['width']} px: {error}")
 
 
+class Check:
+    """Each page opened at 1280 px and made 320 px wide: what is wider than the screen, and
+    what axe finds at each width, all reported at once at the end."""
+
+    def __init__(self, page, live_server):
+        self.page, self.base = page, live_server.url
+        self.checked, self.too_wide, self.failures = [], [], []
+
+    def open(self, name, url):
+        self.checked.append(name)
+        self.page.set_viewport_size({"width": 1280, "height": 800})
+        self.page.goto(self.base + url)
+        _axe(self.page, self.failures)
+        # The same page made narrow: the style sheets' media queries apply at once.
+        self.page.set_viewport_size({"width": 320, "height": 640})
+        measured = self.page.evaluate(OVERFLOW)
+        if measured["scroll"] > measured["width"]:
+            self.too_wide.append(f"{name} {url}: {measured['scroll']}px {measured['wide']}")
+        _axe(self.page, self.failures)
+
+    def assert_all_passed(self):
+        assert len(self.checked) > 10, self.checked
+        assert not self.too_wide, "pages wider than 320 px:\n" + "\n".join(self.too_wide)
+        assert not self.failures, "\n".join(self.failures)
+
+
 # The office (the desk's pages) and the head (every other page a school opens, the governor
 # report and the teacher's My reports included); the other personas see subsets of these.
 @pytest.mark.parametrize("persona", ["office", "head"])
@@ -109,26 +135,15 @@ def test_every_page_reflows_at_320_px_and_passes_axe(persona, demo, page, live_s
     with time_machine.travel(MORNING, tick=True):
         world = _demo_world()
         _sign_in(page, live_server, world.users[persona])
-        too_wide, checked, failures = [], [], []
+        check = Check(page, live_server)
         for key, url in _pages(world, persona):
             answer = page.request.get(live_server.url + url)
             if "text/html" not in answer.headers.get("content-type", "") or (
                 "<main" not in answer.text()
             ):
                 continue  # a file or an htmx fragment
-            checked.append(key)
-            page.set_viewport_size({"width": 1280, "height": 800})
-            page.goto(live_server.url + url)
-            _axe(page, failures)
-            # The same page made narrow: the style sheets' media queries apply at once.
-            page.set_viewport_size({"width": 320, "height": 640})
-            measured = page.evaluate(OVERFLOW)
-            if measured["scroll"] > measured["width"]:
-                too_wide.append(f"{key} {url}: {measured['scroll']}px {measured['wide']}")
-            _axe(page, failures)
-        assert len(checked) > 10, checked
-        assert not too_wide, "pages wider than 320 px:\n" + "\n".join(too_wide)
-        assert not failures, "\n".join(failures)
+            check.open(key, url)
+        check.assert_all_passed()
 
 
 def test_every_admin_list_the_admin_opens_reflows_and_passes_axe(demo, page, live_server):
@@ -143,19 +158,9 @@ def test_every_admin_list_the_admin_opens_reflows_and_passes_axe(demo, page, liv
             reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
             for model in admin.site._registry
         )
-        too_wide, checked, failures = [], [], []
+        check = Check(page, live_server)
         for url in ["/admin/", *lists]:
             if page.request.get(live_server.url + url, max_redirects=0).status != 200:
                 continue  # a list only a superuser opens
-            checked.append(url)
-            for width in (1280, 320):
-                page.set_viewport_size({"width": width, "height": 800})
-                if width == 1280:
-                    page.goto(live_server.url + url)
-                measured = page.evaluate(OVERFLOW)
-                if measured["scroll"] > measured["width"]:
-                    too_wide.append(f"{url}: {measured['scroll']}px {measured['wide']}")
-                _axe(page, failures)
-        assert len(checked) > 10, checked
-        assert not too_wide, "pages wider than 320 px:\n" + "\n".join(too_wide)
-        assert not failures, "\n".join(failures)
+            check.open(url, url)
+        check.assert_all_passed()
