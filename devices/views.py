@@ -224,6 +224,9 @@ class ConfiscationListView(PermissionMixin, ListView):
             show=self.request.GET.get("show", "open"),
             # The office releases confiscated phones but does not confiscate (DESIGN.md).
             can_confiscate=has_perm(self.request.user, "devices.confiscate", self.request.school),
+            may_search=services.search_may_record(
+                user=self.request.user, school=self.request.school
+            ),
             **kwargs,
         )
 
