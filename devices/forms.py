@@ -202,3 +202,24 @@ class SearchAuthoriseForm(forms.Form):
         may = [u.pk for u in Membership.objects.holders(school, permission="devices.search")]
         self.fields["user"].queryset = get_user_model().objects.filter(pk__in=may)
         self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class SearchToldForm(forms.Form):
+    """When the parents or carers, and the DSL, were told (after the search). A plain form:
+    the service checks it against the search (a ModelForm would validate a blank search)."""
+
+    parents_informed_at = forms.DateTimeField(
+        label="Parents or carers told at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    parents_informed_how = forms.CharField(
+        label="How they were told", max_length=200, required=False
+    )
+    dsl_informed_at = forms.DateTimeField(
+        label="DSL told at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )

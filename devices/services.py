@@ -578,3 +578,28 @@ def search_authorisation_revoke(*, authorisation: SearchAuthorisation, by) -> No
     with locked(authorisation, check=revoked) as authorisation:
         authorisation.revoked_at, authorisation.revoked_by = timezone.now(), by
         authorisation.save(update_fields=["revoked_at", "revoked_by"])
+
+
+def search_told(*, search: Search, parents_informed_at=None, parents_informed_how: str = "",
+                dsl_informed_at=None) -> Search:  # fmt: skip
+    """Record, after the search, when the parents or carers and the DSL were told. A time
+    already recorded stays: it is what happened (history keeps who recorded each)."""
+    # Two people recording at once: the second sees the first's times and keeps them.
+    with locked(search) as search:
+        changed = []
+        if parents_informed_at and not search.parents_informed_at:
+            if not parents_informed_how.strip():
+                raise Refused("Say how the parents or carers were told.")
+            search.parents_informed_at = parents_informed_at
+            search.parents_informed_how = parents_informed_how.strip()
+            changed += ["parents_informed_at", "parents_informed_how"]
+        if dsl_informed_at and not search.dsl_informed_at:
+            search.dsl_informed_at = dsl_informed_at
+            changed.append("dsl_informed_at")
+        if not changed:
+            raise Refused("Nothing new to record.")
+        for name in changed:
+            if name.endswith("_at") and getattr(search, name) < search.searched_at:
+                raise Refused("They cannot have been told before the search.")
+        search.save(update_fields=changed)
+    return search

@@ -36,6 +36,7 @@ urlpatterns += [
     path("searches/", views.SearchListView.as_view(), name="searches"),
     path("searches/new/", views.search_new, name="search_new"),
     path("searches/<int:pk>/", views.search_detail, name="search"),
+    path("searches/<int:pk>/told/", views.search_told, name="search_told"),
     path("searches/authorised/", views.search_authorisations, name="search_authorisations"),
     path(
         "searches/authorised/<int:pk>/revoke/",

@@ -21,6 +21,7 @@ from devices.forms import (
     ParentContactForm,
     SearchAuthoriseForm,
     SearchForm,
+    SearchToldForm,
     StaffExceptionForm,
 )
 from devices.models import (
@@ -532,10 +533,9 @@ def search_new(request):
     return render(request, "devices/search_form.html", {"form": form})
 
 
-@permission_required("devices.searches", "devices.search")
-def search_detail(request, pk):
-    """One search: for those who read searches, and for the member of staff who made it.
-    Another school's search (or one concealed from the user) is a 404."""
+def _search(request, pk) -> Search:
+    """A search for those who read searches and for the member of staff who made it (403 for
+    other members); another school's search, or one concealed from the user, is a 404."""
     search = _searches(request.user).get_for_user(request.user, "school.member", pk=pk)
     user = request.user
     if not has_perm(user, "devices.searches", search.school_id) and user.pk not in (
@@ -543,16 +543,43 @@ def search_detail(request, pk):
         search.recorded_by_id,
     ):
         raise PermissionDenied
+    return search
+
+
+@permission_required("devices.searches", "devices.search")
+def search_detail(request, pk):
+    search = _search(request, pk)
+    user = request.user
+    told = None
+    if not (search.parents_informed_at and search.dsl_informed_at):
+        told = SearchToldForm()
+        for name in ("parents_informed_at", "parents_informed_how", "dsl_informed_at"):
+            if getattr(search, name):
+                del told.fields[name]
     return render(
         request,
         "devices/search_detail.html",
         {
             "object": search,
+            "told": told,
             "may_confiscate": search.anything_found
             and search.confiscation_id is None
             and has_perm(user, "devices.confiscate", search.school_id),
         },
     )
+
+
+@require_POST
+@permission_required("devices.searches", "devices.search")
+@refusal_redirects("devices:search")
+def search_told(request, pk):
+    search = _search(request, pk)
+    form = SearchToldForm(request.POST)
+    if not form.is_valid():
+        raise Refused("Give the date and time as day/month/year hours:minutes.")
+    services.search_told(search=search, **form.cleaned_data)
+    messages.success(request, "Recorded.")
+    return redirect("devices:search", pk)
 
 
 @permission_required("devices.search.authorise", where="active")

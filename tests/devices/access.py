@@ -58,6 +58,12 @@ ACCESS = {
         lambda w, u: reverse("devices:search_new"), only("head", outsider=200)
     ),
     "devices:search": Case(_search, only(*SEARCHES, outsider=404)),
+    "devices:search_told": Case(
+        lambda w, u: _search(w, u) + "told/",
+        only(*SEARCHES, ok=302, outsider=404),
+        method="post",
+        data={"dsl_informed_at": "2030-01-01T10:00"},
+    ),
     "devices:search_authorisations": Case(
         lambda w, u: reverse("devices:search_authorisations"), only("head", outsider=200)
     ),

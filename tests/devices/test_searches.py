@@ -223,3 +223,40 @@ def test_the_list_of_searches_costs_the_same_for_many(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("devices:searches"))
     assert response.text.count('href="/devices/searches/') >= 12
+
+
+def test_who_was_told_is_recorded_after_the_search_and_never_overwritten(world, as_user):
+    made = search(world.learner, world.users["head"], witness=world.users["dsl"])
+    client = as_user(world.users["dsl"])
+    url = reverse("devices:search_told", args=[made.pk])
+    later = (made.searched_at + timezone.timedelta(hours=2)).astimezone(
+        timezone.get_current_timezone()
+    )
+    client.post(url, {"dsl_informed_at": later.strftime("%Y-%m-%dT%H:%M")})
+    client.post(url, {"dsl_informed_at": "2030-01-01T10:00"})  # a second, later claim: kept out
+    page = client.post(
+        url,
+        {"parents_informed_at": later.strftime("%Y-%m-%dT%H:%M")},
+        follow=True,
+    ).text
+    made.refresh_from_db()
+    assert timezone.localtime(made.dsl_informed_at).strftime("%H:%M") == later.strftime("%H:%M")
+    assert made.parents_informed_at is None
+    assert "Say how the parents or carers were told." in page
+
+
+def test_retention_destroys_the_search_with_the_device_it_found(world):
+    from devices.models import Confiscation
+    from devices.retention import destroy_confiscations
+
+    device = confiscation(world.learner, world.users["head"])
+    search(
+        world.learner,
+        world.users["head"],
+        witness=world.users["dsl"],
+        anything_found=True,
+        found="Phone",
+        confiscation=device,
+    )
+    destroy_confiscations(Confiscation.objects.filter(pk=device.pk))
+    assert not Search.objects.exists() and not Search.history.exists()
