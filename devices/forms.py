@@ -9,6 +9,7 @@ from devices.models import (
     LearnerExemption,
     ParentContactException,
     Search,
+    SearchConsent,
     StaffException,
 )
 from people.models import Guardian, Learner
@@ -124,6 +125,9 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
     another member of staff of the school; a confiscation is one of the school's recent
     ones (the service checks it is of the same pupil)."""
 
+    # Two radio buttons, no "---------" one: a choice the searcher must make.
+    consent = forms.ChoiceField(choices=SearchConsent.choices, widget=forms.RadioSelect)
+
     class Meta:
         model = Search
         fields = [
@@ -155,7 +159,6 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
             "grounds": forms.Textarea(attrs={"rows": 3}),
             "urgent_reason": forms.Textarea(attrs={"rows": 2}),
             "found": forms.Textarea(attrs={"rows": 2}),
-            "consent": forms.RadioSelect,
         }
 
     def __init__(self, *args, school=None, user=None, **kwargs):
