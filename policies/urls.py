@@ -24,6 +24,8 @@ urlpatterns = [
     path("<slug:slug>/triggers/new/", views.TriggerCreateView.as_view(), name="trigger_create"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
     path("<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<slug:slug>/publish/", views.publish, name="publish"),
+    path("<slug:slug>/sent/new/", views.sending_new, name="sending_new"),
     path("<slug:slug>/versions/<int:number>/", views.version_detail, name="version"),
     path(
         "<slug:slug>/versions/<int:number>/acknowledgements/",
