@@ -201,5 +201,5 @@ ACCESS["incidents:filtering_detail"] = Case(
     _filtering_detail("ours"), only(*FILTERING_VIEW, outsider=404)
 )
 ACCESS["incidents:filtering_detail#other_school"] = Case(
-    _filtering_detail("theirs"), {**everyone(404), "outsider": 200}
+    _filtering_detail("theirs"), {**only(*FILTERING_VIEW, ok=404), "outsider": 200}
 )
