@@ -48,7 +48,10 @@ class Refused(Exception):
 
 
 def _allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # an address Python cannot read is not one Roper connects to
+        return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
