@@ -48,8 +48,8 @@ def _policy(request, slug) -> Policy:
 def policy_checks(request, slug):
     """The import's checks of a policy: old editions cited, and each link's last check."""
     policy = _policy(request, slug)
-    stale, dead = import_warnings(policy=policy)
     links = list(policy.links.all())
+    stale, dead = import_warnings(policy=policy, links=links)
     return render(
         request,
         "policies/policy_checks.html",

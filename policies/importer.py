@@ -249,8 +249,11 @@ def policy_import(
     return policy
 
 
-def import_warnings(*, policy: Policy) -> tuple[list[StaleCitation], list[PolicyLink]]:
+def import_warnings(
+    *, policy: Policy, links: list[PolicyLink] | None = None
+) -> tuple[list[StaleCitation], list[PolicyLink]]:
     """What the checks of an imported policy found: the guidance its text cites in an older
-    edition than the current one, and its links whose last check failed."""
-    dead = [link for link in policy.links.all() if link.is_dead]
+    edition than the current one, and its links (`links`, when already read) whose last
+    check failed."""
+    dead = [link for link in (policy.links.all() if links is None else links) if link.is_dead]
     return stale_citations(policy.body), dead

@@ -71,7 +71,7 @@ def test_a_review_the_standards_would_not_accept_is_refused_and_nothing_saved(
     assert not FilteringReview.objects.exists()
 
 
-def test_a_teacher_cannot_choose_someone_without_the_role_as_the_dsl(world, as_user):
+def test_someone_without_the_role_cannot_be_named_as_the_dsl(world, as_user):
     response = as_user(world.users["dsl"]).post(
         reverse("incidents:filtering_create"), _form(world, dsl=world.users["teacher"].pk)
     )

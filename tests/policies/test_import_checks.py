@@ -105,7 +105,7 @@ def test_links_are_found_in_markdown_and_bare_text():
 
 
 def test_an_import_warns_of_old_guidance_and_its_dead_links_once_checked(
-    world, as_user, server, checks_on
+    world, as_user, server, checks_on, django_assert_max_num_queries
 ):
     client = as_user(world.users["dsl"])
     upload = SimpleUploadedFile("safer-phones.md", _policy_text(server).encode())
@@ -122,7 +122,8 @@ def test_an_import_warns_of_old_guidance_and_its_dead_links_once_checked(
 
         run_reminders(only=["policy-links"])  # no broker: the job checks them
 
-        page = client.get(response["Location"]).text
+        with django_assert_max_num_queries(12):
+            page = client.get(response["Location"]).text
     assert f"{server}/gone</th>" in page
     assert "link checked on 3 Dec 2026: 404" in page
     assert "link checked on 3 Dec 2026: OK (200)" in page
