@@ -126,6 +126,7 @@ def test_an_import_warns_of_old_guidance_and_its_dead_links_once_checked(
             page = client.get(response["Location"]).text
     assert f"{server}/gone</th>" in page
     assert "link checked on 3 Dec 2026: 404" in page
+    assert "3 links failed the last check" in page  # the 404 and the 2 refused
     assert "link checked on 3 Dec 2026: OK (200)" in page
     assert page.count("private or local network") == 2  # 10.0.0.1 and 169.254.169.254
     assert sorted(Handler.seen) == ["/gone", "/ok"]  # the private ones were never asked
