@@ -198,3 +198,38 @@ class PolicySendingForm(forms.ModelForm):
             )
             self.initial.setdefault("sent_on", today)
             self.initial.setdefault("sent_by", user.pk if user else None)
+
+
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+class PolicyImportForm(forms.Form):
+    """A policy as a text or Markdown file (policies/importer.py: the Key Details block gives
+    its key people and dates)."""
+
+    file = forms.FileField(
+        label="Policy file (.txt or .md)",
+        help_text="Plain text or Markdown, as saved from the template. Key people and dates "
+        "are read from its 'Key Details' block.",
+    )
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty to use the file's first line."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name or "The file"
+        if not name.lower().endswith((".txt", ".md", ".markdown")):
+            raise forms.ValidationError(f"{name} is not a .txt or .md file.")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(f"{name} is larger than 1 MB.")
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                f"{name} is not plain text (UTF-8): save it as text and try again."
+            ) from None
+        if "\x00" in text:
+            raise forms.ValidationError(f"{name} is not plain text.")
+        return text

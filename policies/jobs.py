@@ -281,3 +281,13 @@ def sending_reminders(now: datetime) -> int:
                 url=policy.get_absolute_url() + "#families",
             )
     return sent
+
+
+@job("policy-links")
+def check_policy_links(now: datetime) -> int:
+    """The links of an imported policy still waiting to be checked (there is no broker, or
+    it was down): checked here, outside any request, at most 50 a run. Nothing is sent."""
+    from policies.links import links_check
+
+    links_check()
+    return 0

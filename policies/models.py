@@ -490,3 +490,36 @@ class PolicySending(models.Model):
             return "All year groups"
         codes = self.year_groups.split(",")
         return ", ".join(YearGroup(code).label for code in codes if code in YearGroup.values)
+
+
+class PolicyLink(models.Model):
+    """An external link found in a policy's text when it was imported, and what the last
+    check of it found (policies.links; checked by a task, never inside a request)."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=200, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "url"], name="policy_link_unique_url"),
+        ]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def is_dead(self) -> bool:
+        return self.checked_at is not None and (self.status is None or self.status >= 400)
+
+    @property
+    def outcome(self) -> str:
+        """'404', 'OK (200)' or the problem; '' before it is checked."""
+        if self.checked_at is None:
+            return ""
+        if self.status is None:
+            return self.problem
+        return f"OK ({self.status})" if self.status < 400 else str(self.status)

@@ -66,6 +66,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.searches": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER, R.LEADERSHIP}),
     # Incidents (which concerns a person may see is decided per concern by incidents/).
     "incidents.triage": SAFEGUARDING | {R.CHAIR},
+    # The annual filtering and monitoring review (DfE standards): the DSL leads it with a
+    # senior leader; governors (strategic responsibility) read it. It names no child.
+    "incidents.filtering.record": SAFEGUARDING | {R.LEADERSHIP},
+    "incidents.filtering.view": SAFEGUARDING | {R.LEADERSHIP} | GOVERNANCE,
     # Policies.
     "policies.manage": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL}),
     "policies.acknowledge": STAFF,

@@ -130,4 +130,13 @@ ACCESS = {
     "policies:training_settings": Case(
         lambda w, u: reverse("policies:training_settings"), only(*MANAGE, outsider=200)
     ),
+    # Importing a policy from a file, and what its checks found (old editions, dead links).
+    "policies:import": Case(lambda w, u: reverse("policies:import"), only(*MANAGE, outsider=200)),
+    "policies:checks": Case(url("checks", _policy), only(*MANAGE, outsider=404)),
+    "policies:checks#other_school": Case(
+        url("checks", _other_policy), {**only(*MANAGE, ok=404), "outsider": 200}
+    ),
+    "policies:checks_links": Case(
+        url("checks_links", _policy), only(*MANAGE, ok=302, outsider=404), method="post"
+    ),
 }
