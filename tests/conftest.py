@@ -92,6 +92,7 @@ def pytest_collection_modifyitems(items):
 ONE_WORKER = {"tests/production/": "production"}
 
 
+@pytest.hookimpl(optionalhook=True)  # unknown without xdist (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """Under `-n`, every test goes to whichever worker is free, except that each ONE_WORKER
     group goes, whole, to one worker, while the other works through the rest. (xdist's own
