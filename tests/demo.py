@@ -65,21 +65,24 @@ class Snapshot:
     rows: dict = field(default_factory=dict)
     content_types: list = field(default_factory=list)
     content_type_rows: dict = field(default_factory=dict)
+    #: What `fill` returned (e.g. the ids of the rows a test fixture finds again).
+    made: object = None
 
     @classmethod
-    def take(cls):
-        """Seed the demo into an empty database, copy its rows out, and roll the seed back."""
+    def take(cls, fill=None):
+        """Run `fill` (the demo's seed, by default) in an empty database, copy the rows it
+        wrote, and roll it back."""
         snapshot = cls()
         with transaction.atomic(), connection.cursor() as cursor:
             tables = connection.introspection.django_table_names(only_existing=True)
             tables = [t for t in tables if t not in MIGRATED + CONTENT_TYPES]
             for table in tables:
                 if _has_rows(cursor, table):
-                    raise RuntimeError(f"the demo is seeded into an empty database: {table} is not")
+                    raise RuntimeError(f"a snapshot is taken of an empty database: {table} is not")
             before = _content_types(cursor)
-            seed()
+            snapshot.made = (fill or seed)()
             if _content_types(cursor) != before:
-                raise RuntimeError("seed_demo made content types; copy them with its rows")
+                raise RuntimeError("the seed made content types; copy them with its rows")
             snapshot.rows = {t: _copy_out(cursor, t) for t in tables if _has_rows(cursor, t)}
             snapshot.content_types = before
             snapshot.content_type_rows = {t: _copy_out(cursor, t) for t in CONTENT_TYPES}
@@ -87,7 +90,7 @@ class Snapshot:
         return snapshot
 
     def restore(self):
-        """Copy the demo into the database (the test's transaction, when it has one)."""
+        """Copy the rows into the database (the test's transaction, when it has one)."""
         with transaction.atomic(), connection.cursor() as cursor:
             if _content_types(cursor) != self.content_types:
                 # A transactional test's flush re-created them; the demo's rows name the old ids.
