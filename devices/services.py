@@ -19,6 +19,7 @@ from devices.models import (
     Handover,
     LearnerExemption,
 )
+from devices.signals import confiscation_ready, confiscation_recorded
 from incidents.visibility import is_concealed, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Guardianship, Learner, School
@@ -392,6 +393,7 @@ def confiscation_record(
             by=by,
             location=held_at,
         )
+        confiscation_recorded.send(sender=Confiscation, confiscation=confiscation, by=by)
     return confiscation
 
 
@@ -448,6 +450,8 @@ def confiscation_move(
         event.save()
         confiscation.state = to_state
         confiscation.save()
+        if to_state == CustodyState.SECURED:
+            confiscation_ready.send(sender=Confiscation, confiscation=confiscation, by=by)
     return event
 
 

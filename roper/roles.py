@@ -56,6 +56,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.relationships.decide": frozenset({R.DSL, R.DEPUTY_DSL}),
     # Curriculum use of learners' devices: the leadership team, and the headteacher (§5.3).
     "devices.curriculum.approve": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
+    # Conduct: breaches of the phone policy (issue 18). Whoever may confiscate records one
+    # (the office does not confiscate, DESIGN.md). The list and search are for those who act on
+    # patterns of breaches: the leadership team and head (sanctions, parents' meetings) and
+    # the DSL, deputy and OSL (a breach is the "learner device misuse" category they own or
+    # are told of). The ladder is the head's and the leadership team's to set.
+    "conduct.record": STAFF - {R.OFFICE},
+    "conduct.breaches": SAFEGUARDING | {R.LEADERSHIP},
+    "conduct.ladder": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
     # Incidents (which concerns a person may see is decided per concern by incidents/).
     "incidents.triage": SAFEGUARDING | {R.CHAIR},
     # Policies.

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("policies/", include("policies.urls")),
     path("devices/", include("devices.urls")),
+    path("conduct/", include("conduct.urls")),
     # reports/… and learners/<pk>/chronology/ (reports:chronology).
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
