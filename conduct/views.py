@@ -58,20 +58,19 @@ def _form(request, data=None, steps=()):
 def breach_new(request):
     """Two steps on one page: the breach, then the ladder's step Roper computed for it (which
     may be changed with a reason) before anything is recorded or any parent told."""
+    steps = services.ladder_for(request.school)
     if request.method != "POST":
-        initial = {"learner": request.GET.get("learner")}
-        form = _form(request)
-        form.initial.update({k: v for k, v in initial.items() if v})
+        form = _form(request, steps=steps)
+        if request.GET.get("learner", "").isdigit():
+            form.initial["learner"] = request.GET["learner"]
         return render(request, "conduct/breach_form.html", {"form": form})
-    form = _form(request, request.POST)
-    if not form.is_valid():
-        return render(request, "conduct/breach_form.html", {"form": form})
+    form = _form(request, request.POST, steps)
+    valid = form.is_valid()
     data = form.cleaned_data
+    if not (data.get("learner") and data.get("at")):
+        return render(request, "conduct/breach_form.html", {"form": form})
     next_step = services.breach_next_step(learner=data["learner"], at=data["at"])
-    if "record" in request.POST and data.get("expected_position"):
-        form = _form(request, request.POST, next_step.steps)
-        form.is_valid()
-        data = form.cleaned_data
+    if valid and "record" in request.POST and data.get("expected_position"):
         try:
             breach = services.breach_record(
                 learner=data["learner"],
@@ -95,16 +94,16 @@ def breach_new(request):
         else:
             messages.success(request, f"Breach recorded. Next step: {breach.consequence}.")
             return redirect("conduct:breach", breach.pk)
-    # Show the ladder's step (again: after a refusal, for what the ladder now says).
-    data = request.POST.copy()
-    data["expected_position"] = next_step.step.position
-    if "record" not in request.POST or not data.get("applied_position"):
-        data["applied_position"] = next_step.step.position
-    preview = _form(request, data, next_step.steps)
+    # Show the ladder's step: first, or again (after a refusal: what the ladder now says).
+    post = request.POST.copy()
+    moved = post.get("expected_position") != str(next_step.step.position)
+    post["expected_position"] = next_step.step.position
+    if moved or not post.get("applied_position"):
+        post["applied_position"] = next_step.step.position
+    preview = _form(request, post, steps)
     preview.is_valid()
-    if form.non_field_errors():
-        for error in form.non_field_errors():
-            preview.add_error(None, error)
+    for error in form.non_field_errors():
+        preview.add_error(None, error)
     return render(request, "conduct/breach_form.html", {"form": preview, "next_step": next_step})
 
 
