@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from conduct.models import Breach
@@ -61,7 +62,13 @@ class BreachForm(LearnerChoiceMixin, forms.ModelForm):
         self.fields["at"].input_formats = [DATETIME]
         self.fields["at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         seen_by = self.fields["seen_by"]
-        seen_by.queryset = Membership.objects.members(school)
+        # Staff of the school (not governors nor IT), by name.
+        staff = Membership.objects.holders(school, permission="learners.view") if school else []
+        seen_by.queryset = (
+            get_user_model()
+            .objects.filter(pk__in=[u.pk for u in staff])
+            .order_by("last_name", "first_name", "username")
+        )
         seen_by.label = "Seen by"
         seen_by.initial = getattr(user, "pk", None)
         seen_by.label_from_instance = lambda u: u.get_full_name() or u.username
