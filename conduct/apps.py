@@ -6,7 +6,12 @@ class ConductConfig(AppConfig):
 
     def ready(self):
         from conduct.notices import on_confiscation_ready, on_confiscation_recorded
-        from devices.signals import confiscation_ready, confiscation_recorded
+        from conduct.retention import destroy_of_confiscations
+        from devices.signals import (
+            confiscation_ready,
+            confiscation_recorded,
+            confiscations_destroying,
+        )
         from roper.navigation import NavItem, register
 
         register(
@@ -36,3 +41,6 @@ class ConductConfig(AppConfig):
         # collect: devices sends the signals (it may not import conduct), conduct answers.
         confiscation_recorded.connect(on_confiscation_recorded, dispatch_uid="conduct_confiscated")
         confiscation_ready.connect(on_confiscation_ready, dispatch_uid="conduct_ready")
+        confiscations_destroying.connect(
+            destroy_of_confiscations, dispatch_uid="conduct_destroy_with_confiscations"
+        )

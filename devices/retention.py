@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Max, Min
 
 from devices.models import Confiscation, CustodyEvent, DeskEntry, Handover
+from devices.signals import confiscations_destroying
 from roper.retention import Rule, destroy_with_history, register
 
 DEFAULT_HANDOVER_DAYS = 365
@@ -25,6 +26,7 @@ def destroy_handovers(queryset) -> None:
 def destroy_confiscations(queryset) -> None:
     """Destroy confiscations with their chain of custody and history."""
     ids = list(queryset.values_list("pk", flat=True))
+    confiscations_destroying.send(sender=Confiscation, ids=ids)
     CustodyEvent.objects.filter(confiscation_id__in=ids).destroy_for_retention()
     destroy_with_history(Confiscation.objects.filter(pk__in=ids))
 

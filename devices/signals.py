@@ -10,3 +10,8 @@ confiscation_recorded = Signal()
 #: Sent with `confiscation` and `by` when a confiscated device is placed in the secure store,
 #: from where a parent or carer on file may collect it; inside the same transaction.
 confiscation_ready = Signal()
+
+#: Sent with `ids` (confiscation ids) while confiscations are being destroyed by retention,
+#: before they are deleted and inside the same transaction: a receiver destroys what refers
+#: to them (conduct: the breaches and parent notices), so nothing of them outlives them.
+confiscations_destroying = Signal()
