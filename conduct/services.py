@@ -211,9 +211,12 @@ class Consistency:
     by_number: list
 
 
-def ladder_consistency(*, school, start, end) -> Consistency:
-    """How many of the school's breaches between `start` and `end` (dates, inclusive) got the
-    ladder's step, and how many another step with a reason; per breach number in the term."""
+def ladder_consistency(*, school, start=None, end=None, term=None) -> Consistency:
+    """How many of the school's breaches between `start` and `end` (dates, inclusive; or in
+    `term`'s span) got the ladder's step, and how many another step with a reason; per breach
+    number in the term. Two queries at most, whatever the number of breaches."""
+    if term is not None:
+        start, end = SchoolCalendar(school).span_start(term), term.ends_on
     from django.db.models import Count, F, Q
 
     rows = (

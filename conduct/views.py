@@ -130,12 +130,23 @@ def _breach(request, pk) -> Breach:
 def breach_detail(request, pk):
     breach = _breach(request, pk)
     notices = list(breach.notices.all())
+    # The confiscation's notices too (confiscated, ready to collect), when there is one.
+    about_device = (
+        list(
+            ParentNotice.objects.filter(confiscation_id=breach.confiscation_id)
+            .select_related("guardian")
+            .order_by("created_at", "pk")
+        )
+        if breach.confiscation_id
+        else []
+    )
     return render(
         request,
         "conduct/breach_detail.html",
         {
             "object": breach,
             "notices": notices,
+            "device_notices": about_device,
             "letters": [n for n in notices if n.channel == ParentNotice.Channel.LETTER],
             "can_see_confiscation": has_perm(
                 request.user, "devices.confiscations", breach.school_id

@@ -98,6 +98,8 @@ def test_consistency_counts_the_ladders_steps_and_the_changed_ones(school, world
     )
     assert (result.total, result.on_ladder, result.overridden) == (3, 2, 1)
     assert result.by_number == [(1, 1, 1), (2, 1, 0)]
+    autumn = Term.objects.get(school=school, season="autumn", starts_on__year=2026)
+    assert services.ladder_consistency(school=school, term=autumn) == result
 
 
 def test_the_head_edits_the_ladder_and_it_applies_from_the_next_breach(
