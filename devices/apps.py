@@ -33,6 +33,13 @@ class DevicesConfig(AppConfig):
                 order=60,
             ),
             NavItem(
+                "Searches",
+                "devices:searches",
+                "devices.searches",
+                "Searches of pupils for devices, and who may search.",
+                order=62,
+            ),
+            NavItem(
                 "Exceptions",
                 "devices:exceptions",
                 "devices.exceptions.request",

@@ -1,6 +1,6 @@
 """Demo devices data for Anthony Roper Primary School: this morning's handovers for two
-classes, two confiscations, an exemption and requests awaiting a decision. Running it again
-restores them (people/demo.py)."""
+classes, two confiscations (one found in a search), an exemption and requests awaiting a
+decision. Running it again restores them (people/demo.py)."""
 
 from datetime import datetime, time, timedelta
 
@@ -16,6 +16,9 @@ from devices.models import (
     Handover,
     LearnerExemption,
     ParentContactException,
+    Search,
+    SearchAuthorisation,
+    SearchConsent,
     StaffException,
 )
 from people.calendar import SchoolCalendar
@@ -77,6 +80,43 @@ def _confiscations(demo):
             by=teacher,
             held_at="Oak classroom, locked drawer",
         )
+
+
+def _searches(demo):
+    """The teacher, authorised by the head to search, found the held iPhone in a search of the
+    pupil's bag, witnessed by the deputy DSL."""
+    teacher, head = demo.users["teacher"], demo.users["head"]
+    if not SearchAuthorisation.objects.filter(
+        school=demo.school, user=teacher, revoked_at__isnull=True
+    ).exists():
+        services.search_authorise(school=demo.school, user=teacher, by=head)
+    device = (
+        Confiscation.objects.open()
+        .filter(school=demo.school, device="Black iPhone 12")
+        .order_by("-confiscated_at")
+        .first()
+    )
+    if device is None or Search.objects.filter(confiscation=device).exists():
+        return
+    services.search_record(
+        search=Search(
+            school=demo.school,
+            learner=device.learner,
+            searched_at=device.confiscated_at - timedelta(minutes=3),
+            place="Oak classroom, with the pupil present",
+            grounds="Two pupils said he had filmed another pupil at lunchtime and kept the phone "
+            "in his bag instead of handing it in.",
+            consent=SearchConsent.AGREED,
+            searched_bag=True,
+            searched_by=teacher,
+            witness=demo.users["deputy"],
+            witness_same_sex=True,
+            anything_found=True,
+            found="Black iPhone 12 in the front pocket of the bag.",
+            confiscation=device,
+            recorded_by=teacher,
+        )
+    )
 
 
 def _exceptions(demo):
@@ -153,4 +193,5 @@ def _decided(status, by=None, reason=""):
 def seed(demo):
     _handovers(demo, SchoolCalendar.today())
     _confiscations(demo)
+    _searches(demo)
     _exceptions(demo)

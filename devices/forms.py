@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 
 from devices.models import (
@@ -6,6 +8,8 @@ from devices.models import (
     CustodyState,
     LearnerExemption,
     ParentContactException,
+    Search,
+    SearchConsent,
     StaffException,
 )
 from people.models import Guardian, Learner
@@ -114,3 +118,111 @@ class CurriculumUseForm(forms.ModelForm):
         model = CurriculumUseRequest
         fields = ["activity", "date", "class_name", "risks", "controls"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class SearchForm(LearnerChoiceMixin, forms.ModelForm):
+    """The record of a search. The searcher is the person recording it; the witness is
+    another member of staff of the school; a confiscation is one of the school's recent
+    ones (the service checks it is of the same pupil)."""
+
+    # Two radio buttons, no "---------" one: a choice the searcher must make.
+    consent = forms.ChoiceField(choices=SearchConsent.choices, widget=forms.RadioSelect)
+
+    class Meta:
+        model = Search
+        fields = [
+            "learner",
+            "searched_at",
+            "place",
+            "grounds",
+            "consent",
+            "searched_outer_clothing",
+            "searched_pockets",
+            "searched_bag",
+            "searched_locker",
+            "searched_other",
+            "witness",
+            "searcher_same_sex",
+            "witness_same_sex",
+            "urgent_reason",
+            "anything_found",
+            "found",
+            "confiscation",
+            "parents_informed_at",
+            "parents_informed_how",
+            "dsl_informed_at",
+        ]
+        widgets = {
+            "searched_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "parents_informed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "dsl_informed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "grounds": forms.Textarea(attrs={"rows": 3}),
+            "urgent_reason": forms.Textarea(attrs={"rows": 2}),
+            "found": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, school=None, user=None, **kwargs):
+        super().__init__(*args, school=school, **kwargs)
+        from django.contrib.auth import get_user_model
+        from django.utils import timezone
+
+        from people.models import Membership
+        from roper.roles import STAFF
+
+        staff = [u.pk for u in Membership.objects.holders(school, roles=STAFF)]
+        witness = self.fields["witness"]
+        witness.queryset = get_user_model().objects.filter(pk__in=staff).exclude(pk=user.pk)
+        witness.label_from_instance = lambda u: u.get_full_name() or u.username
+        for name in ("searched_at", "parents_informed_at", "dsl_informed_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+        if not self.is_bound and not self.initial.get("searched_at"):
+            self.initial["searched_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        confiscation = self.fields["confiscation"]
+        confiscation.label = "Confiscation of what was found (optional)"
+        # The school's devices confiscated in the last week, named by device, pupil and time.
+        since = timezone.now() - timedelta(days=7)
+        from incidents.visibility import without_concealed
+
+        confiscation.queryset = without_concealed(
+            Confiscation.objects.filter(school=school, confiscated_at__gte=since),
+            user,
+            "concern",
+        ).select_related("learner")
+        confiscation.label_from_instance = lambda c: (
+            f"{c.device}, {c.learner.name} ({timezone.localtime(c.confiscated_at):%d/%m %H:%M})"
+        )
+
+
+class SearchAuthoriseForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="Member of staff")
+
+    def __init__(self, *args, school=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        from people.models import Membership
+
+        may = [u.pk for u in Membership.objects.holders(school, permission="devices.search")]
+        self.fields["user"].queryset = get_user_model().objects.filter(pk__in=may)
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class SearchToldForm(forms.Form):
+    """When the parents or carers, and the DSL, were told (after the search). A plain form:
+    the service checks it against the search (a ModelForm would validate a blank search)."""
+
+    parents_informed_at = forms.DateTimeField(
+        label="Parents or carers told at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    parents_informed_how = forms.CharField(
+        label="How they were told", max_length=200, required=False
+    )
+    dsl_informed_at = forms.DateTimeField(
+        label="DSL told at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )

@@ -585,3 +585,175 @@ REGISTERS = {
         ),
     ]
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Searches (DfE, "Searching, screening and confiscation", July 2022)
+
+
+class SearchAuthorisation(models.Model):
+    """A member of staff the headteacher has authorised to search pupils. The statutory power
+    is the headteacher's and that of the staff they authorise, person by person (DfE,
+    "Searching, screening and confiscation", 2022): not a job title, so not a role. Revoked,
+    never deleted; an authorisation in force has no `revoked_at`."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    authorised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    authorised_at = models.DateTimeField(default=timezone.now)
+    revoked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-authorised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="search_authorisation_one_in_force",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} authorised to search"
+
+
+class SearchConsent(models.TextChoices):
+    AGREED = "agreed", "The pupil agreed to be searched"
+    POWER = "power", "Without consent: a searchable item under the school rules or the law"
+
+
+class Search(RandomIdModel):
+    """The record of one search of a pupil or their possessions for a device, as the DfE's
+    guidance asks: who searched and who witnessed, when, where, why, what was searched, what
+    was found (nothing found is recorded too), and who was told."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey("people.Learner", on_delete=models.PROTECT, related_name="searches")
+    searched_at = models.DateTimeField("date and time of the search")
+    place = models.CharField(
+        "where", max_length=200, help_text="e.g. Head's office, Year 6 cloakroom."
+    )
+    grounds = models.TextField(
+        "grounds for the search",
+        help_text="Why you suspected the pupil had a device (what was seen or reported).",
+    )
+    consent = models.CharField(max_length=8, choices=SearchConsent.choices)
+    searched_outer_clothing = models.BooleanField(
+        "outer clothing", default=False, help_text="Coats, blazers, hats, shoes, gloves, scarves."
+    )
+    searched_pockets = models.BooleanField("pockets", default=False)
+    searched_bag = models.BooleanField("bag", default=False)
+    searched_locker = models.BooleanField("locker or desk", default=False)
+    searched_other = models.CharField("anything else searched", max_length=200, blank=True)
+    searched_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    witness = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A second member of staff present throughout.",
+    )
+    searcher_same_sex = models.BooleanField(
+        "the searcher is the same sex as the pupil", default=False
+    )
+    witness_same_sex = models.BooleanField(
+        "the witness is the same sex as the pupil", default=False
+    )
+    urgent_reason = models.TextField(
+        "why it could not wait",
+        blank=True,
+        help_text="Only when searched without a witness, or the pupil's clothing or pockets by "
+        "a member of staff of the other sex: the risk of serious harm if not searched at once, "
+        "and why no other member of staff could be fetched.",
+    )
+    anything_found = models.BooleanField("something was found", default=False)
+    found = models.TextField("what was found", blank=True)
+    confiscation = models.ForeignKey(
+        Confiscation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="searches",
+        help_text="The confiscation of what was found, when it was confiscated.",
+    )
+    parents_informed_at = models.DateTimeField("parents or carers told at", null=True, blank=True)
+    parents_informed_how = models.CharField("how they were told", max_length=200, blank=True)
+    dsl_informed_at = models.DateTimeField("DSL told at", null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-searched_at"]
+        verbose_name_plural = "searches"
+        indexes = [models.Index(fields=["school", "-searched_at"], name="search_school_at")]
+
+    def __str__(self):
+        return f"Search of {self.learner} on {self.searched_at:%d/%m/%Y}"
+
+    @property
+    def searched(self) -> list[str]:
+        """What was searched, in words."""
+        parts = [
+            str(self._meta.get_field(name).verbose_name)
+            for name in ("searched_outer_clothing", "searched_pockets", "searched_bag",
+                         "searched_locker")
+            if getattr(self, name)
+        ]  # fmt: skip
+        if self.searched_other:
+            parts.append(self.searched_other)
+        return parts
+
+    @property
+    def of_the_person(self) -> bool:
+        """Clothing or pockets: the pupil's person, where the same-sex rule applies."""
+        return self.searched_outer_clothing or self.searched_pockets
+
+    def problems(self) -> dict[str, str]:
+        """field -> what is wrong with this record (the guidance's rules); empty when none."""
+        errors = {}
+        if self.searched_at and self.searched_at > timezone.now() + timedelta(minutes=5):
+            errors["searched_at"] = "The search cannot be in the future."
+        if not (self.searched or self.searched_other):
+            errors["searched_outer_clothing"] = "Say what was searched."
+        if self.witness_id and self.witness_id == self.searched_by_id:
+            errors["witness"] = "The witness is a second member of staff, not the searcher."
+        needs_urgency = []
+        if not self.witness_id:
+            needs_urgency.append("without a witness")
+        if self.of_the_person and not self.searcher_same_sex:
+            needs_urgency.append("the pupil's clothing or pockets by staff of the other sex")
+        if needs_urgency and not self.urgent_reason.strip():
+            errors["urgent_reason"] = (
+                "The guidance allows a search "
+                + " or ".join(needs_urgency)
+                + " only when there is a risk of serious harm if it is not done at once and no "
+                "other member of staff can be fetched: say why, or add a witness."
+            )
+        if self.anything_found and not self.found.strip():
+            errors["found"] = "Say what was found."
+        if not self.anything_found and self.found.strip():
+            errors["anything_found"] = "Tick “something was found”, or clear what was found."
+        if self.confiscation_id and not self.anything_found:
+            errors["confiscation"] = "A confiscation is linked only when something was found."
+        if self.confiscation_id and self.confiscation.learner_id != self.learner_id:
+            errors["confiscation"] = "That confiscation is of another pupil's device."
+        if self.parents_informed_at and not self.parents_informed_how.strip():
+            errors["parents_informed_how"] = "Say how the parents or carers were told."
+        return errors
+
+    def clean(self):
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        if errors := self.problems():
+            raise ValidationError(errors)

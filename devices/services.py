@@ -18,6 +18,8 @@ from devices.models import (
     DeskEntry,
     Handover,
     LearnerExemption,
+    Search,
+    SearchAuthorisation,
 )
 from devices.signals import confiscation_ready, confiscation_recorded
 from incidents.visibility import is_concealed, without_concealed
@@ -517,3 +519,91 @@ def exception_can_decide(*, register, obj, user) -> bool:
     """Whether `user` decides this request (their permission covers its kind)."""
     decides = register.decided_by(user, obj.school_id)
     return decides is not None and register.model.objects.filter(decides, pk=obj.pk).exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Searches (DfE, "Searching, screening and confiscation", 2022)
+
+
+def search_may_record(*, user, school) -> bool:
+    """Whether `user` may search pupils of `school`: the headteacher, and staff who may
+    confiscate and whom the headteacher has authorised (an authorisation in force)."""
+    from roper.permissions import has_perm, roles_for
+    from roper.roles import Role
+
+    if Role.HEADTEACHER in roles_for(user, school):
+        return True
+    return (
+        has_perm(user, "devices.search", school)
+        and SearchAuthorisation.objects.filter(
+            school=school, user=user, revoked_at__isnull=True
+        ).exists()
+    )
+
+
+def search_record(*, search: Search) -> Search:
+    """Save a search made by `search.searched_by` (the person recording it), after the
+    guidance's rules (`Search.problems`). Refused, and nothing saved, when the searcher is
+    not authorised or a rule is broken."""
+    if not search_may_record(user=search.searched_by, school=search.school):
+        raise Refused(SEARCH_NOT_AUTHORISED)
+    if problems := search.problems():
+        raise Refused(" ".join(problems.values()))
+    search.save()
+    return search
+
+
+SEARCH_NOT_AUTHORISED = (
+    "Only the headteacher, and staff the headteacher has authorised, may search a pupil. "
+    "Ask the headteacher to authorise you, or fetch someone who is."
+)
+
+
+def search_authorise(*, school, user, by) -> SearchAuthorisation:
+    """Authorise a member of staff to search. Refused for someone who may not confiscate (the
+    office, governors, the admin) and for someone already authorised."""
+    from roper.permissions import has_perm
+
+    if not has_perm(user, "devices.search", school):
+        raise Refused(f"{user.get_full_name() or user} is not staff who may confiscate devices.")
+    try:
+        # Two authorisations of one person at once: the partial unique index lets one in.
+        with transaction.atomic():
+            return SearchAuthorisation.objects.create(school=school, user=user, authorised_by=by)
+    except IntegrityError:
+        raise Refused(f"{user.get_full_name() or user} is already authorised.") from None
+
+
+def search_authorisation_revoke(*, authorisation: SearchAuthorisation, by) -> None:
+    # Two revocations at once: the second sees the first's and changes nothing.
+    def revoked(a):
+        return "This authorisation was already revoked." if a.revoked_at else None
+
+    with locked(authorisation, check=revoked) as authorisation:
+        authorisation.revoked_at, authorisation.revoked_by = timezone.now(), by
+        authorisation.save(update_fields=["revoked_at", "revoked_by"])
+
+
+def search_told(*, search: Search, parents_informed_at=None, parents_informed_how: str = "",
+                dsl_informed_at=None) -> Search:  # fmt: skip
+    """Record, after the search, when the parents or carers and the DSL were told. A time
+    already recorded stays: it is what happened (history keeps who recorded each)."""
+    # Two people recording at once: the second sees the first's times and keeps them.
+    with locked(search) as search:
+        changed = []
+        if parents_informed_at and not search.parents_informed_at:
+            if not parents_informed_how.strip():
+                raise Refused("Say how the parents or carers were told.")
+            search.parents_informed_at = parents_informed_at
+            search.parents_informed_how = parents_informed_how.strip()
+            changed += ["parents_informed_at", "parents_informed_how"]
+        if dsl_informed_at and not search.dsl_informed_at:
+            search.dsl_informed_at = dsl_informed_at
+            changed.append("dsl_informed_at")
+        if not changed:
+            raise Refused("Nothing new to record.")
+        for name in changed:
+            if name.endswith("_at") and getattr(search, name) < search.searched_at:
+                raise Refused("They cannot have been told before the search.")
+        search.save(update_fields=changed)
+    return search

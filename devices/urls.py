@@ -31,3 +31,16 @@ urlpatterns += [
     path("exceptions/<slug:kind>/new/", views.exception_new, name="exception_new"),
     path("exceptions/<slug:kind>/<int:pk>/", views.exception_detail, name="exception"),
 ]
+
+urlpatterns += [
+    path("searches/", views.SearchListView.as_view(), name="searches"),
+    path("searches/new/", views.search_new, name="search_new"),
+    path("searches/<int:pk>/", views.search_detail, name="search"),
+    path("searches/<int:pk>/told/", views.search_told, name="search_told"),
+    path("searches/authorised/", views.search_authorisations, name="search_authorisations"),
+    path(
+        "searches/authorised/<int:pk>/revoke/",
+        views.search_authorisation_revoke,
+        name="search_authorisation_revoke",
+    ),
+]

@@ -19,6 +19,9 @@ from devices.forms import (
     DecisionForm,
     LearnerExemptionForm,
     ParentContactForm,
+    SearchAuthoriseForm,
+    SearchForm,
+    SearchToldForm,
     StaffExceptionForm,
 )
 from devices.models import (
@@ -30,6 +33,8 @@ from devices.models import (
     DeskEntry,
     Handover,
     Register,
+    Search,
+    SearchAuthorisation,
 )
 from incidents.visibility import can_see, without_concealed
 from people.calendar import SchoolCalendar
@@ -220,6 +225,9 @@ class ConfiscationListView(PermissionMixin, ListView):
             show=self.request.GET.get("show", "open"),
             # The office releases confiscated phones but does not confiscate (DESIGN.md).
             can_confiscate=has_perm(self.request.user, "devices.confiscate", self.request.school),
+            may_search=services.search_may_record(
+                user=self.request.user, school=self.request.school
+            ),
             **kwargs,
         )
 
@@ -238,7 +246,13 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
                 Prefetch(
                     "events",
                     queryset=CustodyEvent.objects.select_related("by", "checked_by", "guardian"),
-                )
+                ),
+                Prefetch(
+                    "searches",
+                    queryset=Search.objects.select_related("searched_by", "witness").order_by(
+                        "searched_at"
+                    ),
+                ),
             )
         )
 
@@ -260,6 +274,8 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
             ],
             can_override=has_perm(user, "devices.override_release", obj.school_id),
             concern_visible=obj.concern_id is not None and can_see(user, obj.concern),
+            can_read_searches=has_perm(user, "devices.searches", obj.school_id),
+            may_search=services.search_may_record(user=user, school=obj.school_id),
             **kwargs,
         )
 
@@ -447,3 +463,155 @@ def exception_detail(request, kind, pk):
         "devices/exception_detail.html",
         {"object": obj, "register": register, "form": form},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Searches (DfE, "Searching, screening and confiscation", 2022)
+
+
+def _searches(user):
+    """Searches, without those whose confiscation belongs to a concern concealed from `user`."""
+    return without_concealed(
+        Search.objects.select_related("learner", "searched_by", "witness", "confiscation"),
+        user,
+        "confiscation__concern",
+    )
+
+
+class SearchListView(PermissionMixin, ListView):
+    permission = "devices.searches"
+    model = Search
+    paginate_by = 50
+    template_name = "devices/search_list.html"
+
+    def get_queryset(self):
+        return without_concealed(
+            super().get_queryset().select_related("learner", "searched_by", "witness"),
+            self.request.user,
+            "confiscation__concern",
+        )
+
+    def get_context_data(self, **kwargs):
+        school, user = self.request.school, self.request.user
+        return super().get_context_data(
+            may_search=services.search_may_record(user=user, school=school),
+            can_authorise=has_perm(user, "devices.search.authorise", school),
+            **kwargs,
+        )
+
+
+@permission_required("devices.search", where="active")
+def search_new(request):
+    school, user = request.school, request.user
+    if not services.search_may_record(user=user, school=school):
+        return render(
+            request,
+            "devices/search_refused.html",
+            {"message": services.SEARCH_NOT_AUTHORISED},
+            status=403,
+        )
+    instance = Search(school=school, searched_by=user, recorded_by=user)
+    form = SearchForm(
+        request.POST or None,
+        instance=instance,
+        school=school,
+        user=user,
+        initial={
+            "learner": request.GET.get("learner"),
+            "confiscation": request.GET.get("confiscation"),
+            "anything_found": bool(request.GET.get("confiscation")),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            search = services.search_record(search=form.instance)
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Search recorded.")
+            return redirect("devices:search", search.pk)
+    return render(request, "devices/search_form.html", {"form": form})
+
+
+def _search(request, pk) -> Search:
+    """A search for those who read searches and for the member of staff who made it (403 for
+    other members); another school's search, or one concealed from the user, is a 404."""
+    search = _searches(request.user).get_for_user(request.user, "school.member", pk=pk)
+    user = request.user
+    if not has_perm(user, "devices.searches", search.school_id) and user.pk not in (
+        search.searched_by_id,
+        search.recorded_by_id,
+    ):
+        raise PermissionDenied
+    return search
+
+
+@permission_required("devices.searches", "devices.search")
+def search_detail(request, pk):
+    search = _search(request, pk)
+    user = request.user
+    told = None
+    if not (search.parents_informed_at and search.dsl_informed_at):
+        told = SearchToldForm()
+        for name in ("parents_informed_at", "parents_informed_how", "dsl_informed_at"):
+            if getattr(search, name):
+                del told.fields[name]
+    return render(
+        request,
+        "devices/search_detail.html",
+        {
+            "object": search,
+            "told": told,
+            "may_confiscate": search.anything_found
+            and search.confiscation_id is None
+            and has_perm(user, "devices.confiscate", search.school_id),
+        },
+    )
+
+
+@require_POST
+@permission_required("devices.searches", "devices.search")
+@refusal_redirects("devices:search")
+def search_told(request, pk):
+    search = _search(request, pk)
+    form = SearchToldForm(request.POST)
+    if not form.is_valid():
+        raise Refused("Give the date and time as day/month/year hours:minutes.")
+    services.search_told(search=search, **form.cleaned_data)
+    messages.success(request, "Recorded.")
+    return redirect("devices:search", pk)
+
+
+@permission_required("devices.search.authorise", where="active")
+@refusal_redirects("devices:search_authorisations")
+def search_authorisations(request):
+    school = request.school
+    form = SearchAuthoriseForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        services.search_authorise(school=school, user=form.cleaned_data["user"], by=request.user)
+        messages.success(request, "Authorised to search.")
+        return redirect("devices:search_authorisations")
+    authorisations = (
+        SearchAuthorisation.objects.for_user(
+            request.user, "devices.search.authorise", school=school
+        )
+        .select_related("user", "authorised_by", "revoked_by")
+        .order_by("revoked_at", "-authorised_at")
+    )
+    return render(
+        request,
+        "devices/search_authorisations.html",
+        {"form": form, "authorisations": authorisations[:200]},
+    )
+
+
+@require_POST
+@permission_required("devices.search.authorise", where="active")
+@refusal_redirects(lambda request, pk: reverse("devices:search_authorisations"))
+def search_authorisation_revoke(request, pk):
+    authorisation = SearchAuthorisation.objects.get_for_user(
+        request.user, "devices.search.authorise", school=request.school, pk=pk
+    )
+    services.search_authorisation_revoke(authorisation=authorisation, by=request.user)
+    messages.success(request, "Authorisation revoked.")
+    return redirect("devices:search_authorisations")

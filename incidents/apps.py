@@ -58,6 +58,13 @@ class IncidentsConfig(AppConfig):
             NavItem(
                 "Concerns", "incidents:dashboard", "incidents.triage", "Triage dashboard.", order=40
             ),
+            NavItem(
+                "Filtering review",
+                "incidents:filtering",
+                "incidents.filtering.view",
+                "The annual filtering and monitoring review (DfE standards).",
+                order=95,
+            ),
         )
         register_landing("incidents.triage", "incidents:dashboard", order=1)
         audit(

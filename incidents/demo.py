@@ -1,14 +1,15 @@
 """Demo data for incidents: the default categories for each demo school and a few concerns
 at Anthony Roper Primary School. Running it again restores them (people/demo.py)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from incidents.models import Category, Concern, Involvement
+from incidents.models import Category, Concern, FilteringReview, Involvement
 from incidents.routing import categories_seed
 from incidents.services import concern_report
+from people.demo import demo_record
 
 DEMO_CONCERNS = [
     # category key, reporter, what happened, where, learner index, part
@@ -71,3 +72,24 @@ def seed(demo):
             if len(learners) > index
             else [],
         )
+
+    # Last year's filtering and monitoring review: the next is due in December, so the page
+    # and the filtering-review job show it coming up.
+    demo_record(
+        FilteringReview,
+        key={"school": demo.school, "reviewed_on": date(2025, 12, 15)},
+        seeded={
+            "dsl": demo.users["head"],
+            "senior_leader": demo.users.get("deputy"),
+            "it_provider": "Sam Patel, EIS (Kent)",
+            "filtering_provider": "Smoothwall Filter, via the Kent network",
+            "blocked": "The IWF and CTIRU lists, pornography, gambling, self-harm, extremism; "
+            "the same for guests on the Wi-Fi",
+            "monitoring": FilteringReview.Monitoring.MIXED,
+            "monitoring_notes": "Smoothwall alerts to the DSL by email; staff supervise in class",
+            "tested": True,
+            "test_notes": "SWGfL test on laptops, iPads and the guest Wi-Fi: all blocked",
+            "actions": "Block AI image generators on pupil accounts (done January 2026)",
+            "next_review_on": date(2026, 12, 15),
+        },
+    )

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.urls import reverse
 
-from incidents.models import Category, Concern, Entry, Involvement
+from incidents.models import Category, Concern, Entry, FilteringReview, Involvement
 from incidents.services import duplicate_target, evidence_check, learner_search
 from incidents.visibility import action_candidates, triage_candidates
 from people.models import Learner, Membership
@@ -414,3 +414,57 @@ class CloseForm(forms.Form):
         if cleaned.get("policy") and not cleaned.get("lessons_learnt", "").strip():
             self.add_error("lessons_learnt", "Say what was learnt, to open a policy review.")
         return cleaned
+
+
+class FilteringReviewForm(forms.ModelForm):
+    """The annual filtering and monitoring review. The DSL and senior leader are chosen from
+    the school's holders of those roles; the dates default to today and a year on."""
+
+    class Meta:
+        model = FilteringReview
+        fields = [
+            "reviewed_on",
+            "dsl",
+            "senior_leader",
+            "it_provider",
+            "others",
+            "filtering_provider",
+            "blocked",
+            "monitoring",
+            "monitoring_notes",
+            "tested",
+            "test_notes",
+            "actions",
+            "next_review_on",
+        ]
+        widgets = {
+            "reviewed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "blocked": forms.Textarea(attrs={"rows": 3}),
+            "monitoring_notes": forms.Textarea(attrs={"rows": 2}),
+            "test_notes": forms.Textarea(attrs={"rows": 2}),
+            "actions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, school, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        from policies.models import add_months
+        from roper.roles import Role
+
+        self.instance.school = school
+        holders = Membership.objects.holders_by_role(school)
+        choices = {
+            "dsl": [Role.DSL, Role.DEPUTY_DSL],
+            "senior_leader": [Role.HEADTEACHER, Role.LEADERSHIP, Role.DEPUTY_DSL, Role.DSL],
+        }
+        for name, roles in choices.items():
+            users = {u.pk: u for role in roles for u in holders.get(role, [])}
+            field = self.fields[name]
+            field.required = True
+            field.queryset = field.queryset.filter(pk__in=list(users))
+            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        dsls = holders.get(Role.DSL, [])
+        self.initial.setdefault("reviewed_on", today)
+        self.initial.setdefault("next_review_on", add_months(today, 12))
+        if dsls:
+            self.initial.setdefault("dsl", dsls[0].pk)

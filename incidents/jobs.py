@@ -9,14 +9,20 @@
 - concern-actions: an action not done → whoever it was given to, on the day it is due, then
   once when it is overdue (if they may still open the concern). The message names no child:
   a link to the concern.
+- filtering-review: the school's next filtering and monitoring review (DfE standards, the
+  date its latest review set) → the DSL and the headteacher 30 days before it is due, once;
+  and once when it is overdue, to them and the chair of governors. A new review sets a new
+  date, and the reminders start again.
 """
 
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from incidents.models import Concern, Entry, Referral
+from incidents.models import Concern, Entry, FilteringReview, Referral
 from incidents.routing import concerns_escalate
+from incidents.services import FILTERING_REMINDER_BEFORE
 from incidents.visibility import concerns_visible_to
 from people.calendar import SchoolCalendar
 from people.models import Membership
@@ -130,5 +136,41 @@ def remind_actions(now: datetime) -> int:
                 else "An action on a concern is overdue",
                 url=reverse("incidents:detail", args=[action.concern_id]),
                 urgency=Notification.Urgency.NORMAL if due_today else Notification.Urgency.HIGH,
+            )
+    return sent
+
+
+@job("filtering-review")
+def remind_filtering_review(now: datetime) -> int:
+    """30 days before a school's next filtering and monitoring review, and once overdue."""
+    today = SchoolCalendar.day_of(now)
+    latest = FilteringReview.objects.filter(school=OuterRef("school")).values("pk")[:1]
+    due = FilteringReview.objects.filter(
+        pk=Subquery(latest), next_review_on__lte=today + FILTERING_REMINDER_BEFORE
+    ).select_related("school")
+    url = reverse("incidents:filtering")
+    sent = 0
+    for review in due:
+        school = review.school
+        when = f"{review.next_review_on:%-d %B %Y}"
+        key = f"filtering-review:{school.pk}:{review.next_review_on}"
+        if review.next_review_on < today:
+            sent += reminder_send(
+                key=f"{key}:overdue",
+                recipients=Membership.objects.holders(
+                    school, roles=[Role.DSL, Role.HEADTEACHER, Role.CHAIR]
+                ),
+                school=school,
+                title=f"The filtering and monitoring review is overdue (due {when})",
+                url=url,
+                urgency=Notification.Urgency.HIGH,
+            )
+        else:
+            sent += reminder_send(
+                key=f"{key}:due",
+                recipients=Membership.objects.holders(school, roles=[Role.DSL, Role.HEADTEACHER]),
+                school=school,
+                title=f"The filtering and monitoring review is due by {when}",
+                url=url,
             )
     return sent

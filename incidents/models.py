@@ -469,3 +469,105 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class FilteringReview(models.Model):
+    """The annual review of the school's web filtering and monitoring (DfE "Filtering and
+    monitoring standards for schools and colleges"; KCSIE: the DSL takes lead responsibility).
+    The standards ask for one at least every year, and whenever something changes (a new
+    provider, a new risk, a safeguarding concern): a school may record several in a year.
+    Nothing in it names a child, so governors (strategic responsibility) may read it."""
+
+    #: The longest gap the standards allow between two reviews.
+    MAX_MONTHS = 12
+
+    class Monitoring(models.TextChoices):
+        SUPERVISION = "supervision", "Physical supervision only"
+        NETWORK = "network", "Network monitoring (reports or alerts from the filtering system)"
+        SOFTWARE = "software", "Monitoring software on school devices"
+        MIXED = "mixed", "A mix of the above"
+
+    school = models.ForeignKey("people.School", on_delete=models.CASCADE, related_name="+")
+    reviewed_on = models.DateField("Date of the review")
+    dsl = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="Designated Safeguarding Lead who took part",
+    )
+    senior_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="Senior leader who took part",
+    )
+    it_provider = models.CharField(
+        "IT service provider who took part", max_length=200, help_text="Name and company."
+    )
+    others = models.CharField("Others who took part", max_length=300, blank=True)
+    filtering_provider = models.CharField("Filtering provider and product", max_length=200)
+    blocked = models.TextField(
+        "What the filtering blocks",
+        help_text="Categories blocked (e.g. illegal content on the IWF and CTIRU lists, "
+        "pornography, self-harm, extremism, gambling) and for whom (pupils, staff, guests).",
+    )
+    monitoring = models.CharField(
+        "How activity is monitored", max_length=20, choices=Monitoring.choices
+    )
+    monitoring_notes = models.TextField(
+        "Monitoring: who sees the alerts and how quickly", blank=True
+    )
+    tested = models.BooleanField(
+        "The filtering and monitoring were tested", default=False,
+        help_text="E.g. with the SWGfL test, on each kind of device and network.",
+    )  # fmt: skip
+    test_notes = models.TextField("How it was tested and what was found", blank=True)
+    actions = models.TextField(
+        "Actions arising", blank=True, help_text="Who does what, by when. 'None' if none."
+    )
+    next_review_on = models.DateField(
+        "Next review", help_text="At most 12 months after this one; earlier after any change."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reviewed_on", "-recorded_at"]
+        indexes = [models.Index(fields=["school", "-reviewed_on"])]
+
+    def __str__(self):
+        return f"Filtering and monitoring review of {self.reviewed_on:%-d %B %Y}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("incidents:filtering_detail", args=[self.pk])
+
+    def clean(self):
+        from policies.models import add_months
+
+        problems = {}
+        if self.reviewed_on and self.next_review_on:
+            if self.next_review_on <= self.reviewed_on:
+                problems["next_review_on"] = "The next review must be after this one."
+            elif self.next_review_on > add_months(self.reviewed_on, self.MAX_MONTHS):
+                problems["next_review_on"] = (
+                    "The standards ask for a review at least every year: choose a date at "
+                    "most 12 months after this one."
+                )
+        if self.tested is False and not self.actions.strip():
+            problems["actions"] = (
+                "It was not tested: say what will be done about that (and by when)."
+            )
+        if problems:
+            raise ValidationError(problems)
+
+    def is_overdue(self, today) -> bool:
+        return self.next_review_on < today

@@ -34,6 +34,113 @@ NO_IMAGES = (
     "person, and leave any device as it is."
 )
 
+#: The categories KCSIE 2025/2026 names that the 2020 seed policy did not (a review of the
+#: defaults against the guidance: docs/kcsie-2026-categories.md). Child-on-child abuse and
+#: AI-generated imagery go to the DSL, who decides on referrals (KCSIE Part 5; UKCIS 2024).
+KCSIE_2026_CATEGORIES = [
+    (
+        "child_on_child",
+        "Child-on-child abuse, including sexual violence and sexual harassment (KCSIE Part 5)",
+        R.DSL,
+        [],
+        [],
+        "Children's social care and police (rape, assault by penetration, sexual assault), "
+        "as the DSL decides",
+        (60, M),
+        {},
+        "Tell the DSL in person now. Write down what the child said in their words; do not "
+        "promise to keep it secret and do not question the children involved.",
+    ),
+    (
+        "ai_imagery",
+        "AI-generated or deepfake imagery of a pupil or member of staff",
+        R.DSL,
+        [R.OSL],
+        [],
+        "Police and children's social care if the image is sexual (treated as nudes), "
+        "as the DSL decides",
+        (60, M),
+        {"is_online": True, "allows_images": False},
+        "A faked or AI-made picture, video or voice of a real person is child-on-child abuse "
+        "when a pupil made or shared it. Do not view, copy or forward it; say who is shown, "
+        "who shared it and on what platform.",
+    ),
+    (
+        "sextortion",
+        "Sexual extortion (sextortion), including financially motivated",
+        R.DSL,
+        [R.HEADTEACHER],
+        [Referral.POLICE],
+        "Police (CEOP or 101; 999 if a child is at risk now)",
+        (60, M),
+        {"is_online": True, "allows_images": False},
+        "A child is being threatened that a sexual image (real or faked) will be shared unless "
+        "they pay or send more. Tell the DSL in person now. Do not view the images; tell the "
+        "child not to pay and not to delete the messages.",
+    ),
+    (
+        "online_contact",
+        "Harmful online contact, including grooming (contact risk)",
+        R.DSL,
+        [R.OSL],
+        [],
+        "Police (CEOP) and children's social care, as the DSL decides",
+        (60, M),
+        {"is_online": True},
+        "Someone is contacting a pupil online to groom, exploit or harm them. Record the "
+        "platform and account names; do not contact the account.",
+    ),
+    (
+        "harmful_content",
+        "Harmful online content, including misinformation, disinformation and conspiracy "
+        "theories (content risk)",
+        R.DSL,
+        [R.OSL],
+        [Referral.PARENTS],
+        "Parents, as appropriate",
+        (1, SD),
+        {"is_online": True},
+        "A pupil has seen, shared or is repeating harmful content (self-harm, pornography, "
+        "misogyny, hate, fake news, conspiracy theories). Say what, where and who.",
+    ),
+    (
+        "online_commerce",
+        "Online scams, gambling or financial exploitation (commerce risk)",
+        R.DSL,
+        [R.OSL],
+        [Referral.PARENTS],
+        "Parents",
+        (1, SD),
+        {"is_online": True},
+        "Phishing, scams, gambling, loot boxes or money muling. Record the platform and what "
+        "was asked for.",
+    ),
+    (
+        "radicalisation",
+        "Radicalisation or extremism concern (Prevent)",
+        R.DSL,
+        [R.HEADTEACHER],
+        [],
+        "Prevent referral (Channel), as the DSL decides",
+        (1, SD),
+        {"is_online": False},
+        "Record what was said, shared or searched for, in the pupil's words. Do not challenge "
+        "the pupil's views or tell the family; the DSL decides on a Prevent referral.",
+    ),
+    (
+        "monitoring_alert",
+        "Filtering or monitoring alert (DfE filtering and monitoring standards)",
+        R.DSL,
+        [R.OSL],
+        [],
+        "",
+        (1, SD),
+        {"is_online": True},
+        "A blocked search, a flagged message or a monitoring report about a pupil. Say which "
+        "system raised it, when, and on which device or account.",
+    ),
+]
+
 #: key, name, owner, informed, required referrals, note, deadline (amount, unit), flags, guidance
 DEFAULT_CATEGORIES = [
     (
@@ -174,8 +281,13 @@ DEFAULT_CATEGORIES = [
         "Police (call 999 now)",
         (15, M),
         {"is_immediate_danger": True},
-        "If anyone is in immediate danger, call 999 now, then tell the DSL in person.",
+        "If anyone is in immediate danger, call 999 now, then tell the DSL in person. "
+        "If it is not an emergency but the police need to know, call 101.",
     ),
+    # Added from Keeping Children Safe in Education (September 2025 and 2026 editions): see
+    # docs/kcsie-2026-categories.md. Existing schools get them from incidents migration
+    # 0008_kcsie_2026_categories (a frozen copy of these rows), without touching their own.
+    *KCSIE_2026_CATEGORIES,
 ]
 
 IMMEDIATE_DANGER_MINUTES = 15

@@ -4,7 +4,7 @@ import mimetypes
 import operator
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import reduce
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,7 +17,15 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 
-from incidents.models import Category, Concern, Entry, Evidence, Involvement, Referral
+from incidents.models import (
+    Category,
+    Concern,
+    Entry,
+    Evidence,
+    FilteringReview,
+    Involvement,
+    Referral,
+)
 from incidents.routing import concern_route
 from incidents.visibility import (
     action_candidates,
@@ -36,6 +44,9 @@ from roper.locking import locked
 from roper.models import AccessLog
 from roper.notifications import notification_send
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type, upload_check
+
+#: The filtering and monitoring review: its owner is reminded this long before it is due.
+FILTERING_REMINDER_BEFORE = timedelta(days=30)
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 SEARCH_MIN_CHARS = 2
@@ -603,3 +614,26 @@ def concern_withdraw(
             )
     concern.refresh_from_db()
     return concern
+
+
+def filtering_review_record(*, school, by, form) -> FilteringReview:
+    """Save a filtering and monitoring review (a valid `FilteringReviewForm`). Who recorded
+    it and when are kept on the row, and every change in its history (simple-history)."""
+    review = form.save(commit=False)
+    review.school = school
+    review.recorded_by = by
+    review.recorded_at = timezone.now()
+    review.save()
+    return review
+
+
+def filtering_review_state(*, school, today) -> dict:
+    """The latest review of the school and whether the next one is due soon or overdue."""
+    latest = FilteringReview.objects.filter(school=school).first()
+    if latest is None:
+        return {"latest": None, "overdue": True, "due_soon": False}
+    return {
+        "latest": latest,
+        "overdue": latest.next_review_on < today,
+        "due_soon": today <= latest.next_review_on <= today + FILTERING_REMINDER_BEFORE,
+    }

@@ -21,4 +21,15 @@ urlpatterns = [
     path("incidents/<int:pk>/actions/<int:entry>/done/", views.action_done, name="action_done"),
     path("incidents/actions/", views.my_actions, name="actions"),
     path("incidents/evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("incidents/filtering/", views.FilteringReviewListView.as_view(), name="filtering"),
+    path(
+        "incidents/filtering/new/",
+        views.FilteringReviewCreateView.as_view(),
+        name="filtering_create",
+    ),
+    path(
+        "incidents/filtering/<int:pk>/",
+        views.FilteringReviewDetailView.as_view(),
+        name="filtering_detail",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.generic import ListView
+from django.views.generic import CreateView, DetailView, ListView
 
 from incidents import services
 from incidents.forms import (
@@ -18,11 +18,12 @@ from incidents.forms import (
     AdditionForm,
     CloseForm,
     ConcernForm,
+    FilteringReviewForm,
     InvolvementForm,
     InvolvementFormSet,
     WithdrawForm,
 )
-from incidents.models import Category, Concern, Entry, Evidence, Involvement
+from incidents.models import Category, Concern, Entry, Evidence, FilteringReview, Involvement
 from incidents.visibility import (
     can_download,
     can_see,
@@ -466,3 +467,63 @@ class DashboardView(PermissionMixin, ListView):
             today=SchoolCalendar.today(),
             **kwargs,
         )
+
+
+# -- Filtering and monitoring reviews (DfE standards) -------------------------------------
+
+
+class FilteringReviewListView(PermissionMixin, ListView):
+    """The school's filtering and monitoring reviews, newest first, and whether the next is
+    due. The DSL, deputy, OSL, headteacher and leadership record them; governors read."""
+
+    permission = "incidents.filtering.view"
+    where = "active"
+    model = FilteringReview
+    template_name = "incidents/filtering_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("dsl", "senior_leader")
+
+    def get_context_data(self, **kwargs):
+        today = SchoolCalendar.today()
+        school = self.request.school
+        return super().get_context_data(
+            state=services.filtering_review_state(school=school, today=today),
+            today=today,
+            can_record=permissions.has_perm(
+                self.request.user, "incidents.filtering.record", school
+            ),
+            **kwargs,
+        )
+
+
+class FilteringReviewCreateView(PermissionMixin, CreateView):
+    permission = "incidents.filtering.record"
+    where = "active"
+    model = FilteringReview
+    form_class = FilteringReviewForm
+    template_name = "incidents/filtering_form.html"
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "school": self.request.school,
+            "today": SchoolCalendar.today(),
+        }
+
+    def form_valid(self, form):
+        self.object = services.filtering_review_record(
+            school=self.request.school, by=self.request.user, form=form
+        )
+        messages.success(self.request, "Filtering and monitoring review recorded.")
+        return redirect(self.object)
+
+
+class FilteringReviewDetailView(PermissionMixin, DetailView):
+    permission = "incidents.filtering.view"
+    model = FilteringReview
+    template_name = "incidents/filtering_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("dsl", "senior_leader", "recorded_by")

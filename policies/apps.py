@@ -5,7 +5,10 @@ class PoliciesConfig(AppConfig):
     name = "policies"
 
     def ready(self):
+        from policies import public
         from roper.navigation import NavItem, register
+
+        public.connect()
 
         register(
             NavItem(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from people.demo import demo_record
 from policies.importer import policy_import
-from policies.models import Policy, TrainingSession
+from policies.models import Policy, PolicySending, TrainingSession
 
 SEED = Path(__file__).parent / "fixtures" / "mobile-technology-and-social-media-policy.txt"
 SEED_TITLE = "Mobile Technology and Social Media Policy"
@@ -36,7 +36,9 @@ def seed(demo) -> None:
         text=SEED.read_text(encoding="utf-8"),
         title=SEED_TITLE,
         people={"deputy_dsl": "deputy"},  # the file names no deputy DSL
+        check_links=False,  # the demo needs no network: links are checked from its page
     )
+    _families(demo, policy)
     for title, owner, ratified, next_review in LINKED:
         linked = demo_record(
             Policy,
@@ -62,6 +64,25 @@ def seed(demo) -> None:
         seeded={"topic": TrainingSession.Topic.SOCIAL_MEDIA},
     )
     session.attendees.add(*[demo.users[u] for u in ("head", "deputy", "office")])
+
+
+def _families(demo, policy) -> None:
+    """The seed policy published for parents and pupils (its public page), and sent to
+    families by the office at the start of the 2025/26 school year."""
+    if not policy.published_for_families:
+        policy.published_for_families = True
+        policy.save(update_fields=["published_for_families"])
+    version = policy.current_version
+    if version is not None and not PolicySending.objects.filter(policy=policy).exists():
+        PolicySending.objects.create(
+            policy=policy,
+            version=version,
+            school_year=2025,
+            sent_on=date(2025, 9, 3),
+            sent_by=demo.users["office"],
+            method=PolicySending.Method.EMAIL,
+            recorded_by=demo.users["office"],
+        )
 
 
 def _slug(title: str) -> str:

@@ -1,8 +1,15 @@
 from django import forms
 
 from people.calendar import SchoolCalendar
-from people.models import Membership
-from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
+from people.models import Membership, YearGroup
+from policies.models import (
+    Policy,
+    PolicySending,
+    PolicyVersion,
+    ReviewTrigger,
+    TrainingSession,
+    TrainingSettings,
+)
 from policies.services import staff_members
 from roper.uploads import DOCUMENT_TYPES, upload_check
 
@@ -155,3 +162,74 @@ class TrainingSettingsForm(forms.ModelForm):
         model = TrainingSettings
         fields = ["refresher_months"]
         labels = {"refresher_months": "Refresher training every (months)"}
+
+
+class PolicySendingForm(forms.ModelForm):
+    """That the policy went to families: for this school year or the coming one."""
+
+    year_groups = forms.MultipleChoiceField(
+        choices=YearGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked when it went to every year group.",
+    )
+
+    class Meta:
+        model = PolicySending
+        fields = ["school_year", "sent_on", "sent_by", "method", "note"]
+        widgets = {"sent_on": DATE, "method": forms.RadioSelect}
+        labels = {"sent_by": "Sent by", "school_year": "For the school year"}
+
+    def __init__(self, *args, school=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = SchoolCalendar.today()
+        current = PolicySending.school_year_of(today)
+        years = [current, current + 1]
+        self.fields["school_year"] = forms.TypedChoiceField(
+            label="For the school year",
+            choices=[(y, f"{y}/{(y + 1) % 100:02d}") for y in years],
+            coerce=int,
+        )
+        _users_choice(self.fields["sent_by"], staff_members(school))
+        if not self.is_bound:
+            # From July, the letter is usually for the coming year.
+            self.initial.setdefault(
+                "school_year", current + 1 if today.month in (7, 8) else current
+            )
+            self.initial.setdefault("sent_on", today)
+            self.initial.setdefault("sent_by", user.pk if user else None)
+
+
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+class PolicyImportForm(forms.Form):
+    """A policy as a text or Markdown file (policies/importer.py: the Key Details block gives
+    its key people and dates)."""
+
+    file = forms.FileField(
+        label="Policy file (.txt or .md)",
+        help_text="Plain text or Markdown, as saved from the template. Key people and dates "
+        "are read from its 'Key Details' block.",
+    )
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty to use the file's first line."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name or "The file"
+        if not name.lower().endswith((".txt", ".md", ".markdown")):
+            raise forms.ValidationError(f"{name} is not a .txt or .md file.")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(f"{name} is larger than 1 MB.")
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                f"{name} is not plain text (UTF-8): save it as text and try again."
+            ) from None
+        if "\x00" in text:
+            raise forms.ValidationError(f"{name} is not plain text.")
+        return text

@@ -11,6 +11,11 @@ The "Key Details" block of a Kent-template policy gives its key people and dates
 
 People are matched by full name to the school's users; arguments override the block. Any
 problem (an empty file, an unknown person, a bad date) raises ImportProblem and saves nothing.
+
+What is imported is also checked, and the checks shown on the policy's checks page
+(`import_warnings`): guidance cited in an edition older than the current one (the table in
+`policies/editions.py`), and external links that do not answer (recorded here, checked by a
+task or the `policy-links` job, never inside the request: `policies/links.py`).
 """
 
 import re
@@ -21,9 +26,11 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from people.models import Membership
-from policies.models import Policy, PolicyVersion
+from policies.editions import StaleCitation, stale_citations
+from policies.links import links_check_later, links_record
+from policies.models import Policy, PolicyLink, PolicyVersion
 
-RESERVED_SLUGS = {"new", "training"}
+RESERVED_SLUGS = {"new", "training", "import"}
 
 MONTHS = {
     name: n
@@ -183,10 +190,13 @@ def policy_import(
     people: dict | None = None,
     dates: dict | None = None,
     by=None,
+    check_links: bool = True,
 ) -> Policy:
     """Create a policy, with its first version, from a text file. `people` (dsl, deputy_dsl,
     osl, governor: a username or a full name) and `dates` (written, ratified, next_review:
-    'YYYY-MM' or a date) override the Key Details block."""
+    'YYYY-MM' or a date) override the Key Details block. Its external links are recorded
+    and checked after the import (`check_links`; the demo, which must not need the network,
+    leaves them unrecorded)."""
     parsed = parse(text)
     title = (title or parsed.title).strip()
     slug = slug or slugify(title)[:200]
@@ -233,4 +243,17 @@ def policy_import(
             recorded_by=by if policy.ratified_on else None,
             change_summary="Imported",
         )
+        if check_links:
+            links_record(policy=policy)
+            links_check_later(policy=policy)
     return policy
+
+
+def import_warnings(
+    *, policy: Policy, links: list[PolicyLink] | None = None
+) -> tuple[list[StaleCitation], list[PolicyLink]]:
+    """What the checks of an imported policy found: the guidance its text cites in an older
+    edition than the current one, and its links (`links`, when already read) whose last
+    check failed."""
+    dead = [link for link in (policy.links.all() if links is None else links) if link.is_dead]
+    return stale_citations(policy.body), dead

@@ -3,6 +3,9 @@
 - policy-reviews: 30 days, 7 days and the day before each policy's next review date (listed
   and linked policies too), to the policy's owner and the DSL; once overdue, every week to the
   headteacher and the named governor.
+- policy-sending: 14 days before a school year starts, and once when it has, for each policy
+  published for families with no record of it being sent to them for that year, to the
+  headteacher and the policy's owner.
 - policy-acknowledgements: once a week (from 07:00 on the week's first working day), a nudge
   to each staff member who has not acknowledged the current version of a policy or is overdue
   for training, and a summary of both to the headteacher.
@@ -18,8 +21,8 @@ from django.utils import timezone
 
 from people.calendar import SchoolCalendar, first_working_day_of_week
 from people.models import Membership, School
-from policies.models import Acknowledgement, Policy, PolicyVersion
-from policies.services import staff_members, training_overdue
+from policies.models import Acknowledgement, Policy, PolicySending, PolicyVersion
+from policies.services import school_year_start, staff_members, training_overdue
 from roper.models import Notification
 from roper.reminders import job, reminder_send
 from roper.roles import Role
@@ -230,3 +233,61 @@ def acknowledgement_reminders(now: datetime) -> int:
                 url=reverse("policies:training"),
             )
     return sent
+
+
+#: Days before the start of a school year at which the reminder goes, when the policy has not
+#: been recorded as sent to families for that year; then once more when the year has begun.
+SENDING_DAYS_BEFORE = 14
+#: How long into the year the "not sent yet" reminder may still go (a server down at the
+#: start sends it late rather than never; a policy published in October asks next year).
+SENDING_LATE_DAYS = 28
+
+
+@job("policy-sending")
+def sending_reminders(now: datetime) -> int:
+    """Each policy published for families: 14 days before the school year starts, and once
+    when it has started, if no sending to families is recorded for that year → the
+    headteacher and the policy's owner."""
+    today = SchoolCalendar.day_of(now)
+    people = People()
+    sent = 0
+    policies = Policy.objects.filter(
+        published_for_families=True, status__in=Policy.REVIEWED, listed_only=False
+    ).select_related("school", "dsl", "deputy_dsl", "osl", "governor")
+    calendars: dict[int, SchoolCalendar] = {}
+    for policy in policies:
+        calendar = calendars.setdefault(policy.school_id, SchoolCalendar(policy.school))
+        this_year = PolicySending.school_year_of(today)
+        for year in (this_year, this_year + 1):
+            start = school_year_start(school=policy.school, year=year, calendar=calendar)
+            days_left = (start - today).days
+            if 0 < days_left <= SENDING_DAYS_BEFORE:
+                step, title = "before", f"due by {start:%-d %B %Y}"
+            elif -SENDING_LATE_DAYS < days_left <= 0:
+                step, title = "started", f"not yet recorded (the year began {start:%-d %B})"
+            else:
+                continue
+            if PolicySending.objects.filter(policy=policy, school_year=year).exists():
+                continue
+            label = f"{year}/{(year + 1) % 100:02d}"
+            sent += reminder_send(
+                key=f"policy-sending:{policy.pk}:{year}:{step}",
+                recipients=[
+                    *people.holders(policy.school, Role.HEADTEACHER),
+                    *policy_owner(policy, people),
+                ],
+                school=policy.school,
+                title=f"Send “{policy.title}” to families for {label}: {title}",
+                url=policy.get_absolute_url() + "#families",
+            )
+    return sent
+
+
+@job("policy-links")
+def check_policy_links(now: datetime) -> int:
+    """The links of an imported policy still waiting to be checked (there is no broker, or
+    it was down): checked here, outside any request, at most 50 a run. Nothing is sent."""
+    from policies.links import links_check
+
+    links_check()
+    return 0

@@ -145,6 +145,12 @@ class Policy(models.Model):
         default=True, help_text="Staff must read and acknowledge each ratified version."
     )
     linked = models.ManyToManyField("self", blank=True, symmetrical=True)
+    published_for_families = models.BooleanField(
+        "published for parents and pupils",
+        default=False,
+        help_text="Shows the current ratified version at a public page anyone may open, "
+        "without signing in (and asks for a record of it being sent to families each year).",
+    )
     history = HistoricalRecords()
 
     objects = PolicyQuerySet.as_manager()
@@ -423,3 +429,97 @@ class TrainingAttendance(models.Model):
 
     def __str__(self):
         return f"{self.user} at {self.session}"
+
+
+class PolicySendingQuerySet(SchoolScopedQuerySet):
+    school_field = "policy__school"
+
+
+class PolicySending(models.Model):
+    """The policy sent to families, for one school year: who sent it, when, which version, how
+    and to which year groups. A school year runs from 1 September (`school_year` is the
+    year it starts in: 2026 for 2026/27)."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter home"
+        APP = "app", "School app or parent portal"
+        WEBSITE = "website", "Link on the school website or newsletter"
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="sendings")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    school_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    sent_on = models.DateField("sent on")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField("how", max_length=8, choices=Method.choices)
+    #: Year-group codes (people.models.YearGroup), comma-separated; empty: every year group.
+    year_groups = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = PolicySendingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-school_year", "-sent_on"]
+
+    def __str__(self):
+        return f"{self.policy} sent {self.sent_on:%-d %b %Y}"
+
+    @staticmethod
+    def school_year_of(day: date) -> int:
+        """The school year `day` falls in, by the year it starts (September to August)."""
+        return day.year if day.month >= 9 else day.year - 1
+
+    @property
+    def school_year_label(self) -> str:
+        return f"{self.school_year}/{(self.school_year + 1) % 100:02d}"
+
+    @property
+    def year_group_labels(self) -> str:
+        from people.models import YearGroup
+
+        if not self.year_groups:
+            return "All year groups"
+        codes = self.year_groups.split(",")
+        return ", ".join(YearGroup(code).label for code in codes if code in YearGroup.values)
+
+
+class PolicyLink(models.Model):
+    """An external link found in a policy's text when it was imported, and what the last
+    check of it found (policies.links; checked by a task, never inside a request)."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    problem = models.CharField(max_length=200, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "url"], name="policy_link_unique_url"),
+        ]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def is_dead(self) -> bool:
+        return self.checked_at is not None and (self.status is None or self.status >= 400)
+
+    @property
+    def outcome(self) -> str:
+        """'404', 'OK (200)' or the problem; '' before it is checked."""
+        if self.checked_at is None:
+            return ""
+        if self.status is None:
+            return self.problem
+        return f"OK ({self.status})" if self.status < 400 else str(self.status)

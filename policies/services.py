@@ -18,6 +18,7 @@ from people.models import Membership
 from policies.models import (
     Acknowledgement,
     Policy,
+    PolicySending,
     PolicyVersion,
     ReviewTrigger,
     TrainingSession,
@@ -321,3 +322,59 @@ def training_records(*, school, today: date | None = None) -> list[TrainingRecor
 def training_overdue(*, school, today: date | None = None) -> list[TrainingRecord]:
     today = today or SchoolCalendar.today()
     return [r for r in training_records(school=school, today=today) if r.is_overdue(today)]
+
+
+# -- families: the published policy and its sending at the start of each school year ------
+
+
+def policy_publish(*, policy: Policy, published: bool) -> Policy:
+    """Publish the policy for parents and pupils at its public page, or take it down. Only a
+    policy with a ratified version is published (the page shows that version)."""
+    # Publishing and taking down at once: the last click wins, on the locked row.
+    with locked(policy) as policy:
+        if published and policy.current_version is None:
+            raise Refused("Ratify a version first: the public page shows the ratified version.")
+        if published and policy.listed_only:
+            raise Refused("Roper only lists this policy: its text is not here to publish.")
+        policy.published_for_families = published
+        policy.save(update_fields=["published_for_families"])
+    return policy
+
+
+def policy_sending_record(
+    *,
+    policy: Policy,
+    school_year: int,
+    sent_on: date,
+    method: str,
+    year_groups: list[str],
+    sent_by,
+    by,
+    note: str = "",
+) -> PolicySending:
+    """Record that the current ratified version was sent to families for `school_year`."""
+    version = policy.current_version
+    if version is None:
+        raise Refused("Ratify a version first: families are sent the ratified version.")
+    if sent_on > SchoolCalendar.today():
+        raise Refused("The date it was sent cannot be in the future.")
+    return PolicySending.objects.create(
+        policy=policy,
+        version=version,
+        school_year=school_year,
+        sent_on=sent_on,
+        sent_by=sent_by,
+        method=method,
+        year_groups=",".join(year_groups),
+        note=note,
+        recorded_by=by,
+    )
+
+
+def school_year_start(*, school, year: int, calendar: SchoolCalendar | None = None) -> date:
+    """The first day of school year `year` (2026: 2026/27): the school's first term starting
+    from August of that year, else 1 September."""
+    calendar = calendar or SchoolCalendar(school)
+    starts = [t.starts_on for t in calendar.terms if date(year, 8, 1) <= t.starts_on]
+    starts = [d for d in starts if d < date(year + 1, 1, 1)]
+    return min(starts) if starts else date(year, 9, 1)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from policies import exports, views
+from policies import exports, import_views, views
 
 app_name = "policies"
 
 urlpatterns = [
     path("", views.PolicyListView.as_view(), name="list"),
     path("new/", views.PolicyCreateView.as_view(), name="create"),
+    path("import/", import_views.PolicyImportView.as_view(), name="import"),
     path("training/", views.TrainingListView.as_view(), name="training"),
     path("training/new/", views.TrainingSessionCreateView.as_view(), name="training_create"),
     path("training/export.csv", exports.training_csv, name="training_csv"),
@@ -23,7 +24,11 @@ urlpatterns = [
     path("<slug:slug>/ratify/", views.RatifyView.as_view(), name="ratify"),
     path("<slug:slug>/triggers/new/", views.TriggerCreateView.as_view(), name="trigger_create"),
     path("<slug:slug>/archive/", views.archive, name="archive"),
+    path("<slug:slug>/checks/", import_views.policy_checks, name="checks"),
+    path("<slug:slug>/checks/links/", import_views.policy_links_recheck, name="checks_links"),
     path("<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<slug:slug>/publish/", views.publish, name="publish"),
+    path("<slug:slug>/sent/new/", views.sending_new, name="sending_new"),
     path("<slug:slug>/versions/<int:number>/", views.version_detail, name="version"),
     path(
         "<slug:slug>/versions/<int:number>/acknowledgements/",

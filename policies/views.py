@@ -16,6 +16,7 @@ from policies.diffing import changes
 from policies.forms import (
     PolicyCreateForm,
     PolicyForm,
+    PolicySendingForm,
     PolicyVersionForm,
     RatifyForm,
     ReviewTriggerForm,
@@ -24,6 +25,7 @@ from policies.forms import (
 )
 from policies.models import (
     Policy,
+    PolicySending,
     PolicyVersion,
     ReviewTrigger,
     TrainingSession,
@@ -138,8 +140,25 @@ class PolicyDetailView(PermissionMixin, DetailView):
             overdue=policy.is_overdue(),
             open_triggers=[t for t in triggers if t.is_open],
             closed_triggers=[t for t in triggers if not t.is_open],
+            **self._families(policy, user),
             **kwargs,
         )
+
+    def _families(self, policy, user) -> dict:
+        """The public page (its link, when published) and the sendings to families."""
+        may_record = has_perm(user, "policies.families", policy.school_id)
+        public_url = self.request.build_absolute_uri(
+            reverse("public:policy", args=[policy.school.urn, policy.slug])
+        )
+        return {
+            "public_url": public_url if policy.published_for_families else "",
+            "may_record_sending": may_record,
+            "sendings": list(
+                PolicySending.objects.filter(policy=policy).select_related("sent_by", "version")[
+                    :10
+                ]
+            ),
+        }
 
 
 class PolicyCreateView(PermissionMixin, RefusalFormMixin, CreateView):
@@ -460,3 +479,46 @@ class TrainingSettingsView(PermissionMixin, UpdateView):
     def get_success_url(self):
         messages.success(self.request, "Training settings saved.")
         return reverse("policies:training")
+
+
+# -- families: the published policy and its sending each school year ------------------------
+
+
+@require_POST
+@permission_required("policies.manage", where="active")
+@refusal_redirects("policies:detail")
+def publish(request, slug):
+    policy = _policy(request, slug, "policies.manage")
+    published = request.POST.get("published") == "1"
+    services.policy_publish(policy=policy, published=published)
+    if published:
+        messages.success(request, "Published: parents and pupils can read it at its public link.")
+    else:
+        messages.success(request, "No longer published: its public link now says “not found”.")
+    return redirect(policy)
+
+
+@permission_required("policies.families", where="active")
+def sending_new(request, slug):
+    """Record that the policy was sent to families (a create form, sent once)."""
+    policy = _policy(request, slug, "policies.families")
+    form = PolicySendingForm(request.POST or None, school=policy.school, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.policy_sending_record(
+                policy=policy,
+                school_year=data["school_year"],
+                sent_on=data["sent_on"],
+                method=data["method"],
+                year_groups=data["year_groups"],
+                sent_by=data["sent_by"],
+                by=request.user,
+                note=data["note"],
+            )
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Recorded: the policy was sent to families.")
+            return redirect(policy)
+    return render(request, "policies/policysending_form.html", {"form": form, "policy": policy})

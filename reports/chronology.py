@@ -12,10 +12,11 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html_join
 
-from devices.models import Confiscation
+from devices.models import Confiscation, Search
 from incidents.models import Entry, Involvement
 from incidents.visibility import concerns_triaged_by, without_concealed
 from roper.links import link_maker
+from roper.permissions import has_perm
 
 #: What of a concern's timeline the chronology shows (not notes such as an addition).
 ENTRY_KINDS = [
@@ -52,6 +53,13 @@ def learner_chronology(*, learner, user) -> list[dict]:
     for confiscation in confiscations:
         concern = shown.get(confiscation.concern_id)
         rows += [_custody_row(confiscation, event, concern) for event in confiscation.events.all()]
+    # Searches, for those who read the record of searches (devices.searches), on the same
+    # secrecy rule as the devices: none whose confiscation is of a concern concealed from them.
+    if has_perm(user, "devices.searches", learner.school_id):
+        searches = without_concealed(
+            Search.objects.filter(learner=learner), user, "confiscation__concern"
+        ).select_related("searched_by")
+        rows += [_search_row(search) for search in searches]
     rows.sort(key=lambda row: row["at"])
     return rows
 
@@ -63,6 +71,7 @@ def for_page(rows: list[dict]) -> list[dict]:
     per call (a 3-year chronology has some 600 rows, and those calls were most of its time)."""
     concern_link = link_maker("incidents:detail", "#")
     confiscation_link = link_maker("devices:confiscation", "confiscation #")
+    search_link = link_maker("devices:search", "search #")
     zone = timezone.get_current_timezone()
     # "M" in the active language, once per month rather than once per row.
     months = {m: dateformat.format(date(2000, m, 1), "M") for m in range(1, 13)}
@@ -72,6 +81,8 @@ def for_page(rows: list[dict]) -> list[dict]:
         text = row["text"]
         row["notes"] = linebreaksbr(text) if "\n" in text or "\r" in text else escape(text)
         links = []
+        if "search" in row:
+            links.append(search_link(row["search"].pk))
         if "confiscation" in row:
             links.append(confiscation_link(row["confiscation"].pk))
         if row["concern"] is not None:
@@ -114,4 +125,16 @@ def _custody_row(confiscation, event, concern) -> dict:
         "text": confiscation.reason if event.sequence == 1 else event.note,
         "detail": confiscation.device,
         "confiscation": confiscation,
+    }
+
+
+def _search_row(search) -> dict:
+    found = search.found if search.anything_found else "Nothing found."
+    return {
+        "at": search.searched_at,
+        "kind": "Searched",
+        "concern": None,
+        "text": f"{search.grounds}\n{found}",
+        "detail": f"{search.place}; by {search.searched_by.get_full_name() or search.searched_by}",
+        "search": search,
     }

@@ -56,6 +56,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.relationships.decide": frozenset({R.DSL, R.DEPUTY_DSL}),
     # Curriculum use of learners' devices: the leadership team, and the headteacher (§5.3).
     "devices.curriculum.approve": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
+    # Searching a pupil for a device (DfE, "Searching, screening and confiscation", 2022): the
+    # power is the headteacher's and that of the staff they authorise, one by one. Those who
+    # may confiscate (§5.3) may be authorised; whether they are is the headteacher's register
+    # (devices.SearchAuthorisation), read by devices.services.search_may_record.
+    "devices.search": STAFF - {R.OFFICE},
+    "devices.search.authorise": frozenset({R.HEADTEACHER}),
+    # Reading the record of searches: the DSL (told of searches), the head and leadership.
+    "devices.searches": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER, R.LEADERSHIP}),
     # Conduct: breaches of the phone policy (issue 18). Whoever may confiscate records one
     # (the office does not confiscate, DESIGN.md). The list and search are for those who act on
     # patterns of breaches: the leadership team and head (sanctions, parents' meetings) and
@@ -66,9 +74,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "conduct.ladder": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
     # Incidents (which concerns a person may see is decided per concern by incidents/).
     "incidents.triage": SAFEGUARDING | {R.CHAIR},
+    # The annual filtering and monitoring review (DfE standards): the DSL leads it with a
+    # senior leader; governors (strategic responsibility) read it. It names no child.
+    "incidents.filtering.record": SAFEGUARDING | {R.LEADERSHIP},
+    "incidents.filtering.view": SAFEGUARDING | {R.LEADERSHIP} | GOVERNANCE,
     # Policies.
     "policies.manage": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL}),
     "policies.acknowledge": STAFF,
+    # Recording that a policy was sent to families, and publishing it for them.
+    "policies.families": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL, R.LEADERSHIP, R.OFFICE}),
     # Names on the acknowledgement page (governors and others see the percentage only).
     "policies.acknowledgements": frozenset({R.HEADTEACHER, R.DSL, R.DEPUTY_DSL, R.LEADERSHIP}),
     # Training sessions and everyone's training record (§6.2).

@@ -212,6 +212,14 @@ DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, default="Roper <roper@
 EMAIL_TIMEOUT = _read("EMAIL_TIMEOUT", env.float, default=10)
 SITE_URL = _read("SITE_URL", env.str, default="http://127.0.0.1:8000").rstrip("/")
 
+#: The check of an imported policy's links (policies/links.py) never connects to a private,
+#: loopback or link-local address (SSRF). Not read from the environment: only the tests turn
+#: it on, to check links against a server they start on 127.0.0.1.
+LINK_CHECK_ALLOW_LOOPBACK = False
+#: Whether imported policies' links are checked at all (a school with no way out to the
+#: internet from its server turns it off: every link would show as not answering).
+POLICY_LINK_CHECKS = _read("POLICY_LINK_CHECKS", env.bool, default=True)
+
 # Celery: no REDIS_URL means no broker, and tasks run eagerly in the calling process.
 REDIS_URL = _read("REDIS_URL", env.str, default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("incidents.urls")),
     path("policies/", include("policies.urls")),
+    # The policies a school publishes for parents and pupils: no sign-in (policies/public.py).
+    path("public/", include("policies.public_urls")),
     path("devices/", include("devices.urls")),
     path("conduct/", include("conduct.urls")),
     # reports/… and learners/<pk>/chronology/ (reports:chronology).

@@ -16,9 +16,11 @@ from django.db import connection
 from django.test import override_settings
 
 from tests import demo as demo_copy
+from tests import flush
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+flush.install()  # the flush between transactional tests empties only what a test filled
 #: Prints the secrecy property's figures at the end of a run (xdist workers included).
 pytest_plugins = ["tests.secrecy.summary"]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -2,14 +2,17 @@
 
 import importlib
 import pkgutil
+from http.cookies import SimpleCookie
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests
-from tests.conftest import ALL_PERSONAS
+from people.models import Learner, School
+from tests.conftest import ALL_PERSONAS, World
 
 
 def _collect_cases():
@@ -59,36 +62,68 @@ class _Undo(Exception):
     """Raised to roll a persona's request back, so the next persona meets the same world."""
 
 
-def _request(case, world, user):
-    """(url, status) of the case's request by `user` (None: signed out), rolled back after."""
-    client = Client()
+def _fresh(world: World) -> World:
+    """The world's rows read again (three queries): what one case's builder or request did to
+    the Python objects (a cached role, a changed field) does not reach the next case."""
+    users = get_user_model().objects.in_bulk([u.pk for u in world.users.values()])
+    schools = School.objects.in_bulk([world.school.pk, world.other_school.pk])
+    learners = Learner.objects.in_bulk([world.learner.pk, world.other_learner.pk])
+    return World(
+        school=schools[world.school.pk],
+        other_school=schools[world.other_school.pk],
+        learner=learners[world.learner.pk],
+        other_learner=learners[world.other_learner.pk],
+        users={name: users[u.pk] for name, u in world.users.items()},
+    )
+
+
+def _request(case, world, user, client):
+    """(url, response) of the case's request by `user` (None: signed out) through `client`,
+    signed in as that user; the records built and whatever the request changed are rolled
+    back, and the client's cookies put back (a sign-out or a new session key is undone too)."""
+    cookies = SimpleCookie(client.cookies)
+    world = _fresh(world)
     try:
         with transaction.atomic():
-            url = case.build(world, user or world.users["head"])
-            if user is not None:
-                client.force_login(user)
+            url = case.build(world, world.users[user] if user else world.users["head"])
             response = getattr(client, case.method)(url, case.data)
             raise _Undo
     except _Undo:
         pass
+    client.cookies = cookies
     return url, response
 
 
-# One test per URL (its world built once), one subtest per persona: each persona's request
-# runs in a savepoint rolled back afterwards, so none sees what another's request changed.
-@pytest.mark.parametrize("key", sorted(CASES))
-def test_access(key, world, subtests):
-    case = CASES[key]
+#: The cases, sorted, in chunks: one test per chunk, with one world and each persona signed in
+#: once (signing in is a third of a request's cost), which keeps the chunks spread over the
+#: test workers.
+CHUNK = 8
+_KEYS = sorted(CASES)
+CHUNKS = [_KEYS[n : n + CHUNK] for n in range(0, len(_KEYS), CHUNK)]
+
+
+# Each case's request by each persona, and signed out, is a subtest; each runs in a savepoint
+# rolled back afterwards, so none sees what another's request changed.
+@pytest.mark.parametrize("keys", CHUNKS, ids=[f"{keys[0]}..{keys[-1]}" for keys in CHUNKS])
+def test_access(keys, world, subtests, settings):
+    # Sessions in the database only, so that a request's change to one is rolled back too.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    clients = {None: Client()}
     for persona in ALL_PERSONAS:
-        with subtests.test(persona=persona):
-            url, response = _request(case, world, world.users[persona])
-            assert response.status_code == case.expect[persona], (
-                f"{persona} {case.method.upper()} {url} ({key})"
-            )
-    with subtests.test(persona="signed out"):
-        url, response = _request(case, world, None)
-        if not case.login_required:
-            assert response.status_code in (200, 405)
-        else:
-            assert response.status_code == 302, key
-            assert response.url.startswith(("/accounts/login/", "/admin/login/")), response.url
+        clients[persona] = Client()
+        clients[persona].force_login(world.users[persona])
+    for key in keys:
+        case = CASES[key]
+        for persona in ALL_PERSONAS:
+            with subtests.test(key=key, persona=persona):
+                url, response = _request(case, world, persona, clients[persona])
+                assert response.status_code == case.expect[persona], (
+                    f"{persona} {case.method.upper()} {url} ({key})"
+                )
+        with subtests.test(key=key, persona="signed out"):
+            url, response = _request(case, world, None, clients[None])
+            if not case.login_required:
+                assert response.status_code in (200, 405)
+            else:
+                assert response.status_code == 302, key
+                assert response.url.startswith(("/accounts/login/", "/admin/login/")), response.url

@@ -3,9 +3,12 @@ from django.urls import reverse
 from devices import services
 from devices.models import DeskEntry, StaffException
 from tests.access import STAFF, Case, only
+from tests.devices import searches
 from tests.factories import confiscation
 
 DESK = ("office", "dsl", "deputy_dsl", "head")
+#: Who reads the record of searches.
+SEARCHES = ("leadership", "dsl", "deputy_dsl", "head")
 CONFISCATE = ("teacher", "leadership", "osl", "dsl", "deputy_dsl", "head")
 
 
@@ -23,6 +26,19 @@ def _confiscation(w, u):
     return confiscation(w.learner, w.users["teacher"])
 
 
+def _search(w, u):
+    """A search by the headteacher (searching needs no authorisation for them)."""
+    search = searches.search(w.learner, w.users["head"], witness=w.users["dsl"])
+    return reverse("devices:search", args=[search.pk])
+
+
+def _authorisation(w, u):
+    authorisation = services.search_authorise(
+        school=w.school, user=w.users["teacher"], by=w.users["head"]
+    )
+    return reverse("devices:search_authorisation_revoke", args=[authorisation.pk])
+
+
 def _staff_exception(kind):
     def build(w, u):
         obj = StaffException.objects.create(
@@ -34,6 +50,26 @@ def _staff_exception(kind):
 
 
 ACCESS = {
+    "devices:searches": Case(
+        lambda w, u: reverse("devices:searches"), only(*SEARCHES, outsider=200)
+    ),
+    # Only the headteacher, and staff the headteacher authorised (none in this world).
+    "devices:search_new": Case(
+        lambda w, u: reverse("devices:search_new"), only("head", outsider=200)
+    ),
+    "devices:search": Case(_search, only(*SEARCHES, outsider=404)),
+    "devices:search_told": Case(
+        lambda w, u: _search(w, u) + "told/",
+        only(*SEARCHES, ok=302, outsider=404),
+        method="post",
+        data={"dsl_informed_at": "2030-01-01T10:00"},
+    ),
+    "devices:search_authorisations": Case(
+        lambda w, u: reverse("devices:search_authorisations"), only("head", outsider=200)
+    ),
+    "devices:search_authorisation_revoke": Case(
+        _authorisation, only("head", ok=302, outsider=404), method="post"
+    ),
     "devices:desk": Case(lambda w, u: reverse("devices:desk"), only(*DESK, outsider=200)),
     "devices:desk_search": Case(
         lambda w, u: reverse("devices:desk_search") + "?q=Am", only(*DESK, outsider=200)

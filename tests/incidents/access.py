@@ -160,3 +160,46 @@ def _about_the_viewer(world, user):
 
 # A person never sees a record about themself, whatever their role (DESIGN.md).
 ACCESS["incidents:detail#about_the_viewer"] = Case(_about_the_viewer, everyone(404))
+
+
+# -- The filtering and monitoring review: recorded by safeguarding and leadership, read by
+# governors too (it names no child).
+FILTERING_RECORD = ("leadership", "osl", "dsl", "deputy_dsl", "head")
+FILTERING_VIEW = (*FILTERING_RECORD, "chair", "governor")
+
+
+def _filtering_review(school):
+    from incidents.models import FilteringReview
+
+    return FilteringReview.objects.create(
+        school=school,
+        reviewed_on="2026-09-10",
+        it_provider="Jo Byte, EduTech Ltd",
+        filtering_provider="NetSweeper",
+        blocked="IWF list, CTIRU list, pornography",
+        monitoring="network",
+        tested=True,
+        next_review_on="2027-09-10",
+    )
+
+
+def _filtering_detail(which):
+    def build(world, user):
+        school = world.school if which == "ours" else world.other_school
+        return reverse("incidents:filtering_detail", args=[_filtering_review(school).pk])
+
+    return build
+
+
+ACCESS["incidents:filtering"] = Case(
+    lambda w, u: reverse("incidents:filtering"), only(*FILTERING_VIEW, outsider=200)
+)
+ACCESS["incidents:filtering_create"] = Case(
+    lambda w, u: reverse("incidents:filtering_create"), only(*FILTERING_RECORD, outsider=200)
+)
+ACCESS["incidents:filtering_detail"] = Case(
+    _filtering_detail("ours"), only(*FILTERING_VIEW, outsider=404)
+)
+ACCESS["incidents:filtering_detail#other_school"] = Case(
+    _filtering_detail("theirs"), {**only(*FILTERING_VIEW, ok=404), "outsider": 200}
+)

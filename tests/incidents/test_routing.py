@@ -30,6 +30,16 @@ ROUTING_TABLE = [
     ("staff_illegal", "head", {"dsl"}, 60),
     ("about_head", "chair", set(), None),
     ("immediate_danger", "dsl", {"head"}, 15),
+    # KCSIE 2025/2026 (docs/kcsie-2026-categories.md): child-on-child abuse, AI imagery and
+    # the online harms go to the DSL.
+    ("child_on_child", "dsl", set(), 60),
+    ("ai_imagery", "dsl", {"osl"}, 60),
+    ("sextortion", "dsl", {"head"}, 60),
+    ("online_contact", "dsl", {"osl"}, 60),
+    ("harmful_content", "dsl", {"osl"}, None),
+    ("online_commerce", "dsl", {"osl"}, None),
+    ("radicalisation", "dsl", {"head"}, None),
+    ("monitoring_alert", "dsl", {"osl"}, None),
 ]
 
 
@@ -50,6 +60,14 @@ DESIGN_ROUTING = [
     ("staff_illegal", HEAD, [DSL], ["police", "lado"], (60, "minutes"), [CHAIR]),
     ("about_head", CHAIR, [], ["lado"], (1, "working_days"), []),
     ("immediate_danger", DSL, [HEAD], ["police"], (15, "minutes"), [DEPUTY, HEAD]),
+    ("child_on_child", DSL, [], [], (60, "minutes"), [DEPUTY, HEAD]),
+    ("ai_imagery", DSL, [OSL], [], (60, "minutes"), [DEPUTY, HEAD]),
+    ("sextortion", DSL, [HEAD], ["police"], (60, "minutes"), [DEPUTY, HEAD]),
+    ("online_contact", DSL, [OSL], [], (60, "minutes"), [DEPUTY, HEAD]),
+    ("harmful_content", DSL, [OSL], ["parents"], (1, "school_days"), [DEPUTY, HEAD]),
+    ("online_commerce", DSL, [OSL], ["parents"], (1, "school_days"), [DEPUTY, HEAD]),
+    ("radicalisation", DSL, [HEAD], [], (1, "school_days"), [DEPUTY, HEAD]),
+    ("monitoring_alert", DSL, [OSL], [], (1, "school_days"), [DEPUTY, HEAD]),
 ]
 
 

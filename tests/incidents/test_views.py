@@ -56,6 +56,16 @@ def test_the_form_shows_the_category_guidance_and_the_999_message(world, as_user
     assert "Call 999 now" in page
     assert category(world.school, "social_media").guidance[:40] in page
     assert "Is anyone in immediate danger?" in page
+    # Policy §9: the police on 101, or 999 if there is immediate danger or risk of harm.
+    numbers = page[page.index('id="police-numbers"') :][:300]
+    assert "999" in numbers and "101" in numbers and "not an emergency" in numbers
+
+
+def test_a_police_concern_shows_its_owner_101_beside_999(world, as_user):
+    concern = report(world.school, world.users["teacher"], "illegal_material")
+    page = as_user(world.users["dsl"]).get(reverse("incidents:detail", args=[concern.pk]))
+    numbers = page.content.decode().split('id="police-numbers"')[1][:300]
+    assert "<strong>101</strong> (non-emergency)" in numbers and "999" in numbers
 
 
 def test_an_html_file_renamed_jpg_is_refused(world, as_user):

@@ -6,6 +6,7 @@ from tests.access import STAFF, Case, everyone, only
 from tests.factories import PolicyFactory, ratified_policy
 
 MANAGE = ("dsl", "deputy_dsl", "head")
+FAMILIES = ("office", "leadership", "dsl", "deputy_dsl", "head")
 TRAINING = ("leadership", "osl", "dsl", "deputy_dsl", "head")
 
 
@@ -42,6 +43,12 @@ def _with_file(w, u):
     policy.file.name = name
     policy.save()
     return policy
+
+
+def _published(w, u):
+    policy = _policy(w, u)
+    services.policy_publish(policy=policy, published=True)
+    return reverse("public:policy", args=[w.school.urn, policy.slug])
 
 
 def url(name, build, *extra):
@@ -111,7 +118,25 @@ ACCESS = {
     "policies:training_mine": Case(
         lambda w, u: reverse("policies:training_mine"), only(*STAFF, outsider=200)
     ),
+    "policies:publish": Case(
+        url("publish", _policy),
+        only(*MANAGE, ok=302, outsider=404),
+        method="post",
+        data={"published": "1"},
+    ),
+    "policies:sending_new": Case(url("sending_new", _policy), only(*FAMILIES, outsider=404)),
+    # The published policy for parents and pupils: anyone, signed in or not.
+    "public:policy": Case(_published, everyone(200), login_required=False),
     "policies:training_settings": Case(
         lambda w, u: reverse("policies:training_settings"), only(*MANAGE, outsider=200)
+    ),
+    # Importing a policy from a file, and what its checks found (old editions, dead links).
+    "policies:import": Case(lambda w, u: reverse("policies:import"), only(*MANAGE, outsider=200)),
+    "policies:checks": Case(url("checks", _policy), only(*MANAGE, outsider=404)),
+    "policies:checks#other_school": Case(
+        url("checks", _other_policy), {**only(*MANAGE, ok=404), "outsider": 200}
+    ),
+    "policies:checks_links": Case(
+        url("checks_links", _policy), only(*MANAGE, ok=302, outsider=404), method="post"
     ),
 }

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 
 from devices.services import handover_check_in
-from incidents.models import Entry
+from incidents.models import Entry, FilteringReview
 from people.calendar import SchoolCalendar
 from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
@@ -29,6 +29,7 @@ OURS = {
     "devices-end-of-day",
     "governor-report-ready",
     "concern-actions",
+    "filtering-review",
 }
 
 
@@ -44,6 +45,11 @@ def everything_due(world):
         school=world.school, season="spring", starts_on=FIRST_DAY, ends_on=date(2027, 3, 26)
     )
     ratified_policy(world.school, title="Mobile", slug="mobile")  # review 1 Feb 2027
+    FilteringReview.objects.create(  # the next filtering and monitoring review in 16 days
+        school=world.school, reviewed_on=date(2026, 1, 20), it_provider="EduTech",
+        filtering_provider="X", blocked="IWF", monitoring="network", tested=True,
+        next_review_on=date(2027, 1, 20),
+    )  # fmt: skip
     learner = report(
         world.school,
         world.users["teacher"],

@@ -1,9 +1,11 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from people.models import School
-from policies.importer import ImportProblem, policy_import
+from policies.importer import ImportProblem, import_warnings, policy_import
+from policies.tasks import policy_links_check
 
 
 class Command(BaseCommand):
@@ -21,6 +23,9 @@ class Command(BaseCommand):
             parser.add_argument(f"--{role}", default="", metavar="USERNAME")
         for when in ("written", "ratified", "next-review"):
             parser.add_argument(f"--{when}", default="", metavar="YYYY-MM")
+        parser.add_argument(
+            "--no-link-check", action="store_true", help="do not check the file's links"
+        )
 
     def handle(self, *args, **options):
         path: Path = options["file"]
@@ -48,6 +53,7 @@ class Command(BaseCommand):
                     "ratified": options["ratified"],
                     "next_review": options["next_review"],
                 },
+                check_links=not options["no_link_check"],
             )
         except ImportProblem as exc:
             raise CommandError(str(exc)) from None
@@ -58,3 +64,18 @@ class Command(BaseCommand):
                 f"{policy.next_review_on or 'not set'})."
             )
         )
+        checking = settings.POLICY_LINK_CHECKS and not options["no_link_check"]
+        if checking and not settings.REDIS_URL:
+            policy_links_check.delay(policy.pk)  # no broker: eager, here and now
+        stale, dead = import_warnings(policy=policy)
+        for citation in stale:
+            self.stdout.write(self.style.WARNING(f"Warning: {citation}"))
+        for link in dead:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Warning: {link.url}: link checked on {link.checked_at:%-d %b %Y}: "
+                    f"{link.outcome}"
+                )
+            )
+        if checking and settings.REDIS_URL:
+            self.stdout.write(f"Its links are being checked: see /policies/{policy.slug}/checks/.")
