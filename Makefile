@@ -17,16 +17,16 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $${PORT:-127.0.0.1:8000}
 
-# Two runs: the suite on every core, then the production journey (tests/production) in one
-# process, so its server (collectstatic, migrate, gunicorn) is built once. The benchmark
-# harness (tests/bench, marked bench) is not in either: `make test-bench` (CI runs it after).
+# The suite on every core; the production journey (tests/production), whose server
+# (collectstatic, migrate, gunicorn) is built once, runs whole on one worker while the others
+# go on (tests/conftest.py, pytest_xdist_make_scheduler). The benchmark harness (tests/bench,
+# marked bench) is not in it: `make test-bench` (CI runs it after).
 # PYTEST_ARGS runs exactly what it says instead, e.g. PYTEST_ARGS="-p no:xdist tests/devices".
 test: $(STAMP)
 ifdef PYTEST_ARGS
 	$(PY) -m pytest $(PYTEST_ARGS)
 else
-	$(PY) -m pytest -n auto -m "not production and not bench"
-	$(PY) -m pytest -p no:xdist -m production tests/production
+	$(PY) -m pytest -n auto -m "not bench"
 endif
 
 test-bench: $(STAMP)  ## the benchmark harness at the tiny scale (tests/bench), in one process

@@ -54,6 +54,7 @@ SERVICES = {"postgres": _postgres_missing, "redis": _redis_available, "browser":
 #: The slowest tests, dearest first (measured with --durations): each run first among the tests
 #: of its kind, so that the workers share them and no worker is left alone with a long one.
 SLOW_FIRST = (
+    "tests/production/",
     "tests/e2e/test_reflow.py",
     "tests/secrecy/test_property.py",
     "tests/e2e/",
@@ -84,6 +85,30 @@ def _order(item) -> tuple[bool, int]:
 
 def pytest_collection_modifyitems(items):
     items.sort(key=_order)  # stable: the order within each group is kept
+
+
+#: Tests that share one expensive server and must run on one worker: tests/production builds
+#: Roper as deployed (collectstatic, migrate, seed, gunicorn) once per process.
+ONE_WORKER = {"tests/production/": "production"}
+
+
+@pytest.hookimpl(optionalhook=True)  # unknown without xdist (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """Under `-n`, every test goes to whichever worker is free, except that each ONE_WORKER
+    group goes, whole, to one worker, while the other works through the rest. (xdist's own
+    `--dist loadgroup` does this by the `xdist_group` mark, but pytest 9.2 ignores the suffix
+    it adds to test ids: pytest-dev/pytest-xdist#1386. This is its scheduler, grouping by path.)"""
+    if config.getvalue("dist") != "load":
+        return None  # a --dist the runner asked for
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ByPath(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next(
+                (g for prefix, g in ONE_WORKER.items() if nodeid.startswith(prefix)), nodeid
+            )
+
+    return ByPath(config, log)
 
 
 def pytest_runtest_setup(item):

@@ -21,14 +21,19 @@ def test_a_long_idle_report_is_kept_and_the_warning_extends_the_session(
     settings.IDLE_MINUTES = 1  # the warning then shows after 10 seconds
     with time_machine.travel(timezone.now(), tick=True) as clock:
         sign_in("teacher")
+        # The page's timers run on a clock the test moves on, rather than waited for.
+        page.clock.install()
         page.goto(f"{live_server.url}/incidents/new/")
         page.locator("#id_what_happened").fill(WHAT)
         page.get_by_label("Where").fill("Playground")
-        expect(page.locator("#draft-status")).to_contain_text("Draft saved at", timeout=10_000)
+        page.clock.fast_forward(3_000)  # the draft is saved 3 s after the last key
+        expect(page.locator("#draft-status")).to_contain_text("Draft saved at")
         assert Draft.objects.get().data["what_happened"] == [WHAT]
 
         warning = page.get_by_role("dialog", name="You will be signed out soon")
-        expect(warning).to_be_visible(timeout=20_000)
+        expect(warning).to_be_hidden()
+        page.clock.fast_forward(10_000)
+        expect(warning).to_be_visible()
         with page.expect_response("**/session/extend/") as extended:
             warning.get_by_role("button", name="Stay signed in").click()
         assert extended.value.status == 204

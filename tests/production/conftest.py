@@ -8,11 +8,9 @@ random SECRET_KEY, two-factor enforced, ALLOWED_HOSTS, and a fresh database with
 `seed_demo` — a PostgreSQL database created and dropped here when DATABASE_URL is PostgreSQL
 (as under CI), else a temporary SQLite file. No broker: Celery tasks run in the web process.
 
-The tests are marked `browser` (Chromium) and `production`. `make test` runs them in a
-process of their own, after the rest of the suite, so that the server is built once (pytest-xdist
-3.8's `--dist loadgroup` ignores groups under pytest 9.2: pytest-dev/pytest-xdist#1386). Run
-under xdist anyway, each worker that gets some of them builds its own server (its database is
-named after the worker): slower, still sound.
+The tests are marked `browser` (Chromium) and `production`. Under xdist (`make test`) they go,
+all of them, to one worker (tests/conftest.py `pytest_xdist_make_scheduler`), so the server is
+built once while the other workers run the rest of the suite.
 """
 
 import os
