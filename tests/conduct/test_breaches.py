@@ -2,6 +2,7 @@
 recorded), with a confiscation in the same step or one linked; who may open it; the list
 and its search."""
 
+import uuid
 from datetime import timedelta
 
 import time_machine
@@ -167,3 +168,29 @@ def test_the_list_searches_by_learner_date_place_and_year_in_few_queries(
     dated = client.get("/conduct/breaches/?start=2026-11-24&end=2026-11-25")
     assert dated.text.count("<tr>") == 1 + 2
     assert as_user(teacher).get("/conduct/breaches/").status_code == 403
+
+
+def test_sent_twice_the_breach_is_recorded_once(world, teacher, as_user):
+    client = as_user(teacher)
+    data = form(world, record="1", expected_position="1", _once=str(uuid.uuid4()))
+    with time_machine.travel(NOW, tick=False):
+        first = client.post(NEW, data)
+        again = client.post(NEW, data)  # Enter pressed twice, or Back then Record again
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert Breach.objects.count() == 1
+
+
+def test_another_schools_learner_or_confiscation_cannot_be_chosen(world, teacher, as_user):
+    theirs = confiscation(world.other_learner, world.users["outsider"])
+    client = as_user(teacher)
+    with time_machine.travel(NOW, tick=False):
+        page = client.post(
+            NEW,
+            form(world, record="1", expected_position="1", confiscation=theirs.pk)
+            | {"learner": world.other_learner.pk},
+        )
+    assert page.status_code == 200
+    assert "Choose one of the answers offered for “Learner”" in page.text
+    assert "Choose one of the answers offered for “Or link a confiscation" in page.text
+    assert not Breach.objects.exists()
