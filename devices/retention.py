@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Max, Min
 
 from devices.models import Confiscation, CustodyEvent, DeskEntry, Handover, Search
+from devices.signals import confiscations_destroying
 from roper.retention import Rule, destroy_with_history, register
 
 DEFAULT_HANDOVER_DAYS = 365
@@ -27,6 +28,7 @@ def destroy_confiscations(queryset) -> None:
     their history (a search left behind, unlinked, would show a device's story to whoever its
     concern was concealed from)."""
     ids = list(queryset.values_list("pk", flat=True))
+    confiscations_destroying.send(sender=Confiscation, ids=ids)
     destroy_with_history(Search.objects.filter(confiscation_id__in=ids))
     CustodyEvent.objects.filter(confiscation_id__in=ids).destroy_for_retention()
     destroy_with_history(Confiscation.objects.filter(pk__in=ids))

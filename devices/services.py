@@ -21,6 +21,7 @@ from devices.models import (
     Search,
     SearchAuthorisation,
 )
+from devices.signals import confiscation_ready, confiscation_recorded
 from incidents.visibility import is_concealed, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Guardianship, Learner, School
@@ -394,6 +395,7 @@ def confiscation_record(
             by=by,
             location=held_at,
         )
+        confiscation_recorded.send(sender=Confiscation, confiscation=confiscation, by=by)
     return confiscation
 
 
@@ -450,6 +452,8 @@ def confiscation_move(
         event.save()
         confiscation.state = to_state
         confiscation.save()
+        if to_state == CustodyState.SECURED:
+            confiscation_ready.send(sender=Confiscation, confiscation=confiscation, by=by)
     return event
 
 

@@ -154,6 +154,12 @@ class Guardianship(models.Model):
     may_collect = models.BooleanField(
         default=False, help_text="May collect the learner and a confiscated device."
     )
+    notices = models.BooleanField(
+        "sent the school's notices",
+        default=True,
+        help_text="Untick when this parent or carer must not be contacted (e.g. a court order): "
+        "Roper sends them no notice, and tells staff to ask the DSL.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -64,6 +64,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.search.authorise": frozenset({R.HEADTEACHER}),
     # Reading the record of searches: the DSL (told of searches), the head and leadership.
     "devices.searches": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER, R.LEADERSHIP}),
+    # Conduct: breaches of the phone policy (issue 18). Whoever may confiscate records one
+    # (the office does not confiscate, DESIGN.md). The list and search are for those who act on
+    # patterns of breaches: the leadership team and head (sanctions, parents' meetings) and
+    # the DSL, deputy and OSL (a breach is the "learner device misuse" category they own or
+    # are told of). The ladder is the head's and the leadership team's to set.
+    "conduct.record": STAFF - {R.OFFICE},
+    "conduct.breaches": SAFEGUARDING | {R.LEADERSHIP},
+    "conduct.ladder": frozenset({R.LEADERSHIP, R.HEADTEACHER}),
     # Incidents (which concerns a person may see is decided per concern by incidents/).
     "incidents.triage": SAFEGUARDING | {R.CHAIR},
     # The annual filtering and monitoring review (DfE standards): the DSL leads it with a

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "policies",
     "devices",
     "incidents",
+    "conduct",
     "reports",
 ]
 

@@ -34,6 +34,7 @@ urlpatterns = [
     # The policies a school publishes for parents and pupils: no sign-in (policies/public.py).
     path("public/", include("policies.public_urls")),
     path("devices/", include("devices.urls")),
+    path("conduct/", include("conduct.urls")),
     # reports/… and learners/<pk>/chronology/ (reports:chronology).
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -15,7 +15,7 @@ from incidents.models import Entry, FilteringReview
 from people.calendar import SchoolCalendar
 from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
-from tests.factories import TermFactory, confiscation, ratified_policy, report
+from tests.factories import TermFactory, collector, confiscation, ratified_policy, report
 from tests.reminders.helpers import LONDON, at
 
 FIRST_DAY = date(2027, 1, 4)  # Monday, first day of the spring term; 1 Jan was a bank holiday
@@ -30,6 +30,7 @@ OURS = {
     "governor-report-ready",
     "concern-actions",
     "filtering-review",
+    "parent-notices",
 }
 
 
@@ -72,6 +73,7 @@ def everything_due(world):
     )
     with time_machine.travel(at(FIRST_DAY, 8, 30)):
         handover_check_in(learner=world.learner, by=world.users["office"])
+    collector(world.learner, guardian__email="parent@example.org")  # told of the confiscation
     with time_machine.travel(at(date(2026, 12, 17), 11)):
         confiscation(world.learner, by=world.users["teacher"])
 

@@ -1,7 +1,7 @@
 """Dependencies point one way (DESIGN.md, issue 15). Every .py file of the apps is parsed, and
 each dependency on another package must point to its own layer or a lower one:
 
-    roper < people < policies < incidents < devices < reports, bench
+    roper < people < policies < incidents < devices < conduct < reports, bench
 
 - roper holds what every app shares and depends on no app (nor on bench);
 - devices may read incidents (a confiscation belongs to a concern and is concealed with it),
@@ -26,7 +26,15 @@ from django.apps import apps
 from roper.roles import PERMISSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = [["roper"], ["people"], ["policies"], ["incidents"], ["devices"], ["reports", "bench"]]
+LAYERS = [
+    ["roper"],
+    ["people"],
+    ["policies"],
+    ["incidents"],
+    ["devices"],
+    ["conduct"],
+    ["reports", "bench"],
+]
 LEVEL = {package: level for level, group in enumerate(LAYERS) for package in group}
 #: The composition root: Django asks the project to name its apps here.
 EXEMPT = {"roper/settings.py", "roper/urls.py"}

@@ -30,7 +30,8 @@ def _counts():
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"people", "policies", "devices", "incidents", "reports", "auth"}
+        if m._meta.app_label
+        in {"people", "policies", "devices", "conduct", "incidents", "reports", "auth"}
         and not m._meta.proxy
         and issubclass(m, models.Model)
     }

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+import conduct.demo
 import devices.demo
 import incidents.demo
 import policies.demo
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         policies.demo.seed(demo)
         incidents.demo.seed(demo)
         devices.demo.seed(demo)
+        conduct.demo.seed(demo)
         reports.demo.seed(demo)
         self.stdout.write(
             self.style.SUCCESS(

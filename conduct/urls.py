@@ -1,0 +1,13 @@
+from django.urls import path
+
+from conduct import views
+
+app_name = "conduct"
+
+urlpatterns = [
+    path("breaches/", views.BreachListView.as_view(), name="breaches"),
+    path("breaches/new/", views.breach_new, name="breach_new"),
+    path("breaches/<int:pk>/", views.breach_detail, name="breach"),
+    path("breaches/<int:pk>/letter/", views.breach_letter, name="breach_letter"),
+    path("ladder/", views.ladder, name="ladder"),
+]
