@@ -63,7 +63,7 @@ class _Undo(Exception):
 
 
 def _fresh(world: World) -> World:
-    """The world's rows read again (three queries): what one case's builder or request did to
+    """The world's rows read again (three queries): what one case's builders or requests did to
     the Python objects (a cached role, a changed field) does not reach the next case."""
     users = get_user_model().objects.in_bulk([u.pk for u in world.users.values()])
     schools = School.objects.in_bulk([world.school.pk, world.other_school.pk])
@@ -82,7 +82,6 @@ def _request(case, world, user, client):
     signed in as that user; the records built and whatever the request changed are rolled
     back, and the client's cookies put back (a sign-out or a new session key is undone too)."""
     cookies = SimpleCookie(client.cookies)
-    world = _fresh(world)
     try:
         with transaction.atomic():
             url = case.build(world, world.users[user] if user else world.users["head"])
@@ -114,6 +113,7 @@ def test_access(keys, world, subtests, settings):
         clients[persona].force_login(world.users[persona])
     for key in keys:
         case = CASES[key]
+        world = _fresh(world)
         for persona in ALL_PERSONAS:
             with subtests.test(key=key, persona=persona):
                 url, response = _request(case, world, persona, clients[persona])
