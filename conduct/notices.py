@@ -11,17 +11,16 @@ What a notice says is what the parent needs: the child's first name, the day, th
 next step. Never a staff member's name, never another child, never what was on the phone."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from conduct.models import Breach, ParentNotice
 from devices.models import ConfiscationReason
 from people.models import Guardianship
-from roper.notifications import email_message
+from roper.emails import deliver_once, email_message
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ EVIDENCE = (
 )
 #: Sending stops after this many failures; the notice then shows as not emailed.
 MAX_ATTEMPTS = 5
-CLAIM = timedelta(minutes=10)
 
 
 def parent_notices_send(
@@ -115,47 +113,24 @@ def notice_context(notice: ParentNotice) -> dict:
     }
 
 
-def _unsent():
+def _unclaimed(now):
+    """Not yet emailed, not given up on, and no sender holds a live claim on it."""
     return ParentNotice.objects.filter(
         channel=Channel.EMAIL, emailed_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS
+    ).filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+
+
+def _email(notice: ParentNotice):
+    return email_message(
+        to=notice.email, template=f"parent_{notice.kind}", context=notice_context(notice)
     )
 
 
 def parent_notices_deliver(ids: list[int] | None = None) -> int:
     """Email each unsent notice (of `ids`, or every one), exactly once however many senders
-    run: each claims its notice with one UPDATE before sending. Returns how many were sent."""
-    now = timezone.now()
-    notices = _unsent().filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+    run (roper.emails.deliver_once). Returns how many were sent."""
+    notices = _unclaimed(timezone.now())
     if ids is not None:
         notices = notices.filter(pk__in=ids)
-    sent = 0
-    for notice in notices.select_related("school", "learner", "guardian", "breach", "confiscation"):
-        claimed = (
-            _unsent()
-            .filter(pk=notice.pk)
-            .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
-            .update(email_claimed_until=now + CLAIM)
-        )
-        if not claimed:
-            continue  # another sender has it
-        message = email_message(
-            to=notice.email, template=f"parent_{notice.kind}", context=notice_context(notice)
-        )
-        try:
-            message.send()
-        except OSError as exc:  # SMTP and socket errors
-            ParentNotice.objects.filter(pk=notice.pk).update(
-                email_attempts=F("email_attempts") + 1,
-                email_error=str(exc)[:300],
-                email_claimed_until=None,
-            )
-            log.warning("Parent notice %s failed: %s", notice.pk, exc)
-            continue
-        ParentNotice.objects.filter(pk=notice.pk).update(
-            emailed_at=timezone.now(),
-            email_attempts=F("email_attempts") + 1,
-            email_error="",
-            email_claimed_until=None,
-        )
-        sent += 1
-    return sent
+    notices = notices.select_related("school", "learner", "guardian", "breach", "confiscation")
+    return deliver_once(notices, unclaimed=_unclaimed, message=_email)

@@ -1,14 +1,16 @@
-"""Notification emails: sending them, exactly once however many senders run (the task after a
-notification is created, and the `notification-emails` reminder job for what it missed).
+"""Emails: rendering one from its templates, and sending each exactly once however many senders
+run (the task after a notification or a parent's notice is made, and the reminder job for what
+it missed).
 Below roper.notifications and roper.reminders, which both use it; it imports neither."""
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,50 +25,49 @@ log = logging.getLogger(__name__)
 EMAIL_CLAIM = timedelta(minutes=10)
 
 
-def _claim(note: Notification) -> bool:
-    """Claim one email for this sender. One UPDATE, so of two overlapping runs (the task and
-    the reminder job, or two beats) exactly one matches the row and sends it."""
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=note.pk)
-        .email_unclaimed(now)
-        .update(email_claimed_until=now + EMAIL_CLAIM)
+def email_message(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+    """The email `templates/emails/<template>_{subject,body}.txt|html` to one address."""
+    message = EmailMultiAlternatives(
+        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        body=render_to_string(f"emails/{template}_body.txt", context),
+        to=[to],
     )
-    return claimed == 1
+    message.attach_alternative(
+        render_to_string(f"emails/{template}_body.html", context), "text/html"
+    )
+    return message
 
 
-def deliver_notification_emails(notification_ids: list[int]) -> int:
-    """Email each not-yet-emailed notification to its recipient, exactly once however many
-    senders run at a time; record each failure."""
+def deliver_once(
+    rows: Iterable[Model],
+    *,
+    unclaimed: Callable[[datetime], QuerySet],
+    message: Callable[[Model], EmailMultiAlternatives],
+) -> int:
+    """Send each row's email exactly once however many senders run at a time (a task after
+    the row is made, a reminder job for what it missed), and record on the row what happened
+    (`emailed_at`, `email_attempts`, `email_error`, `email_claimed_until`). Each sender first
+    claims the row with one UPDATE of `unclaimed(now)` (the rows not yet emailed that no live
+    sender holds), so of two overlapping senders exactly one matches it. Returns how many were
+    sent."""
     sent = 0
-    notes = (
-        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
-        .exclude(recipient__email="")
-        .select_related("recipient")
-    )
-    for note in notes:
-        if not _claim(note):
+    for row in rows:
+        now = timezone.now()
+        claimed = unclaimed(now).filter(pk=row.pk).update(email_claimed_until=now + EMAIL_CLAIM)
+        if claimed != 1:
             continue  # another sender has it
-        context = {"note": note, "link": f"{settings.SITE_URL}{note.url}"}
-        message = EmailMultiAlternatives(
-            subject=render_to_string("emails/notification_subject.txt", context).strip(),
-            body=render_to_string("emails/notification_body.txt", context),
-            to=[note.recipient.email],
-        )
-        message.attach_alternative(
-            render_to_string("emails/notification_body.html", context), "text/html"
-        )
+        same_row = type(row).objects.filter(pk=row.pk)
         try:
-            message.send()
+            message(row).send()
         except OSError as exc:  # SMTP and socket errors
-            Notification.objects.filter(pk=note.pk).update(
+            same_row.update(
                 email_attempts=F("email_attempts") + 1,
                 email_error=str(exc)[:300],
                 email_claimed_until=None,
             )
-            log.warning("Email for notification %s failed: %s", note.pk, exc)
+            log.warning("Email for %s %s failed: %s", row._meta.label, row.pk, exc)
             continue
-        Notification.objects.filter(pk=note.pk).update(
+        same_row.update(
             emailed_at=timezone.now(),
             email_attempts=F("email_attempts") + 1,
             email_error="",
@@ -74,6 +75,24 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
         )
         sent += 1
     return sent
+
+
+def _notification_email(note: Notification) -> EmailMultiAlternatives:
+    context = {"note": note, "link": f"{settings.SITE_URL}{note.url}"}
+    return email_message(to=note.recipient.email, template="notification", context=context)
+
+
+def deliver_notification_emails(notification_ids: list[int]) -> int:
+    """Email each not-yet-emailed notification to its recipient, exactly once however many
+    senders run at a time; record each failure."""
+    notes = (
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
+    return deliver_once(
+        notes, unclaimed=Notification.objects.email_unclaimed, message=_notification_email
+    )
 
 
 @shared_task(bind=True, max_retries=5)

@@ -1,15 +1,10 @@
 """Notify people in-app and by email. An email never carries case detail: only that there
-is something to look at, how urgent it is, and a link that requires sign-in.
-
-`email_message` renders the other emails Roper sends (notices to parents and carers, who do
-not sign in) from their templates/emails/<name>_subject.txt, _body.txt and _body.html."""
+is something to look at, how urgent it is, and a link that requires sign-in."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 
 from roper.models import Notification
 
@@ -42,16 +37,3 @@ def _enqueue(task, *args):
         task.delay(*args)
     except Exception:  # noqa: BLE001 - any broker error; the database is the source of truth
         log.exception("Could not enqueue %s; it will be retried by the next reminder run", task)
-
-
-def email_message(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
-    """The email `templates/emails/<template>_{subject,body}.txt|html` to one address."""
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
-        body=render_to_string(f"emails/{template}_body.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(
-        render_to_string(f"emails/{template}_body.html", context), "text/html"
-    )
-    return message
