@@ -1,5 +1,6 @@
-"""Checking a policy's external links, away from any request (a Celery task; eager when
-there is no broker), with the answer stored on `PolicyLink` and shown on the policy's page.
+"""Checking a policy's external links, away from any request (a Celery task with a broker; the
+`policy-links` job without one), with the answer stored on `PolicyLink` and shown on the
+policy's page.
 
 Never a request to the school's own network (SSRF): a link whose host resolves to a private,
 loopback, link-local, reserved or multicast address is refused without a connection, and
