@@ -62,7 +62,8 @@ class LearnerDetailView(PermissionMixin, DetailView):
         # Those who may read a learner's chronology (the safeguarding roles) find it here.
         school = self.object.school_id
         can = has_perm(self.request.user, "learners.chronology", school)
-        return super().get_context_data(can_chronology=can, **kwargs)
+        sar = has_perm(self.request.user, "learners.subject_access", school)
+        return super().get_context_data(can_chronology=can, can_subject_access=sar, **kwargs)
 
 
 @permission_required(*APPROVES)

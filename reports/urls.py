@@ -16,4 +16,5 @@ urlpatterns = [
         name="commentary",
     ),
     path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
+    path("learners/<int:pk>/subject-access/", views.subject_access, name="subject_access"),
 ]

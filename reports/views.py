@@ -3,7 +3,7 @@ and a learner's chronology (`reports.chronology`)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -15,6 +15,7 @@ from reports.chronology import for_page, learner_chronology
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, trust_report
+from reports.subject_access import flag_pattern, learner_file, marked
 from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
 from roper.pdf import pdf_response
@@ -240,3 +241,50 @@ def chronology(request, pk):
         what=f"chronology of learner {learner.pk}",
     )
     return render(request, "reports/chronology.html", {"learner": learner, "events": events})
+
+
+@permission_required("learners.subject_access", model=Learner)
+def subject_access(request, pk):
+    """A subject access request: everything Roper holds about one learner that the user may
+    see, third parties flagged, as a page to review and as JSON (`?format=json`). Each is
+    written to the access log."""
+    learner = get_object_or_404(
+        Learner.objects.select_related("school"), request.user, "learners.subject_access", pk=pk
+    )
+    data = learner_file(learner=learner, user=request.user)
+    as_json = request.GET.get("format") == "json"
+    AccessLog.record_access(
+        user=request.user,
+        obj=learner,
+        school=learner.school_id,
+        what=f"subject access export of learner {learner.pk}{' (JSON)' if as_json else ''}",
+        action=AccessLog.Action.DOWNLOAD if as_json else AccessLog.Action.VIEW,
+    )
+    if as_json:
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = (
+            f'attachment; filename="subject-access-{slugify(learner.upn)}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    pattern = flag_pattern(data["third_parties"])
+    sections = [
+        (title, marked(data[key], pattern))
+        for key, title in (
+            ("learner", "The learner"),
+            ("parents_and_carers", "Parents and carers"),
+            ("concerns", "Concerns"),
+            ("confiscations", "Confiscations and their custody"),
+            ("searches", "Searches"),
+            ("breaches", "Breaches of the phone policy"),
+            ("notices_to_parents", "Notices to parents and carers"),
+            ("exemptions", "Exemptions"),
+            ("parent_contact_exceptions", "Parent contact exceptions"),
+            ("phone_handovers", "Phones handed in at the office"),
+        )
+    ]
+    return render(
+        request,
+        "reports/subject_access.html",
+        {"learner": learner, "file": data, "sections": sections},
+    )

@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # People and learners.
     "learners.view": STAFF,
     "learners.chronology": SAFEGUARDING,
+    # A subject access request: everything held about a learner, for the DSL to review and
+    # redact before release (reports/subject_access.py).
+    "learners.subject_access": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
     "school.admin": frozenset({R.ADMIN}),
     # Approving a safeguarding role the admin asked for (people/models.py, RoleRequest): the
     # headteacher approves every one but the headteacher's own role, which the chair approves.

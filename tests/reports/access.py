@@ -62,6 +62,15 @@ ACCESS = {
         lambda w, u: reverse("reports:chronology", args=[w.other_learner.pk]),
         {**only(*SAFEGUARDING, ok=404, denied=403), "outsider": 200},
     ),
+    # A subject access request (under learners/): the DSL, deputy and headteacher.
+    "reports:subject_access": Case(
+        lambda w, u: reverse("reports:subject_access", args=[w.learner.pk]),
+        only("dsl", "deputy_dsl", "head", outsider=404),
+    ),
+    "reports:subject_access#other_school": Case(
+        lambda w, u: reverse("reports:subject_access", args=[w.other_learner.pk]),
+        {**only("dsl", "deputy_dsl", "head", ok=404, denied=403), "outsider": 200},
+    ),
     # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
     "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),
 }

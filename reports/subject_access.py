@@ -1,0 +1,309 @@
+"""Everything Roper holds about one learner, as one export for a subject access request (issue
+19): for the DSL to review and redact before anything is released, with the names of third
+parties flagged for redaction.
+
+Here, above every app, because it reads them all. Each record is given whole: every stored
+field, choices as their labels, people as their names, files as their name, size and SHA-256
+(the files themselves stay in the private store). What the DSL is shown follows the one
+secrecy rule (incidents/visibility.py), as the chronology does: only concerns they see in
+full, and no device, search, breach or notice tied to a concern concealed from them (a
+request about a concern concealed from the DSL is answered by whoever sees it: another DSL or
+the headteacher).
+
+Third parties are flagged, not removed: everyone other than the learner named in a concern
+about them (another child, a member of staff alleged, a visitor or a parent typed in), and any
+other learner of the school whose name appears in a record's text. Staff acting for the school
+(who recorded, who triaged) are not flagged: the DSL decides.
+"""
+
+import hashlib
+import re
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q
+from django.utils import timezone
+from django.utils.html import escape, format_html, format_html_join
+
+from conduct.models import Breach, ParentNotice
+from devices.models import (
+    Confiscation,
+    Handover,
+    LearnerExemption,
+    ParentContactException,
+    Search,
+)
+from incidents.models import Involvement
+from incidents.visibility import concerns_triaged_by, without_concealed
+from people.models import Guardianship, Learner
+from roper.models import RandomIdModel
+
+FORMAT = "roper-subject-access"
+VERSION = 1
+#: Fields that say how Roper keeps a record, not what it says about the learner.
+TECHNICAL = {"school", "email_claimed_until", "email_attempts", "email_error"}
+
+
+class _Ref:
+    """A related row, named once all of a file's references are read (one query per model)."""
+
+    __slots__ = ("model", "pk")
+
+    def __init__(self, model, pk):
+        self.model, self.pk = model, pk
+
+
+def _value(obj: Model, field):
+    value = getattr(obj, field.attname)
+    if value is None or value == "":
+        return value
+    if field.is_relation:
+        return _Ref(field.related_model, value)
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a file: its name, not its path
+        return value.name.rsplit("/", 1)[-1]
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def record(obj: Model, *, skip=()) -> dict:
+    """Every stored field of `obj` by its label, except how Roper keeps it. A concern's,
+    a device's or a search's id is its number (the one people quote); other ids are Roper's
+    own and left out."""
+    numbered = isinstance(obj, RandomIdModel)
+    return {
+        ("number" if field.primary_key else str(field.verbose_name)): _value(obj, field)
+        for field in obj._meta.concrete_fields
+        if field.name not in TECHNICAL
+        and field.name not in skip
+        and (numbered or not field.primary_key)
+    }
+
+
+def _name(obj) -> str:
+    full = getattr(obj, "get_full_name", None)
+    if full is not None:
+        return full() or obj.get_username()
+    return str(obj)
+
+
+def _resolve(tree):
+    """Replace every _Ref in `tree` by the name of the row it points at."""
+    wanted = defaultdict(set)
+
+    def collect(node):
+        if isinstance(node, _Ref):
+            wanted[node.model].add(node.pk)
+        elif isinstance(node, dict):
+            for item in node.values():
+                collect(item)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(tree)
+    names = {}
+    for model, pks in wanted.items():
+        if issubclass(model, RandomIdModel):  # a concern, a device, a search: by its number
+            names[model] = {pk: f"{model._meta.verbose_name} #{pk}" for pk in pks}
+        else:
+            names[model] = {pk: _name(o) for pk, o in model._default_manager.in_bulk(pks).items()}
+
+    def replace(node):
+        if isinstance(node, _Ref):
+            return names[node.model].get(node.pk, f"(removed {node.model._meta.verbose_name})")
+        if isinstance(node, dict):
+            return {key: replace(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [replace(item) for item in node]
+        return node
+
+    return replace(tree)
+
+
+def _sha256(stored) -> str:
+    digest = hashlib.sha256()
+    with stored.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _concerns(learner, user) -> tuple[list[dict], list[dict]]:
+    """The concerns naming the learner that `user` sees in full, each with its people, its
+    timeline and its evidence; and the third parties they name."""
+    concerns = (
+        concerns_triaged_by(user)
+        .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("involvements", Involvement.objects.select_related("learner", "staff")),
+            "entries",
+            "evidence",
+        )
+        .order_by("reported_at")
+    )
+    out, others = [], []
+    for concern in concerns:
+        people = []
+        for involvement in concern.involvements.all():
+            person = record(involvement, skip={"concern", "is_subject"})
+            people.append(person)
+            if involvement.learner_id != learner.pk:
+                who = involvement.learner or involvement.staff or involvement.name
+                others.append(
+                    {
+                        "name": who if isinstance(who, str) else _Ref(type(who), who.pk),
+                        "why": f"{involvement.get_part_display()} in concern #{concern.pk}",
+                    }
+                )
+        evidence = []
+        for item in concern.evidence.all():
+            evidence.append({**record(item, skip={"concern"}), "SHA-256": _sha256(item.file)})
+        out.append(
+            {
+                **record(concern),
+                "category": concern.category.name,
+                "people": people,
+                "timeline": [record(e, skip={"concern"}) for e in concern.entries.all()],
+                "evidence": evidence,
+            }
+        )
+    return out, others
+
+
+def learner_file(*, learner: Learner, user) -> dict:
+    """Everything about `learner` that `user` may see, as plain data (JSON as it stands)."""
+    concerns, others = _concerns(learner, user)
+    confiscations = without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
+    visible_confiscations = confiscations.values("pk")
+    searches = without_concealed(
+        Search.objects.filter(learner=learner), user, "confiscation__concern"
+    )
+    breaches = without_concealed(
+        Breach.objects.filter(learner=learner), user, "confiscation__concern"
+    )
+    notices = ParentNotice.objects.filter(learner=learner).filter(
+        Q(confiscation__isnull=True) | Q(confiscation__in=visible_confiscations),
+        Q(breach__isnull=True) | Q(breach__in=breaches.values("pk")),
+    )
+    guardianships = Guardianship.objects.filter(learner=learner).select_related("guardian")
+    tree = {
+        "format": FORMAT,
+        "version": VERSION,
+        "made_at": timezone.localtime().isoformat(timespec="minutes"),
+        "made_by": _name(user),
+        "school": learner.school.name,
+        "learner": record(learner),
+        "parents_and_carers": [
+            {**record(g.guardian), **record(g, skip={"learner", "guardian"})} for g in guardianships
+        ],
+        "phone_handovers": [
+            record(h, skip={"learner"})
+            for h in Handover.objects.filter(learner=learner).order_by("in_at")
+        ],
+        "confiscations": [
+            {
+                **record(c, skip={"learner"}),
+                "custody": [record(e, skip={"confiscation"}) for e in c.events.all()],
+            }
+            for c in confiscations.prefetch_related("events").order_by("confiscated_at")
+        ],
+        "searches": [record(s, skip={"learner"}) for s in searches.order_by("searched_at")],
+        "breaches": [record(b, skip={"learner"}) for b in breaches.order_by("at")],
+        "notices_to_parents": [record(n, skip={"learner"}) for n in notices.order_by("pk")],
+        "exemptions": [
+            record(e, skip={"learner"}) for e in LearnerExemption.objects.filter(learner=learner)
+        ],
+        "parent_contact_exceptions": [
+            record(e, skip={"learner"})
+            for e in ParentContactException.objects.filter(learner=learner)
+        ],
+        "concerns": concerns,
+        "third_parties": others,
+    }
+    tree = _resolve(tree)
+    tree["third_parties"] += _named_in_text(tree, learner)
+    return tree
+
+
+def _texts(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _texts(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+
+
+def _named_in_text(tree: dict, learner: Learner) -> list[dict]:
+    """Other learners of the school whose full name appears in the file's text."""
+    names = {}
+    for other in Learner.objects.filter(school_id=learner.school_id).exclude(pk=learner.pk):
+        for name in {other.name, f"{other.legal_first_name} {other.legal_last_name}"}:
+            names[name.casefold()] = name
+    if not names:
+        return []
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
+    )
+    already = {entry["name"].casefold() for entry in tree["third_parties"]}
+    found = {}
+    for text in _texts({k: v for k, v in tree.items() if k != "third_parties"}):
+        for match in pattern.finditer(text):
+            key = match[0].casefold()
+            if key not in already:
+                found.setdefault(key, names[key])
+    return [{"name": name, "why": "another learner, named in a record"} for name in found.values()]
+
+
+def flag_pattern(third_parties: list[dict]):
+    """A regular expression matching every flagged name, for marking them on the page."""
+    names = sorted(
+        {entry["name"] for entry in third_parties if entry["name"]}, key=len, reverse=True
+    )
+    if not names:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+
+
+def _mark(value, pattern) -> str:
+    """The value as HTML, each flagged name in <mark>."""
+    text = "" if value is None else str(value)
+    if pattern is None:
+        return escape(text)
+    parts = pattern.split(text)  # the names are captured: every odd part is one
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html("<mark>{}</mark>", part) if n % 2 else part,)
+            for n, part in enumerate(parts)
+        ),
+    )
+
+
+def _marked_record(node: dict, pattern) -> dict:
+    fields, lists = [], []
+    for label, value in node.items():
+        if isinstance(value, list):
+            lists.append(
+                (label.replace("_", " ").capitalize(), [_marked_record(v, pattern) for v in value])
+            )
+        elif value not in (None, ""):
+            fields.append((label[:1].upper() + label[1:], _mark(value, pattern)))
+    return {"fields": fields, "lists": lists}
+
+
+def marked(node, pattern) -> list[dict]:
+    """A section of the file as the page shows it: records of (label, HTML) fields, and the
+    lists inside them (a concern's people, timeline and evidence; a device's custody)."""
+    rows = node if isinstance(node, list) else [node]
+    return [_marked_record(row, pattern) for row in rows]
