@@ -236,14 +236,14 @@ class Desk:
         page.locator("#desk-q").focus()
 
     def _mark(self):
-        """Mark the message shown, to wait for the next one (the desk's state is replaced)."""
+        """Mark the message shown, to wait for the next one (a desk action replaces it)."""
         self.page.evaluate(
-            "() => { const m = document.getElementById('desk-message');"
+            "() => { const m = document.querySelector('#desk-message .alert');"
             " if (m) m.dataset.old = '1'; }"
         )
 
     def _message(self) -> tuple[str, str]:
-        alert = self.page.locator("#desk-message:not([data-old]) .alert")
+        alert = self.page.locator("#desk-message .alert:not([data-old])")
         alert.wait_for(state="visible", timeout=15_000)
         classes = alert.get_attribute("class") or ""
         level = next((x for x in ("warning", "info", "success") if f"alert-{x}" in classes), "")

@@ -3,7 +3,8 @@
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Exists
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,9 +25,13 @@ from devices.models import (
 from devices.signals import confiscation_ready, confiscation_recorded
 from incidents.visibility import is_concealed, without_concealed
 from people.calendar import SchoolCalendar
-from people.models import Guardian, Guardianship, Learner, School
+from people.models import Guardian, Guardianship, Learner
 from roper.errors import Refused
 from roper.locking import locked
+
+
+def _reconciled(day: date) -> str:
+    return f"{day:%d/%m/%Y} has been reconciled: give a reason for this change."
 
 
 def _needs_reason(school_id: int, day: date, reason: str) -> None:
@@ -34,58 +39,84 @@ def _needs_reason(school_id: int, day: date, reason: str) -> None:
         not reason.strip()
         and DayReconciliation.objects.filter(school_id=school_id, school_day=day).exists()
     ):
-        raise Refused(f"{day:%d/%m/%Y} has been reconciled: give a reason for this change.")
+        raise Refused(_reconciled(day))
 
 
-def _pouch_holder(*, learner: Learner, day: date, tag: str) -> Handover | None:
-    """Another learner's handover today under pouch number `tag` (any case), if any."""
-    return (
-        Handover.objects.filter(
-            school_id=learner.school_id, school_day=day, undone_at__isnull=True, tag__iexact=tag
-        )
-        .exclude(learner=learner)
-        .select_related("learner")
-        .first()
-    )
+#: What a check-in must know once its locks are held, in one statement of its own (so that it
+#: sees what a desk that held the locks before it committed): the learner's handover today;
+#: whether the day is reconciled; the pouch number that carries over, the learner's last
+#: handover's (each check-in carries it forward: one row read backwards through the
+#: (learner, school_day) index, however long the learner's history); another learner's
+#: handover today under the pouch number typed, or else under the carried one (an empty one
+#: compared as NULL: no row, instead of the school's hundreds of thousands of handovers
+#: without a pouch number read through the UPPER(tag) index). In SQL: built with Django's
+#: expressions the same query cost 2 ms of CPU a check-in, thirty times this.
+CHECK_IN_STATE = """
+WITH carried AS (
+    SELECT tag FROM devices_handover WHERE learner_id = %s AND undone_at IS NULL
+    ORDER BY school_day DESC LIMIT 1
+)
+SELECT
+    (SELECT id FROM devices_handover
+     WHERE learner_id = %s AND school_day = %s AND undone_at IS NULL LIMIT 1),
+    EXISTS (SELECT 1 FROM devices_dayreconciliation WHERE school_id = %s AND school_day = %s),
+    (SELECT tag FROM carried),
+    (SELECT id FROM devices_handover
+     WHERE school_id = %s AND school_day = %s AND undone_at IS NULL AND learner_id <> %s
+       AND UPPER(tag) = UPPER(NULLIF(COALESCE(NULLIF(%s, ''), (SELECT tag FROM carried)), ''))
+     LIMIT 1)
+"""
+
+
+def _check_in_state(*, learner: Learner, day: date, tag: str) -> tuple:
+    """(today's handover id, reconciled, carried pouch number, holder's handover id) of
+    CHECK_IN_STATE; the ids are None when there is none."""
+    school, pk = learner.school_id, learner.pk
+    with connections[Handover.objects.db].cursor() as cursor:
+        cursor.execute(CHECK_IN_STATE, [pk, pk, day, school, day, school, day, pk, tag])
+        return cursor.fetchone()
 
 
 def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") -> Handover:
     """Check a learner's phone in. `tag` is the pouch number typed at the desk: refused when
     another learner's phone is in under it today. Without one, the learner's last pouch
-    number carries over, unless another learner has it today (then none)."""
+    number carries over, unless another learner has it today (then none). The desk entry
+    written is the handover's `entry`."""
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
     tag = tag.strip()[: Handover._meta.get_field("tag").max_length]
     try:
-        # Two desks acting on the same learner at once: the second waits, then sees the first.
-        with locked(learner):
-            existing = Handover.objects.filter(
-                learner=learner, school_day=day, undone_at__isnull=True
-            ).first()
+        with transaction.atomic():
+            # The row locks, both in one statement, held to the commit: the learner's (two
+            # desks acting on the same learner at once: the second waits, then sees the
+            # first) and the school's (two desks giving one pouch number to two learners at
+            # once: the second waits for the first, then sees its number; NO KEY, so rows
+            # referring to the school or the learner still insert).
+            Learner.objects.filter(pk=learner.pk).select_related("school").only(
+                "pk", "school__id"
+            ).select_for_update(no_key=True).get()
+            existing, reconciled, carried, holder = _check_in_state(
+                learner=learner, day=day, tag=tag
+            )
             if existing:
+                existing = Handover.objects.get(pk=existing)
                 raise Refused(
                     f"{learner.name}'s phone was already checked in at "
                     f"{timezone.localtime(existing.in_at):%H:%M}."
                 )
-            _needs_reason(learner.school_id, day, reason)
-            typed = bool(tag)
-            if not tag:
-                tag = desk.carried_tag(learner)  # a pouch number carries over
-            if tag:
-                # Two desks giving one pouch number to two learners at once: the second
-                # waits for the first, then sees its number. The school's row is the lock,
-                # held to the commit; NO KEY, so rows referring to the school still insert.
-                School.objects.select_for_update(no_key=True).filter(pk=learner.school_id).get()
-                holder = _pouch_holder(learner=learner, day=day, tag=tag)
-                if holder and typed:
-                    raise Refused(
-                        f"Pouch {tag} is already in use today: {holder.learner.name} "
-                        f"({holder.learner.class_name}) handed their phone in with it at "
-                        f"{timezone.localtime(holder.in_at):%H:%M}. Check the number on the "
-                        "pouch, or leave the pouch number empty."
-                    )
-                if holder:
-                    tag = ""  # last time's pouch is another learner's today
+            if reconciled and not reason.strip():
+                raise Refused(_reconciled(day))
+            if holder and tag:
+                holder = Handover.objects.select_related("learner").get(pk=holder)
+                raise Refused(
+                    f"Pouch {tag} is already in use today: {holder.learner.name} "
+                    f"({holder.learner.class_name}) handed their phone in with it at "
+                    f"{timezone.localtime(holder.in_at):%H:%M}. Check the number on the "
+                    "pouch, or leave the pouch number empty."
+                )
+            if not tag and not holder:
+                tag = carried or ""  # a pouch number carries over …
+            # … unless last time's pouch is another learner's today.
             handover = Handover.objects.create(
                 school_id=learner.school_id,
                 learner=learner,
@@ -94,7 +125,7 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
                 in_at=now,
                 received_by=by,
             )
-            DeskEntry.objects.create(
+            handover.entry = DeskEntry.objects.create(
                 school_id=learner.school_id,
                 handover=handover,
                 kind=DeskEntry.Kind.IN,
@@ -111,6 +142,8 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
 def handover_check_out(
     *, learner: Learner, by, guardian: Guardian | None = None, reason: str = ""
 ) -> Handover:
+    """Check a learner's phone out, to `guardian` or to the learner. The desk entry written
+    is the handover's `entry`."""
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
 
@@ -124,8 +157,15 @@ def handover_check_out(
             )
         return None
 
-    # Two desks checking the same phone out at once: the second sees it already out.
-    today = Handover.objects.filter(learner=learner, school_day=day, undone_at__isnull=True)
+    # Two desks checking the same phone out at once: the second sees it already out. Whether
+    # the day is reconciled is read with the row.
+    today = Handover.objects.filter(
+        learner=learner, school_day=day, undone_at__isnull=True
+    ).annotate(
+        reconciled=Exists(
+            DayReconciliation.objects.filter(school_id=learner.school_id, school_day=day)
+        )
+    )
     with locked(today, check=not_held) as handover:
         if (
             guardian is not None
@@ -134,13 +174,15 @@ def handover_check_out(
             ).exists()
         ):
             raise Refused(f"{guardian.name} is not on file as allowed to collect.")
-        _needs_reason(learner.school_id, day, reason)
+        if handover.reconciled and not reason.strip():
+            raise Refused(_reconciled(day))
         handover.out_at = now
         handover.handed_back_by = by
         handover.collected_by = guardian
         handover.collected_by_learner = guardian is None
         handover.save()
-        DeskEntry.objects.create(
+        handover.learner = learner  # the caller's (no query), for what shows the entry
+        handover.entry = DeskEntry.objects.create(
             school_id=learner.school_id,
             handover=handover,
             kind=DeskEntry.Kind.OUT,
@@ -186,14 +228,19 @@ def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
         )
 
 
-def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str]:
+def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str, Handover | None]:
     """Enter in the desk's search box (or its pouch number box): the top match's phone is
     checked in, under the pouch number `tag` when one is typed, or, from home time, checked
-    out to the learner. Returns (message, level: success or info); a phone that cannot move
-    is refused with what the desk should do instead."""
+    out to the learner. Returns (message, level: success or info, the handover moved or
+    None); a phone that cannot move is refused with what the desk should do instead."""
     at_home_time = desk.is_home_time(school)
     results = desk.search(
-        school=school, q=q, day=SchoolCalendar.today(), limit=desk.LIMIT, home_time=at_home_time
+        school=school,
+        q=q,
+        day=SchoolCalendar.today(),
+        limit=desk.LIMIT,
+        home_time=at_home_time,
+        shown=False,
     )
     if not results:
         raise Refused(f"No learner matches “{q}”.")
@@ -214,16 +261,16 @@ def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str]:
     learner = waiting[0] if waiting else results[0]
     if learner.exemption:
         return (
-            f"{learner.name} is exempt ({learner.exemption.get_reason_display()}): "
-            "they keep their phone.",
+            f"{learner.name} is exempt ({learner.exemption.label}): they keep their phone.",
             "info",
+            None,
         )
     if learner.today is None:
         handover = handover_check_in(learner=learner, by=by, tag=tag)
-        return check_in_message(learner, handover), "success"
+        return check_in_message(learner, handover), "success", handover
     if learner.today.out_at is None and at_home_time:
-        handover_check_out(learner=learner, by=by)
-        return f"{learner.name}: phone collected by the learner.", "success"
+        handover = handover_check_out(learner=learner, by=by)
+        return f"{learner.name}: phone collected by the learner.", "success", handover
     if learner.today.out_at is None:
         raise Refused(
             f"{learner.name}'s phone is already in (since "

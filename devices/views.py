@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import CreateView, DetailView, ListView
+from django_htmx.http import reswap
 
 from devices import desk, services
 from devices.forms import (
@@ -53,24 +54,37 @@ def _state_context(request, school, message="", level="success"):
         "day": day,
         "counts": desk.counts(school=school, day=day),
         "entries": desk.last_entries(school=school, day=day),
+        "entries_shown": desk.ENTRIES,
         "message": message,
         "level": level,
     }
 
 
-def _respond(request, school, message, level="success"):
-    """htmx: the refreshed desk state with the message; otherwise back to the desk."""
-    if request.htmx:
+def _respond(request, school, message, level="success", *, moved=None, changed=True):
+    """htmx: the message and what changed at the desk; otherwise back to the desk.
+
+    After one phone moved (`moved`: its handover, with the desk `entry` just written), only
+    what changed: today's counts and the new entry, put at the top of the last entries (the
+    desk's state is not read again); when nothing changed (`changed=False`: a refusal), the
+    message alone; otherwise (an undo, a whole class) the desk's refreshed state."""
+    if not request.htmx:
+        getattr(messages, level)(request, message)
+        return redirect("devices:desk")
+    if moved is not None or not changed:
+        context = {"message": message, "level": level}
+        if moved is not None:
+            context["counts"] = desk.counts(school=school, day=moved.school_day)
+            context["entry"] = moved.entry
+        response = reswap(render(request, "devices/partials/_desk_change.html", context), "none")
+    else:
         response = render(
             request,
             "devices/partials/_desk_state.html",
             _state_context(request, school, message, level),
         )
-        # devices.js clears the boxes for the next learner, unless the action was refused.
-        response["X-Desk-Level"] = level
-        return response
-    getattr(messages, level)(request, message)
-    return redirect("devices:desk")
+    # devices.js clears the boxes for the next learner, unless the action was refused.
+    response["X-Desk-Level"] = level
+    return response
 
 
 def desk_view(view):
@@ -83,7 +97,7 @@ def desk_view(view):
         try:
             return view(request, *args, **kwargs)
         except Refused as refusal:
-            return _respond(request, request.school, str(refusal), "warning")
+            return _respond(request, request.school, str(refusal), "warning", changed=False)
 
     return wrapped
 
@@ -129,10 +143,10 @@ def _desk_learner(request, pk):
 def desk_enter(request):
     """Enter in the search box: the top match is checked in (or out, at home time)."""
     q = request.POST.get("q", "").strip()
-    message, level = services.desk_enter(
+    message, level, moved = services.desk_enter(
         school=request.school, q=q, by=request.user, tag=request.POST.get("tag", "")
     )
-    return _respond(request, request.school, message, level)
+    return _respond(request, request.school, message, level, moved=moved, changed=bool(moved))
 
 
 @require_POST
@@ -142,7 +156,8 @@ def desk_check_in(request, pk):
     handover = services.handover_check_in(
         learner=learner, by=request.user, tag=request.POST.get("tag", "")
     )
-    return _respond(request, request.school, services.check_in_message(learner, handover))
+    message = services.check_in_message(learner, handover)
+    return _respond(request, request.school, message, moved=handover)
 
 
 @require_POST
@@ -160,14 +175,14 @@ def desk_check_out(request, pk):
         )
         if guardian is None:
             raise Refused("Choose a parent or carer on file.")
-    services.handover_check_out(
+    handover = services.handover_check_out(
         learner=learner,
         by=request.user,
         guardian=guardian,
         reason=request.POST.get("reason", "").strip(),
     )
     who = guardian.name if guardian else "the learner"
-    return _respond(request, school, f"{learner.name}: phone collected by {who}.")
+    return _respond(request, school, f"{learner.name}: phone collected by {who}.", moved=handover)
 
 
 @require_POST

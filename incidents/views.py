@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView, DetailView, ListView
 
-from incidents import services
+from incidents import services, timeline
 from incidents.forms import (
     RECORD_FORMS,
     AdditionForm,
@@ -192,6 +192,9 @@ def _detail(request, concern, full, forms=None, status=200):
     forms = forms or {}
     context = {
         **vars(page),
+        "timeline": timeline.for_page(
+            page.entries, concern=concern, may_mark_done=page.may_mark_done
+        ),
         "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
         "open_form": next(iter(forms), None),
     }

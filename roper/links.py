@@ -16,3 +16,9 @@ def link_maker(name: str, label: str):
     head, middle, tail = link.split(str(_ID))
     # Safe: format_html's output with an int put in its place.
     return lambda pk: SafeString(f"{head}{int(pk)}{middle}{int(pk)}{tail}")  # nosec B703
+
+
+def url_maker(name: str, *args):
+    """pk -> URL `name` reversed with `args` and that pk as its last argument: reversed once."""
+    head, tail = reverse(name, args=[*args, _ID]).split(str(_ID))
+    return lambda pk: f"{head}{int(pk)}{tail}"

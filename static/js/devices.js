@@ -16,6 +16,15 @@ document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const source = event.detail.elt;
     if (source.id === "desk-q") return; // a search, not an action
+    // A phone moved: its entry was put at the top of the last entries; as many are shown as
+    // the page shows (the oldest go), and "Nothing yet today" goes.
+    const entries = document.getElementById("desk-entries");
+    if (entries) {
+      const shown = Number(entries.dataset.shown) || 10;
+      const empty = entries.querySelector(".desk-entries-none");
+      if (empty && entries.rows.length > 1) empty.remove();
+      while (entries.rows.length > shown) entries.deleteRow(-1);
+    }
     if (!event.detail.successful) return;
     if (event.detail.xhr.getResponseHeader("X-Desk-Level") === "warning") return;
     box.value = "";

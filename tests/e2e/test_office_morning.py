@@ -51,6 +51,11 @@ def test_office_morning(page, live_server, sign_in):
             expect(box).to_have_value("")
             expect(box).to_be_focused()
         assert _count(page, "held") == held_before + 10
+        # Each check-in's entry was put at the top of the last entries (ten are shown).
+        entries = page.locator("#desk-entries tr")
+        expect(entries).to_have_count(10)
+        expect(entries.first).to_contain_text(learners[-1].name)
+        expect(entries.last).to_contain_text(learners[0].name)
         check_accessibility(page)
         screenshot(page, "desk")
 

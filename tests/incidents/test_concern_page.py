@@ -1,13 +1,44 @@
-"""The concern page: the referrals still to record, and a fixed number of queries however
-long the timeline and however many people may triage."""
+"""The concern page: the referrals still to record, a fixed number of queries however long
+the timeline and however many people may triage, and a timeline formatted once in Python
+that shows what the template's tags showed."""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Concern, Entry
-from tests.factories import MembershipFactory, learner_concern, report
+from tests.factories import MembershipFactory, UserFactory, learner_concern, report
+
+LONDON = ZoneInfo("Europe/London")
+
+#: The timeline's entries as the template wrote them before (issue 17), to compare with the
+#: page (incidents/timeline.py).
+BEFORE = Template(
+    """  {% for entry in entries %}
+  <li class="border-start border-3 ps-3 mb-3">
+    <h3 class="h6 mb-1">{{ entry.get_kind_display }}{% if entry.referral %}: {{ entry.get_referral_display }}{% endif %}
+      <small class="text-body-secondary">{{ entry.at|date:"j M Y H:i" }}{% if entry.author %}, {{ entry.author.get_full_name|default:entry.author.username }}{% endif %}</small></h3>
+    {% if entry.risk_level %}<p class="mb-1">Risk: {{ entry.get_risk_level_display }}{% if entry.owner %} · owner: {{ entry.owner.get_full_name }}{% endif %}</p>{% endif %}
+    {% if entry.kind == "action" %}<p class="mb-1">Who: {% if entry.assignee %}{{ entry.assignee.get_full_name|default:entry.assignee.username }}{% else %}{{ entry.action_by|default:"nobody named" }}{% endif %}{% if entry.action_due %} · due {{ entry.action_due|date:"j M Y" }}{% endif %} ·
+      {% if entry.action_done %}done{% if entry.action_done_at %} by {% include "incidents/partials/_who.html" with who=entry.action_done_by %} on {{ entry.action_done_at|date:"j M Y H:i" }}{% endif %}{% else %}not done yet{% endif %}</p>
+      {% if entry.pk in may_mark_done %}<form method="post" action="{% url 'incidents:action_done' concern.pk entry.pk %}" class="mb-1">{% csrf_token %}
+        <button class="btn btn-outline-success btn-sm" type="submit">Mark this action done</button></form>{% endif %}
+    {% endif %}
+    {% if entry.referred_at %}<p class="mb-1">When: {{ entry.referred_at|date:"j M Y H:i" }}</p>{% endif %}
+    {% if entry.police_reference %}<p class="mb-1">Police reference: {{ entry.police_reference }}</p>{% endif %}
+    {% if entry.referral_outcome %}<p class="mb-1">Outcome: {{ entry.referral_outcome }}</p>{% endif %}
+    {% if entry.contact_who %}<p class="mb-1">Told: {{ entry.contact_who }} ({{ entry.contact_how }})</p>{% endif %}
+    {% if entry.not_told_reason %}<p class="mb-1">Not told because: {{ entry.not_told_reason }}</p>{% endif %}
+    {% if entry.text %}<p class="mb-1">{{ entry.text|linebreaksbr }}</p>{% endif %}
+  </li>
+  {% endfor %}"""  # noqa: E501
+)
 
 
 def test_the_page_lists_the_required_referrals_not_yet_recorded(world, as_user):
@@ -80,3 +111,76 @@ def test_a_closed_concern_takes_no_more_entries_and_says_so(world, as_user):
         assert response.redirect_chain[-1][0] == reverse("incidents:detail", args=[concern.pk])
         assert "This concern is closed." in response.content.decode()
     assert Entry.objects.count() == before
+
+
+def test_the_timeline_shows_the_same_entries_as_before(world, as_user):
+    concern = learner_concern(world)
+    dsl, teacher = world.users["dsl"], world.users["teacher"]
+    gone = UserFactory(first_name="", last_name="", username="left.school")
+    winter = datetime(2026, 1, 5, 8, 7, tzinfo=LONDON)
+    summer = datetime(2026, 7, 14, 23, 30, tzinfo=LONDON)
+    entries = [
+        {"kind": "addition", "author": teacher, "text": "He said <b>hi</b> & left.\r\nThen back."},
+        {
+            "kind": "triage",
+            "author": dsl,
+            "at": winter,
+            "risk_level": "high",
+            "owner": dsl,
+            "text": "High",
+        },
+        {"kind": "triage", "author": None, "at": summer, "risk_level": "low", "text": ""},
+        {"kind": "action", "author": dsl, "assignee": teacher, "action_due": date(2026, 2, 3)},
+        {"kind": "action", "author": dsl, "action_by": "Mrs O'Brien <form tutor>"},
+        {"kind": "action", "author": dsl, "action_done": True, "action_done_at": summer},
+        {
+            "kind": "action",
+            "author": dsl,
+            "action_done": True,
+            "action_done_by": teacher,
+            "action_done_at": winter,
+            "assignee": gone,
+        },
+        {"kind": "action", "author": dsl, "action_done": True},
+        {
+            "kind": "referral",
+            "author": dsl,
+            "referral": "social_care",
+            "referred_at": summer,
+            "police_reference": "",
+            "referral_outcome": "Strategy meeting\nset",
+            "text": "Rang",
+        },
+        {"kind": "referral", "author": gone, "referral": "police", "police_reference": "CAD 1 & 2"},
+        {"kind": "parent_contact", "author": dsl, "contact_who": "Mother", "contact_how": "phone"},
+        {"kind": "parent_contact", "author": dsl, "not_told_reason": "Would put the child at risk"},
+        {"kind": "note", "author": dsl, "text": "Multi\n\nline <note>"},
+    ]
+    for fields in entries:
+        Entry.objects.create(concern=concern, **fields)
+    client = as_user(dsl)
+    url = reverse("incidents:detail", args=[concern.pk])
+    client.get(url)  # the first view marks it read
+    response = client.get(url)
+    page = response.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    context = response.context
+    before = BEFORE.render(
+        Context(
+            {
+                "entries": context["entries"],
+                "may_mark_done": context["may_mark_done"],
+                "concern": concern,
+                "csrf_token": token,
+            }
+        )
+    )
+    assert len(context["entries"]) == len(entries)
+    assert before in page
+    # And what that means to a reader: local times (GMT and BST), escaped text, the forms.
+    assert "5 Jan 2026 08:07" in before and "14 Jul 2026 23:30" in before
+    assert "He said &lt;b&gt;hi&lt;/b&gt; &amp; left.<br>Then back." in before
+    assert "Who: Mrs O&#x27;Brien &lt;form tutor&gt;" in before
+    assert "Referral: Children&#x27;s social care" in before
+    assert "done by a former user on 14 Jul 2026 23:30" in before
+    assert before.count("Mark this action done") == 2
