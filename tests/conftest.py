@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import override_settings
 
 from people.models import Learner, School
+from tests import cache as test_cache
 from tests import demo as demo_copy
 from tests import flush
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
@@ -216,6 +217,22 @@ def _persona_fixture(name):
 
 for _name in ALL_PERSONAS:
     globals()[_name] = _persona_fixture(_name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_cache_keys():
+    """The cache's keys as Roper makes them, and the test's number (tests/cache.py)."""
+    caches = {
+        name: {**config, "KEY_FUNCTION": "tests.cache.make_key"}
+        for name, config in settings.CACHES.items()
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(_test_cache_keys):
+    test_cache.generation += 1
 
 
 @pytest.fixture(scope="session", autouse=True)
