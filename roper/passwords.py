@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
+from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -181,6 +182,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = ChangeForm
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("security")
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_usable_password():
+            messages.info(request, "Your account does not sign in with a password.")
+            return redirect("security")
+        return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
         request = self.request

@@ -79,6 +79,14 @@ def test_a_wrong_current_password_is_refused(with_password, mailoutbox):
     assert user.check_password(PASSWORD) and not mailoutbox
 
 
+def test_an_account_without_a_password_has_none_to_change(world, as_user):
+    user = world.users["teacher"]
+    user.set_unusable_password()
+    user.save()
+    response = as_user(user).get(reverse("password_change"))
+    assert response.url == reverse("security")
+
+
 def test_the_validators_apply_and_too_many_wrong_passwords_stop_the_form(
     with_password, monkeypatch
 ):
@@ -105,12 +113,12 @@ def test_a_change_ends_the_other_sessions_keeps_this_one_and_emails(
     here = _sign_in("teacher")
     key_before = here.cookies["sessionid"].value
 
+    form = {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    form["_once"] = str(uuid.uuid4())
     with django_capture_on_commit_callbacks(execute=True):
-        response = here.post(
-            reverse("password_change"),
-            {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW},
-        )
-    assert response.url == reverse("security")
+        response = here.post(reverse("password_change"), form)
+        again = here.post(reverse("password_change"), form)  # Enter pressed twice
+    assert response.url == again.url == reverse("security")
     assert here.cookies["sessionid"].value != key_before  # rotated
     assert _signed_in(here)
     assert not _signed_in(elsewhere)
