@@ -6,8 +6,11 @@ class PeopleConfig(AppConfig):
     verbose_name = "Schools and people"
 
     def ready(self):
-        from people.services import role_requests_waiting_count
+        from people.services import own_password_audit, role_requests_waiting_count
         from roper.navigation import NavItem, register
+        from roper.passwords import password_changed
+
+        password_changed.connect(own_password_audit, dispatch_uid="people.own_password_audit")
 
         register(
             NavItem(

@@ -558,6 +558,16 @@ def user_email_set(*, user, email: str, by) -> RoleRequest | None:
     return None
 
 
+def own_password_audit(sender, *, user, how: str, **kwargs) -> None:
+    """A person changed their own password (roper.passwords.password_changed): audited in
+    each of their schools, as a password the IT admin sets."""
+    detail = "changed by themselves" if how == "changed" else "reset by an emailed link"
+    for school in _schools_of(user):
+        AuditEntry.record(
+            school=school, action=A.PASSWORD_SET, actor=user, subject=user, detail=detail
+        )
+
+
 def _schools_of(user) -> list[int]:
     return list(
         Membership.objects.filter(user=user, school__isnull=False).values_list(

@@ -110,14 +110,15 @@ def session_key_rotate(request) -> None:
     )
 
 
-def sessions_end(*, user_id: int) -> int:
-    """End every session of a user: delete each from the session store. Returns how many
-    there were."""
+def sessions_end(*, user_id: int, keep: str | None = None) -> int:
+    """End every session of a user (but `keep`, the key of the one that asked, when given):
+    delete each from the session store. Returns how many there were."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
-    keys = list(UserSession.objects.filter(user_id=user_id).values_list("session_key", flat=True))
+    ended = UserSession.objects.filter(user_id=user_id).exclude(session_key=keep or "")
+    keys = list(ended.values_list("session_key", flat=True))
     for key in keys:
         store.delete(key)
-    UserSession.objects.filter(user_id=user_id).delete()
+    UserSession.objects.filter(user_id=user_id, session_key__in=keys).delete()
     return len(keys)
 
 

@@ -174,6 +174,8 @@ AUTHENTICATION_BACKENDS = [
     "roper.two_factor.ModelBackend",
 ]
 LOGIN_URL = "login"
+#: How long a password-reset link works (roper/passwords.py); it works once in any case.
+PASSWORD_RESET_TIMEOUT = _read("PASSWORD_RESET_MINUTES", env.int, default=60) * 60
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

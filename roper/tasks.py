@@ -5,6 +5,7 @@ and this module imports roper.reminders, which imports roper.notifications.)"""
 from celery import shared_task
 
 from roper.emails import send_notification_emails  # noqa: F401 - a worker registers it here
+from roper.passwords import send_password_changed, send_password_reset  # noqa: F401 - likewise
 
 
 @shared_task

@@ -32,7 +32,18 @@ from roper.sessions import session_key_rotate
 
 TWO_FACTOR_ROLES = READS_SAFEGUARDING | {Role.ADMIN}
 BACKUP_CODES = 10
-EXEMPT_URL_NAMES = {"two_factor_verify", "two_factor_setup", "logout", "login", "healthz"}
+EXEMPT_URL_NAMES = {
+    "two_factor_verify",
+    "two_factor_setup",
+    "logout",
+    "login",
+    "healthz",
+    # The forgotten-password pages are public: they sign no one in.
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def two_factor_required(user) -> bool:

@@ -92,3 +92,32 @@ ACCESS.update(
         ),
     }
 )
+
+
+def _reset_link(world, user):
+    """A link with a token that is not right: the page says so (a good link redirects once to
+    the form, tests/roper/test_passwords.py)."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("password_reset_confirm", args=[uid, "cz1xyz-0123456789abcdef"])
+
+
+ACCESS.update(
+    {
+        # Each person's own password.
+        "password_change": Case(lambda w, u: reverse("password_change"), everyone(200)),
+        # Forgotten password: public, like the sign-in page; they sign no one in.
+        "password_reset": Case(
+            lambda w, u: reverse("password_reset"), everyone(200), login_required=False
+        ),
+        "password_reset_done": Case(
+            lambda w, u: reverse("password_reset_done"), everyone(200), login_required=False
+        ),
+        "password_reset_confirm": Case(_reset_link, everyone(200), login_required=False),
+        "password_reset_complete": Case(
+            lambda w, u: reverse("password_reset_complete"), everyone(200), login_required=False
+        ),
+    }
+)
