@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from roper.notifications import email_message
+from roper.emails import email_message
 from roper.sessions import session_key_rotate, sessions_end
 
 log = logging.getLogger(__name__)
