@@ -156,11 +156,17 @@ def _world_build() -> World:
     school = SchoolFactory(trust=trust, name="Anthony Roper Primary School")
     other = SchoolFactory(trust=trust, name="Other Primary School")
     users = {}
-    for persona, roles in PERSONAS.items():
-        users[persona] = MembershipFactory(school=school, roles=roles, user__username=persona).user
-    users["outsider"] = MembershipFactory(
-        school=other, roles=["headteacher", "dsl"], user__username="outsider"
-    ).user
+    # Names of their own, not drawn at random: the world is copied into every test of a run,
+    # and a persona drawn as "Kathryn Khan" would be on every page beside the learner Amelia
+    # Khan, whom a test checks is not named.
+    for persona, roles in [*PERSONAS.items(), ("outsider", ["headteacher", "dsl"])]:
+        users[persona] = MembershipFactory(
+            school=other if persona == "outsider" else school,
+            roles=roles,
+            user__username=persona,
+            user__first_name=persona.replace("_", " ").title(),
+            user__last_name="Persona",
+        ).user
     return World(
         school=school,
         other_school=other,
