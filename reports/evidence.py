@@ -157,9 +157,7 @@ def evidence_totals(spans: list[Span], *, viewer=None) -> list[Totals]:
         return result
     school_ids = sorted({s.school_id for s in spans})
     roll = _on_roll(school_ids)
-    exemptions = _exemptions(
-        school_ids, min(s.start for s in spans), max(s.end for s in spans)
-    )
+    exemptions = _exemptions(school_ids, min(s.start for s in spans), max(s.end for s in spans))
     handed = _rows_by_span(
         Handover.objects.filter(undone_at__isnull=True), spans, "school_day", n=Count("*")
     )
@@ -247,7 +245,7 @@ def evidence_detail(span: Span, *, school: School, viewer=None, names=False) -> 
     ):
         handed_by_class[(row["learner__year_group"], row["learner__class_name"])] = row["n"]
     on_roll = sum(roll.values())
-    expected_by_class: dict[tuple[str, str], int] = {key: 0 for key in roll}
+    expected_by_class: dict[tuple[str, str], int] = dict.fromkeys(roll, 0)
     for day in days:
         exempt = _exempt_on(exemptions, day, sid)
         detail.days.append((day, on_roll - len(exempt), handed_by_day.get(day, 0)))
@@ -273,9 +271,7 @@ def evidence_detail(span: Span, *, school: School, viewer=None, names=False) -> 
     detail.years = [(labels[y], e, h) for y, (e, h) in by_year.items()]
 
     for row in (
-        Breach.objects.filter(
-            school_id=sid, at__gte=span.start_at, at__lt=span.end_before
-        )
+        Breach.objects.filter(school_id=sid, at__gte=span.start_at, at__lt=span.end_before)
         .values("place", "period")
         .annotate(n=Count("pk"))
         .order_by()
@@ -407,9 +403,7 @@ def _compliance(title, rows, anonymised, threshold, total_label=None) -> Table:
     c = _Cells(anonymised, threshold)
     rows = list(rows)
     if total_label:
-        rows.append(
-            (total_label, sum(r[1] for r in rows), sum(r[2] for r in rows))
-        )
+        rows.append((total_label, sum(r[1] for r in rows), sum(r[2] for r in rows)))
     for i, (_label, expected, handed) in enumerate(rows):
         c.cells[(i, "e")] = expected
         c.cells[(i, "h")] = min(handed, expected) if anonymised else handed

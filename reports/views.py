@@ -15,8 +15,9 @@ from reports.chronology import for_page, learner_chronology
 from reports.evidence import evidence_pack, trust_pack
 from reports.forms import CommentaryForm
 from reports.models import Commentary
-from reports.report import school_report, trust_report
+from reports.report import school_report, threshold_for, trust_report
 from reports.subject_access import flag_pattern, learner_file, marked
+from reports.suppression import NOT_SHOWN, fewer_than
 from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
 from roper.pdf import pdf_response
@@ -318,9 +319,8 @@ def write_evidence_csv(out, pack):
         writer.writerow([])
         writer.writerow(["Learner", "Year and class", "Reason", "Review by", "State"])
         for e in pack.exemptions:
-            writer.writerow(
-                [e["learner"], e["group"], e["reason_label"], e["review_on"].isoformat(), e["state"]]
-            )
+            review_on = e["review_on"].isoformat()
+            writer.writerow([e["learner"], e["group"], e["reason_label"], review_on, e["state"]])
 
 
 @permission_required(EVIDENCE)
@@ -342,9 +342,6 @@ def evidence_trust(request):
     if key and key not in keys:
         raise Http404
     table = trust_pack(schools=schools, key=key, today=now, viewer=request.user) if key else None
-    from reports.report import threshold_for
-    from reports.suppression import NOT_SHOWN, fewer_than
-
     threshold = threshold_for([s.pk for s in schools]) if schools else 0
     return render(
         request,

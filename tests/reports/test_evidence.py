@@ -95,7 +95,8 @@ def test_the_figures_of_a_small_world(db):
     assert by_day[date(2026, 5, 7)] == (3, 0)  # lapsed: c is expected again
     exempt_days = sum(1 for day in days if day <= date(2026, 5, 6))
     assert d.years == [("Year 5", 2 * len(days), 3), ("Year 6", len(days) - exempt_days, 0)]
-    assert d.classes == [("Year 5: Oak", 2 * len(days), 3), ("Year 6: Ash", len(days) - exempt_days, 0)]  # fmt: skip
+    year_6 = len(days) - exempt_days
+    assert d.classes == [("Year 5: Oak", 2 * len(days), 3), ("Year 6: Ash", year_6, 0)]
 
     assert d.places == {("playground", "break"): 1, ("classroom", "lesson"): 2}
     k = d.consistency
@@ -195,9 +196,7 @@ def shared_cache(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_completed_terms_pack_is_cached_until_a_late_edit(
-    terms, as_user, head, shared_cache
-):
+def test_a_completed_terms_pack_is_cached_until_a_late_edit(terms, as_user, head, shared_cache):
     summer = term(terms.school, "summer", 2026)
     client = as_user(head)
 
