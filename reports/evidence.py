@@ -102,7 +102,7 @@ def _school_days(span: Span) -> list[date]:
 
 def _exemptions(school_ids, start: date, end: date, *, names=False):
     """Approved exemptions of learners on roll in force at some point of [start, end]."""
-    fields = ["pk", "school_id", "learner_id", "reason", "starts_on", "review_on"]
+    fields = ["pk", "school_id", "learner_id", "reason", "starts_on", "review_on", "decided_at"]
     fields += ["learner__year_group", "learner__class_name"]
     if names:
         fields += [
@@ -113,7 +113,7 @@ def _exemptions(school_ids, start: date, end: date, *, names=False):
             "decided_by__last_name",
             "decided_at",
         ]
-    return list(
+    rows = list(
         LearnerExemption.objects.filter(
             school_id__in=school_ids,
             status=Decision.APPROVED,
@@ -124,6 +124,11 @@ def _exemptions(school_ids, start: date, end: date, *, names=False):
         .order_by("review_on", "pk")
         .values(*fields)
     )
+    for e in rows:
+        # In force from its start date, or else from its approval.
+        decided = e["decided_at"] and SchoolCalendar.day_of(e["decided_at"])
+        e["from"] = e["starts_on"] or decided or None
+    return [e for e in rows if e["from"] is None or e["from"] <= end]
 
 
 def _exempt_on(exemptions, day: date, school_id: int) -> set:
@@ -133,7 +138,7 @@ def _exempt_on(exemptions, day: date, school_id: int) -> set:
         for e in exemptions
         if e["school_id"] == school_id
         and e["review_on"] >= day
-        and (e["starts_on"] is None or e["starts_on"] <= day)
+        and (e["from"] is None or e["from"] <= day)
     }
 
 
@@ -196,7 +201,7 @@ def evidence_totals(spans: list[Span], *, viewer=None) -> list[Totals]:
                 for e in exemptions
                 if e["school_id"] == span.school_id
                 and e["review_on"] >= span.start
-                and (e["starts_on"] is None or e["starts_on"] <= span.end)
+                and (e["from"] is None or e["from"] <= span.end)
             }
         )
         t.policy_sent = (span.school_id, PolicySending.school_year_of(span.end)) in sent
@@ -425,7 +430,7 @@ def _compliance(title, rows, anonymised, threshold, total_label=None) -> Table:
                 strong=bool(total_label) and i == len(rows) - 1,
             )
         )
-    return Table(title, ["Phones expected", "Handed in", "Not handed in", "Handed in"], out)
+    return Table(title, ["Phones expected", "Handed in", "Not handed in", "Handed in %"], out)
 
 
 def _crosstab(title, row_keys, col_keys, values, anonymised, threshold, first="") -> Table:

@@ -28,6 +28,7 @@ from tests.factories import (
     terms_of,
 )
 from tests.reports.test_views import _pdf_text, _seed_identifying
+from tests.roper.test_pdf import assert_accessible_pdf
 
 URL = reverse("reports:evidence")
 TODAY = date(2026, 11, 24)
@@ -58,7 +59,7 @@ def _small_world(school=None):
     b = LearnerFactory(school=school, year_group="5", class_name="Oak")
     c = LearnerFactory(school=school, year_group="6", class_name="Ash")
     LearnerFactory(school=school, year_group="6", class_name="Ash", active=False)
-    exemption(c, staff, staff, review_on=date(2026, 5, 6))
+    exemption(c, staff, staff, review_on=date(2026, 5, 6), decided_at=london(2026, 3, 2))
     _handover(a, date(2026, 5, 5), staff)
     _handover(b, date(2026, 5, 5), staff)
     _handover(a, date(2026, 5, 6), staff)
@@ -114,6 +115,8 @@ def test_the_figures_of_a_small_world(db):
     pack = build_pack(school=school, term=summer, terms=terms, today=TODAY, full=False)
     trend = pack.sections[-1].tables[0]
     assert [r.label for r in trend.rows][-1] == "Summer 2026"
+    # The exemption was approved in the spring: not in force the summer before.
+    assert [r.cells[7] for r in trend.rows] == ["0", "0", "fewer than 3", "fewer than 3"]
     summer_row = trend.rows[-1].cells
     # Three breaches: 2 on the ladder and 1 overridden are small, so hidden.
     assert summer_row[3:6] == ["3", "fewer than 3", "fewer than 3"]
@@ -161,6 +164,7 @@ def test_the_governors_copy_names_no_child_in_the_page_csv_or_pdf(terms, as_user
     csv_text = client.get(URL, {"term": summer.pk, "format": "csv"}).content.decode()
     pdf = client.get(URL, {"term": summer.pk, "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf"
+    assert_accessible_pdf(pdf.content, f"Phone-free school evidence: {terms.school.name}")
     pdf_text = _pdf_text(pdf.content)
     assert "Consistency of sanctions" in pdf_text
     for secret in secrets:
