@@ -22,6 +22,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.volume import SCALES, Part
+from conduct.models import Breach
 from devices.models import DeskEntry, Handover
 from incidents.models import Concern, Involvement
 from people.calendar import SchoolCalendar
@@ -336,7 +337,13 @@ def trust_cases(part: Part, runs: int) -> list[Case]:
     concerns = Concern.objects.filter(school__trust__name=part.trust_name).count()
     dsl = signed_in(f"{part.key}-trust-dsl")
     governor = signed_in(f"{part.key}-trust-governor")
-    schools = list(School.objects.filter(trust__name=part.trust_name).values_list("pk", flat=True))
+    schools = list(
+        School.objects.filter(trust__name=part.trust_name)
+        .order_by("name")
+        .values_list("pk", flat=True)
+    )
+    breaches = Breach.objects.filter(school__trust__name=part.trust_name).count()
+    head = signed_in(f"{part.key}-01-head")
     return [
         Case(
             "dashboard_trust",
@@ -354,6 +361,30 @@ def trust_cases(part: Part, runs: int) -> list[Case]:
             lambda: governor.get(reverse("reports:trust")),
             before=forget_reports(schools),
             runs=max(3, runs // 3),
+        ),
+        # The phone-free school evidence pack (issue 18): the trust's schools side by side.
+        Case(
+            "evidence_trust",
+            f"evidence pack, trust ({part.schools} schools, {breaches:,} breaches, cached)",
+            lambda: governor.get(reverse("reports:evidence_trust")),
+            expect="Phone-free school evidence",
+        ),
+        Case(
+            "evidence_trust_first",
+            f"evidence pack, trust ({part.schools} schools, first view)",
+            lambda: governor.get(reverse("reports:evidence_trust")),
+            before=forget_reports(schools),
+            runs=max(3, runs // 3),
+            expect="Phone-free school evidence",
+        ),
+        # One school's pack in full (the head: named exemptions), first view.
+        Case(
+            "evidence_school_first",
+            "evidence pack, one school of the trust (head, full copy, first view)",
+            lambda: head.get(reverse("reports:evidence")),
+            before=forget_reports(schools[:1]),
+            runs=max(3, runs // 3),
+            expect="Hand-in compliance",
         ),
     ]
 

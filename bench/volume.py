@@ -35,6 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from conduct.models import Breach, ParentNotice, Period, Place
+from conduct.services import ladder_seed, ladder_step
 from devices.models import (
     Confiscation,
     CustodyEvent,
@@ -372,6 +374,7 @@ class SchoolSeeder:
         self.handovers()
         self.concerns()
         self.confiscations()
+        self.breaches()
         self.policies()
 
     # -- people ------------------------------------------------------------------------
@@ -969,6 +972,99 @@ class SchoolSeeder:
                     )
                 )
         CustodyEvent.objects.bulk_create(events, batch_size=2000)
+
+    # -- breaches of the phone policy, the sanctions ladder, parents' notices (issue 18) --
+
+    #: Breaches a school day per 1,000 learners: a phone-free school's few a day.
+    BREACHES_PER_DAY = 2.0
+
+    def breaches(self):
+        """Breaches at a realistic rate (the learners of concern more often), each given the
+        default ladder's step for the learner's number in the term (1 in 25 another step, with
+        a reason), and the notices parents are sent for the steps that involve them: by email,
+        a letter when no address is on file (1 in 10), plus "ready to collect" for a tenth of
+        the confiscations."""
+        rng = self.rng
+        steps = ladder_seed(school=self.school)
+        per_day = self.BREACHES_PER_DAY * self.part.learners / 1000
+        term_of = {}
+        for _season, start, end in self.term_rows:
+            for day in self.days:
+                if start <= day <= end:
+                    term_of[day] = start
+        count: dict[tuple[int, date], int] = {}
+        breaches = []
+        places, periods = Place.values, Period.values
+        for day in self.days:
+            n = int(per_day) + (rng.random() < per_day % 1)
+            for _ in range(n):
+                learner = self._child()
+                key = (learner.pk, term_of.get(day))
+                count[key] = count.get(key, 0) + 1
+                step = ladder_step(steps, count[key])
+                applied, reason = step, ""
+                if rng.random() < 0.04:
+                    applied = rng.choice([s for s in steps if s.pk != step.pk] or [step])
+                    reason = "" if applied is step else "Filmed another learner"
+                teacher = rng.choice(self.teachers)
+                breaches.append(
+                    Breach(
+                        school=self.school,
+                        learner=learner,
+                        kind=rng.choice(["seen", "used"]),
+                        at=at(day, 8, 30, rng.randrange(7 * 3600)),
+                        period=rng.choice(periods),
+                        place=rng.choice(places),
+                        seen_by=teacher,
+                        recorded_by=teacher,
+                        number_in_term=count[key],
+                        ladder_position=step.position,
+                        ladder_consequence=step.consequence,
+                        applied_position=applied.position,
+                        consequence=applied.consequence,
+                        involves_parents=applied.involves_parents,
+                        override_reason=reason,
+                    )
+                )
+        Breach.objects.bulk_create(breaches, batch_size=2000)
+        notices = []
+        for b in breaches:
+            if not b.involves_parents:
+                continue
+            letter = rng.random() < 0.1
+            guardian = self.collector[b.learner_id]
+            notices.append(
+                ParentNotice(
+                    school=self.school,
+                    learner_id=b.learner_id,
+                    guardian=guardian,
+                    kind=ParentNotice.Kind.BREACH,
+                    channel=ParentNotice.Channel.LETTER if letter else ParentNotice.Channel.EMAIL,
+                    breach=b,
+                    by=b.recorded_by,
+                    created_at=b.at + timedelta(minutes=10),
+                    email="" if letter else "parent@bench.invalid",
+                    emailed_at=None if letter else b.at + timedelta(minutes=11),
+                )
+            )
+        for c in Confiscation.objects.filter(school=self.school).values(
+            "pk", "learner_id", "confiscated_at"
+        ):
+            if rng.random() < 0.1:
+                notices.append(
+                    ParentNotice(
+                        school=self.school,
+                        learner_id=c["learner_id"],
+                        guardian=self.collector[c["learner_id"]],
+                        kind=ParentNotice.Kind.READY,
+                        channel=ParentNotice.Channel.EMAIL,
+                        confiscation_id=c["pk"],
+                        created_at=c["confiscated_at"] + timedelta(hours=5),
+                        email="parent@bench.invalid",
+                        emailed_at=c["confiscated_at"] + timedelta(hours=5, minutes=1),
+                    )
+                )
+        ParentNotice.objects.bulk_create(notices, batch_size=2000)
 
     # -- policies ----------------------------------------------------------------------
 

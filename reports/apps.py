@@ -17,6 +17,16 @@ class ReportsConfig(AppConfig):
                 order=100,
             ),
         )
+        register(
+            NavItem(
+                "Phone-free evidence",
+                "reports:evidence",
+                "reports.evidence",
+                "The evidence pack of the phone policy by term: hand-in, breaches, sanctions, "
+                "exemptions, parents. Governors read it anonymised.",
+                order=101,
+            ),
+        )
         register_landing("reports.governors", "reports:governors", order=3)
         audit(
             "people.learner",

@@ -27,7 +27,7 @@ ALL = "reports:version"
 #: A cached report lives at most this long (seconds).
 TIMEOUT = 60 * 60
 #: The apps whose data the reports read.
-APPS = {"people", "devices", "incidents", "policies", "reports"}
+APPS = {"people", "devices", "incidents", "policies", "conduct", "reports"}
 
 
 def enabled() -> bool:

@@ -15,6 +15,8 @@ urlpatterns = [
         views.commentary_save,
         name="commentary",
     ),
+    path("reports/evidence/", views.evidence, name="evidence"),
+    path("reports/evidence/trust/", views.evidence_trust, name="evidence_trust"),
     path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
     path("learners/<int:pk>/subject-access/", views.subject_access, name="subject_access"),
 ]

@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, School, Term
 from reports.chronology import for_page, learner_chronology
+from reports.evidence import evidence_pack, trust_pack
 from reports.forms import CommentaryForm
 from reports.models import Commentary
-from reports.report import school_report, trust_report
+from reports.report import school_report, threshold_for, trust_report
 from reports.subject_access import flag_pattern, learner_file, marked
+from reports.suppression import NOT_SHOWN, fewer_than
 from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
 from roper.pdf import pdf_response
@@ -157,9 +159,10 @@ def commentary_save(request, term_id):
 # -- the trust view ---------------------------------------------------------------------
 
 
-def _trusts(user):
-    """Trusts in which the user holds a trust-level role that reads governor reports."""
-    allowed = roles_holding(PERMISSION)
+def _trusts(user, permission=PERMISSION):
+    """Trusts in which the user holds a trust-level role that reads governor reports (or
+    holds `permission`)."""
+    allowed = roles_holding(permission)
     return sorted(
         {
             m.trust
@@ -222,6 +225,136 @@ def trust(request):
             "trusts": trusts,
             "choices": [(k, label) for k, (label, _) in keys.items()],
             "selected": key,
+        },
+    )
+
+
+# -- the phone-free school evidence pack (issue 18) -----------------------------------------
+
+EVIDENCE = "reports.evidence"
+EVIDENCE_FULL = "reports.evidence_full"
+
+
+def _chosen_term(request, permission):
+    """(school, calendar, term) of the `term` parameter, as the governors' report picks it:
+    a term id, "now", or by default the last completed term (the current one before any)."""
+    now = SchoolCalendar.today()
+    param = request.GET.get("term", "")
+    if param and param != "now":
+        if not param.isdigit():
+            raise Http404
+        term = Term.objects.select_related("school").get_for_user(
+            request.user, permission, pk=int(param)
+        )
+        calendar = SchoolCalendar(term.school)
+        return term.school, calendar, term
+    school = request.school
+    require(request.user, permission, school)
+    calendar = SchoolCalendar(school)
+    current = calendar.current_term(now)
+    term = current if param == "now" else (calendar.last_completed_term(now) or current)
+    return school, calendar, term
+
+
+@permission_required(EVIDENCE)
+def evidence(request):
+    """One school's evidence pack for a term: in full (named) for the head, leadership and
+    the DSL; anonymised, as the governors' report, for everyone else who reads it."""
+    now = SchoolCalendar.today()
+    school, calendar, term = _chosen_term(request, EVIDENCE)
+    if term is None:
+        return render(request, "reports/evidence.html", {"pack": None, "school": school})
+    full = has_perm(request.user, EVIDENCE_FULL, school)
+    pack = evidence_pack(
+        school=school, term=term, terms=calendar.terms, today=now, viewer=request.user, full=full
+    )
+    fmt = request.GET.get("format", "")
+    filename = f"evidence-pack-{slugify(school.name)}-{slugify(str(term))}"
+    if fmt == "pdf":
+        return pdf_response(
+            request, template="reports/evidence_pdf.html", context={"pack": pack}, filename=filename
+        )
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write(BOM)
+        write_evidence_csv(response, pack)
+        return response
+    if fmt:
+        raise Http404
+    return render(
+        request,
+        "reports/evidence.html",
+        {
+            "pack": pack,
+            "term": term,
+            "selected": "now" if term == calendar.current_term(now) else str(term.pk),
+            "choices": _term_choices(calendar, now),
+            "trusts": _trusts(request.user, EVIDENCE),
+        },
+    )
+
+
+def write_evidence_csv(out, pack):
+    writer = SafeWriter(out)
+    writer.writerow([pack.title])
+    writer.writerow(["Period", pack.period])
+    if pack.anonymised:
+        writer.writerow(
+            [
+                "Small numbers",
+                f"counts from 1 to {pack.threshold} are shown as “{pack.suppressed_text}”",
+            ]
+        )
+    for section in pack.sections:
+        for table in section.tables:
+            writer.writerow([])
+            writer.writerow([section.title, table.title])
+            writer.writerow(["", *table.columns])
+            for row in table.rows:
+                writer.writerow([row.label, *row.cells])
+        for line in section.lines:
+            writer.writerow([section.title, line])
+    if pack.exemptions:
+        writer.writerow([])
+        writer.writerow(["Learner", "Year and class", "Reason", "Review by", "State"])
+        for e in pack.exemptions:
+            review_on = e["review_on"].isoformat()
+            writer.writerow([e["learner"], e["group"], e["reason_label"], review_on, e["state"]])
+
+
+@permission_required(EVIDENCE)
+def evidence_trust(request):
+    """The trust's schools side by side (counts per school), for trust-level readers."""
+    trusts = _trusts(request.user, EVIDENCE)
+    if not trusts:
+        raise PermissionDenied
+    param = request.GET.get("trust", "")
+    chosen = next((t for t in trusts if str(t.pk) == param), None) if param else trusts[0]
+    if chosen is None:
+        raise Http404
+    schools = list(School.objects.filter(trust=chosen).order_by("name"))
+    now = SchoolCalendar.today()
+    keys = _trust_keys(schools, now)
+    key = request.GET.get("term") or next((k for k, (_, done) in keys.items() if done), "")
+    if not key and keys:
+        key = next(iter(keys))
+    if key and key not in keys:
+        raise Http404
+    table = trust_pack(schools=schools, key=key, today=now, viewer=request.user) if key else None
+    threshold = threshold_for([s.pk for s in schools]) if schools else 0
+    return render(
+        request,
+        "reports/evidence_trust.html",
+        {
+            "table": table,
+            "trust": chosen,
+            "trusts": trusts,
+            "choices": [(k, label) for k, (label, _) in keys.items()],
+            "selected": key,
+            "suppressed_text": fewer_than(threshold),
+            "not_shown_text": NOT_SHOWN,
+            "threshold": threshold,
         },
     )
 

@@ -94,6 +94,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.governors": SAFEGUARDING | GOVERNANCE,
     # The named governor's commentary on a term's report (governors and the chair).
     "reports.commentary": GOVERNANCE,
+    # The phone-free school evidence pack (issue 18): governors and the OSL read it anonymised
+    # (counts, small ones suppressed); those who act on breaches and exemptions (the head, the
+    # leadership team who set the ladder, the DSL and deputy) read it in full, named.
+    "reports.evidence": SAFEGUARDING | GOVERNANCE | {R.LEADERSHIP},
+    "reports.evidence_full": frozenset({R.HEADTEACHER, R.LEADERSHIP, R.DSL, R.DEPUTY_DSL}),
 }
 
 

@@ -6,6 +6,7 @@ from people.models import Term
 from tests.access import SAFEGUARDING, Case, only
 
 READERS = ("osl", "dsl", "deputy_dsl", "head", "chair", "governor")
+EVIDENCE = (*READERS, "leadership")
 
 
 def _term(school):
@@ -73,4 +74,18 @@ ACCESS = {
     ),
     # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
     "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),
+    # The evidence pack (issue 18): the report's readers and the leadership team.
+    "reports:evidence": Case(
+        lambda w, u: reverse("reports:evidence"), only(*EVIDENCE, outsider=200)
+    ),
+    "reports:evidence#term_csv": Case(
+        lambda w, u: f"{reverse('reports:evidence')}?term={_term(w.school).pk}&format=csv",
+        only(*EVIDENCE, outsider=404),
+    ),
+    "reports:evidence#other_school": Case(
+        lambda w, u: f"{reverse('reports:evidence')}?term={_term(w.other_school).pk}",
+        {**only("admin", "office", "teacher", ok=403, denied=404), "outsider": 200},
+    ),
+    # Trust-level readers only (tests/reports/test_evidence.py); no persona is one.
+    "reports:evidence_trust": Case(lambda w, u: reverse("reports:evidence_trust"), only()),
 }

@@ -152,6 +152,8 @@ def _reachable_urls(world, user) -> list[str]:
     urls += [f"{report_url}?term=now", f"{report_url}?term=now&format=csv"]
     urls += [f"{report_url}?format=csv", f"{report_url}?term=now&format=pdf"]
     urls += [f"{reverse('reports:trust')}?format=csv"]
+    evidence = reverse("reports:evidence")  # the phone-free school evidence pack (issue 18)
+    urls += [f"{evidence}?term=now", f"{evidence}?term=now&format=csv"]
     urls += [f"{reverse('devices:confiscations')}?show=all"]
     urls += [reverse("policies:detail", args=[POLICY]), reverse("policies:list")]
     return list(dict.fromkeys(urls))
