@@ -117,8 +117,9 @@ def reminders_in_subprocess() -> dict:
 
 
 def baseline(exclude: Path | None = None) -> tuple[str, dict] | None:
-    """The newest committed results file (bench/results/), other than the one this run
-    writes: "today" in the issue's table."""
+    """The newest committed results file (bench/results/), by the date measured in it, other
+    than the one this run writes: "today" in the issue's table. (By file name, a day's
+    "2026-12-03.json" came after its "2026-12-03-night.json".)"""
     try:
         names = subprocess.run(
             ["git", "ls-files", "bench/results/*.json"],  # noqa: S607 - read-only
@@ -132,8 +133,9 @@ def baseline(exclude: Path | None = None) -> tuple[str, dict] | None:
     names = [n for n in names if exclude is None or ROOT / n != exclude]
     if not names:
         return None
-    newest = sorted(names)[-1]
-    return newest, json.loads((ROOT / newest).read_text())
+    found = {name: json.loads((ROOT / name).read_text()) for name in names}
+    newest = max(found, key=lambda name: found[name].get("date", ""))
+    return newest, found[newest]
 
 
 def old_ratio(old: dict, key: str) -> float | None:
