@@ -1,15 +1,13 @@
-"""What conduct destroys with a confiscation that retention destroys (devices'
-`confiscations_destroying`, connected in ConductConfig.ready): the breaches linked to it and
-every parent notice about either. Left behind, unlinked, a breach that was hidden with the
-concern its confiscation belonged to would appear the day the concern went."""
-
-from django.db.models import Q
+"""What conduct does when retention destroys a confiscation (devices'
+`confiscations_destroying`, connected in ConductConfig.ready): every parent notice about it goes
+with it, and the breaches it was confiscated for stay, no longer linked to it. A breach is the
+child's use of a phone, never concealed and counted on the ladder for everyone alike; only its
+link to a device that was evidence in a concern could be concealed, and that link is what goes."""
 
 from conduct.models import Breach, ParentNotice
-from roper.retention import destroy_with_history
 
 
 def destroy_of_confiscations(sender, ids, **kwargs) -> None:
-    breaches = list(Breach.objects.filter(confiscation_id__in=ids).values_list("pk", flat=True))
-    ParentNotice.objects.filter(Q(confiscation_id__in=ids) | Q(breach_id__in=breaches)).delete()
-    destroy_with_history(Breach.objects.filter(pk__in=breaches))
+    ParentNotice.objects.filter(confiscation_id__in=ids).delete()
+    Breach.objects.filter(confiscation_id__in=ids).update(confiscation=None)
+    Breach.history.filter(confiscation_id__in=ids).update(confiscation_id=None)

@@ -9,7 +9,7 @@ from conduct import services
 from conduct.forms import BreachForm, BreachSearchForm, LadderFormSet
 from conduct.models import Breach, ParentNotice
 from conduct.notices import notice_context
-from incidents.visibility import without_concealed
+from incidents.visibility import is_concealed
 from roper.errors import Refused
 from roper.permissions import PermissionMixin, has_perm, permission_required
 
@@ -24,7 +24,7 @@ class BreachListView(PermissionMixin, ListView):
     template_name = "conduct/breach_list.html"
 
     def get_queryset(self):
-        qs = without_concealed(super().get_queryset(), self.request.user, "confiscation__concern")
+        qs = super().get_queryset()
         self.search = BreachSearchForm(self.request.GET or None)
         if self.search.is_valid():
             data = self.search.cleaned_data
@@ -109,11 +109,14 @@ def breach_new(request):
 
 def _breach(request, pk) -> Breach:
     """A breach the user may open: any of their school's when they hold conduct.breaches,
-    otherwise one they recorded or saw (another school's: 404; anyone else's: 403)."""
-    qs = without_concealed(
-        Breach.objects.select_related("learner", "seen_by", "recorded_by", "confiscation"),
-        request.user,
-        "confiscation__concern",
+    otherwise one they recorded or saw (another school's: 404; anyone else's: 403).
+
+    A breach is never concealed: it is the child's use of a phone, seen by staff, and every
+    breach counts on the ladder for every viewer alike (a breach hidden from someone would
+    show in the next one's step). What may be concealed is the device it was confiscated as,
+    once that is evidence in a concern the user may not know of: `_device` leaves it out."""
+    qs = Breach.objects.select_related(
+        "learner", "seen_by", "recorded_by", "confiscation"
     ).prefetch_related(
         Prefetch("notices", queryset=ParentNotice.objects.select_related("guardian"))
     )
@@ -126,18 +129,27 @@ def _breach(request, pk) -> Breach:
     return breach
 
 
+def _device(breach: Breach, user):
+    """The breach's confiscation, unless it belongs to a concern concealed from `user`."""
+    device = breach.confiscation
+    if device is None or is_concealed(user, device.concern_id):
+        return None
+    return device
+
+
 @permission_required("conduct.record", "conduct.breaches")
 def breach_detail(request, pk):
     breach = _breach(request, pk)
     notices = list(breach.notices.all())
+    device = _device(breach, request.user)
     # The confiscation's notices too (confiscated, ready to collect), when there is one.
     about_device = (
         list(
-            ParentNotice.objects.filter(confiscation_id=breach.confiscation_id)
+            ParentNotice.objects.filter(confiscation_id=device.pk)
             .select_related("guardian")
             .order_by("created_at", "pk")
         )
-        if breach.confiscation_id
+        if device
         else []
     )
     return render(
@@ -145,6 +157,7 @@ def breach_detail(request, pk):
         "conduct/breach_detail.html",
         {
             "object": breach,
+            "confiscation": device,
             "notices": notices,
             "device_notices": about_device,
             "letters": [n for n in notices if n.channel == ParentNotice.Channel.LETTER],

@@ -6,9 +6,9 @@ Here, above every app, because it reads them all. Each record is given whole: ev
 field, choices as their labels, people as their names, files as their name, size and SHA-256
 (the files themselves stay in the private store). What the DSL is shown follows the one
 secrecy rule (incidents/visibility.py), as the chronology does: only concerns they see in
-full, and no device, search, breach or notice tied to a concern concealed from them (a
-request about a concern concealed from the DSL is answered by whoever sees it: another DSL or
-the headteacher).
+full, and no device, search or notice tied to a concern concealed from them, nor the device a
+breach names when it is (a request about a concern concealed from the DSL is answered by
+whoever sees it: another DSL or the headteacher).
 
 Third parties are flagged, not removed: everyone other than the learner named in a concern
 about them (another child, a member of staff alleged, a visitor or a parent typed in), and any
@@ -184,12 +184,11 @@ def learner_file(*, learner: Learner, user) -> dict:
     searches = without_concealed(
         Search.objects.filter(learner=learner), user, "confiscation__concern"
     )
-    breaches = without_concealed(
-        Breach.objects.filter(learner=learner), user, "confiscation__concern"
-    )
+    # A breach is never concealed (conduct.views); the device it names may be.
+    breaches = Breach.objects.filter(learner=learner)
+    shown_devices = set(confiscations.values_list("pk", flat=True))
     notices = ParentNotice.objects.filter(learner=learner).filter(
-        Q(confiscation__isnull=True) | Q(confiscation__in=visible_confiscations),
-        Q(breach__isnull=True) | Q(breach__in=breaches.values("pk")),
+        Q(confiscation__isnull=True) | Q(confiscation__in=visible_confiscations)
     )
     guardianships = Guardianship.objects.filter(learner=learner).select_related("guardian")
     tree = {
@@ -214,7 +213,15 @@ def learner_file(*, learner: Learner, user) -> dict:
             for c in confiscations.prefetch_related("events").order_by("confiscated_at")
         ],
         "searches": [record(s, skip={"learner"}) for s in searches.order_by("searched_at")],
-        "breaches": [record(b, skip={"learner"}) for b in breaches.order_by("at")],
+        "breaches": [
+            record(
+                b,
+                skip={"learner"}
+                if b.confiscation_id in shown_devices
+                else {"learner", "confiscation"},
+            )
+            for b in breaches.order_by("at")
+        ],
         "notices_to_parents": [record(n, skip={"learner"}) for n in notices.order_by("pk")],
         "exemptions": [
             record(e, skip={"learner"}) for e in LearnerExemption.objects.filter(learner=learner)

@@ -194,3 +194,29 @@ def test_another_schools_learner_or_confiscation_cannot_be_chosen(world, teacher
     assert "Choose one of the answers offered for “Learner”" in page.text
     assert "Choose one of the answers offered for “Or link a confiscation" in page.text
     assert not Breach.objects.exists()
+
+
+def test_a_breach_stays_in_view_when_its_phone_becomes_evidence_the_viewer_may_not_know_of(
+    world, teacher, as_user
+):
+    """The phone taken for a breach becomes evidence in an allegation about the headteacher:
+    the head still sees the breach (it counts on the ladder for everyone alike, so hiding it
+    would show in the next breach's step), but not the device, which the DSL does see."""
+    from tests.factories import head_allegation
+
+    device = confiscation(world.learner, teacher)
+    breach = services.breach_record(
+        learner=world.learner, by=teacher, kind="used", at=timezone.now(), period="lesson",
+        place="classroom", confiscation=device,
+    )  # fmt: skip
+    Confiscation.objects.filter(pk=device.pk).update(concern=head_allegation(world))
+    url = reverse("conduct:breach", args=[breach.pk])
+    head = as_user(world.users["head"])
+    page = head.get(url).text
+    assert "Black iPhone" not in page
+    assert reverse("devices:confiscation", args=[device.pk]) not in page
+    assert world.learner.name in head.get(reverse("conduct:breaches")).text
+    second = services.breach_next_step(learner=world.learner, at=timezone.now())
+    assert second.step.position == 2  # the same step for the head as for anyone
+    dsl_page = as_user(world.users["dsl"]).get(url).text
+    assert "Black iPhone" in dsl_page
