@@ -194,9 +194,11 @@ def _trust_keys(schools, now):
     return keys
 
 
-@permission_required(PERMISSION)
-def trust(request):
-    trusts = _trusts(request.user)
+def _trust_and_term(request, permission: str):
+    """For a trust-level page: the trusts the user reads (403 without one), the one asked for
+    (`?trust=`, else the first; 404 for another), its schools, today, the terms on offer and
+    the one asked for (`?term=`, else the last completed; 404 for one not on offer)."""
+    trusts = _trusts(request.user, permission)
     if not trusts:
         # The report's readers in a school, who hold no trust-level role.
         raise PermissionDenied
@@ -212,6 +214,12 @@ def trust(request):
         key = next(iter(keys))
     if key and key not in keys:
         raise Http404
+    return trusts, chosen, schools, now, keys, key
+
+
+@permission_required(PERMISSION)
+def trust(request):
+    trusts, chosen, schools, now, keys, key = _trust_and_term(request, PERMISSION)
     report = trust_report(schools=schools, key=key, today=now, viewer=request.user) if key else None
     fmt = request.GET.get("format", "")
     if fmt and report:
@@ -326,21 +334,7 @@ def write_evidence_csv(out, pack):
 @permission_required(EVIDENCE)
 def evidence_trust(request):
     """The trust's schools side by side (counts per school), for trust-level readers."""
-    trusts = _trusts(request.user, EVIDENCE)
-    if not trusts:
-        raise PermissionDenied
-    param = request.GET.get("trust", "")
-    chosen = next((t for t in trusts if str(t.pk) == param), None) if param else trusts[0]
-    if chosen is None:
-        raise Http404
-    schools = list(School.objects.filter(trust=chosen).order_by("name"))
-    now = SchoolCalendar.today()
-    keys = _trust_keys(schools, now)
-    key = request.GET.get("term") or next((k for k, (_, done) in keys.items() if done), "")
-    if not key and keys:
-        key = next(iter(keys))
-    if key and key not in keys:
-        raise Http404
+    trusts, chosen, schools, now, keys, key = _trust_and_term(request, EVIDENCE)
     table = trust_pack(schools=schools, key=key, today=now, viewer=request.user) if key else None
     threshold = threshold_for([s.pk for s in schools]) if schools else 0
     return render(
