@@ -11,6 +11,7 @@ What a notice says is what the parent needs: the child's first name, the day, th
 next step. Never a staff member's name, never another child, never what was on the phone."""
 
 import logging
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
@@ -85,7 +86,14 @@ def _enqueue(ids):
         log.exception("Could not enqueue parent notices %s; the next job run sends them", ids)
 
 
+#: True while a breach whose step tells the parents records its own confiscation: the step's
+#: notice says the phone was taken too, so the parents get one notice, not two.
+told_with_breach: ContextVar[bool] = ContextVar("told_with_breach", default=False)
+
+
 def on_confiscation_recorded(sender, *, confiscation, by, **kwargs):
+    if told_with_breach.get():
+        return
     parent_notices_send(
         learner=confiscation.learner, kind=Kind.CONFISCATED, by=by, confiscation=confiscation
     )

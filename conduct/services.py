@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conduct.models import DEFAULT_LADDER, Breach, ParentNotice, SanctionStep
-from conduct.notices import parent_notices_send
+from conduct.notices import parent_notices_send, told_with_breach
 from devices.services import confiscation_record
 from people.calendar import SchoolCalendar
 from people.models import Learner
@@ -133,15 +133,20 @@ def breach_record(
         else:
             override_reason = ""
         if confiscate:
-            confiscation = confiscation_record(
-                learner=learner,
-                by=by,
-                at=at,
-                device=confiscate["device"],
-                held_at=confiscate["held_at"],
-                reason_kind=confiscate.get("reason_kind", "lesson"),
-                reason=confiscate.get("reason") or what_next or "Phone policy breach",
-            )
+            # When the step tells the parents, its notice tells them of the phone too.
+            one_notice = told_with_breach.set(applied.involves_parents)
+            try:
+                confiscation = confiscation_record(
+                    learner=learner,
+                    by=by,
+                    at=at,
+                    device=confiscate["device"],
+                    held_at=confiscate["held_at"],
+                    reason_kind=confiscate.get("reason_kind", "lesson"),
+                    reason=confiscate.get("reason") or what_next or "Phone policy breach",
+                )
+            finally:
+                told_with_breach.reset(one_notice)
         breach = Breach.objects.create(
             school_id=learner.school_id,
             learner=learner,
@@ -165,7 +170,11 @@ def breach_record(
         )
         if breach.involves_parents:
             parent_notices_send(
-                learner=learner, kind=ParentNotice.Kind.BREACH, by=by, breach=breach
+                learner=learner,
+                kind=ParentNotice.Kind.BREACH,
+                by=by,
+                breach=breach,
+                confiscation=confiscation if confiscate else None,
             )
     return breach
 

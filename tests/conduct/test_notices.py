@@ -159,3 +159,28 @@ def test_retention_destroying_a_confiscation_keeps_its_breach_unlinked_and_its_n
     ]
     assert not Breach.history.filter(confiscation_id=c.pk).exists()
     assert not ParentNotice.objects.filter(confiscation_id=c.pk).exists()
+
+
+def test_a_phone_taken_at_a_parents_step_is_told_in_one_notice(world, teacher):
+    """A second breach (a parent collects) with the phone confiscated in the same step: the
+    parents get one email, which says both; at the first step (no parents), the confiscation's
+    own notice still goes."""
+    collector(world.learner, guardian__name="Sara Khan", guardian__email="sara@example.org")
+    taken = {"device": "Blue Samsung", "held_at": "Office"}
+    first = services.breach_record(
+        learner=world.learner, by=teacher, kind="used", at=timezone.now(), period="lunch",
+        place="dining", confiscate=taken,
+    )  # fmt: skip
+    assert list(ParentNotice.objects.values_list("kind", flat=True)) == [Kind.CONFISCATED]
+    second = services.breach_record(
+        learner=world.learner, by=teacher, kind="used", at=timezone.now(), period="lunch",
+        place="dining", confiscate=taken,
+    )  # fmt: skip
+    assert first.confiscation and second.confiscation
+    notices = ParentNotice.objects.filter(confiscation=second.confiscation)
+    assert [(n.kind, n.breach) for n in notices] == [(Kind.BREACH, second)]
+    parent_notices_deliver()
+    # The first breach's confiscation, and the second's step (which says the phone was taken).
+    assert len(mail.outbox) == 2
+    [step] = [m.body for m in mail.outbox if "This is the 2nd time this term" in m.body]
+    assert "phone was taken and is kept safely at the school" in step
