@@ -184,3 +184,20 @@ def test_a_phone_taken_at_a_parents_step_is_told_in_one_notice(world, teacher):
     assert len(mail.outbox) == 2
     [step] = [m.body for m in mail.outbox if "This is the 2nd time this term" in m.body]
     assert "phone was taken and is kept safely at the school" in step
+
+
+def test_retention_destroying_a_phone_keeps_the_breach_notice_that_told_of_it(world, teacher):
+    from devices.models import Confiscation
+    from devices.retention import destroy_confiscations
+
+    collector(world.learner, guardian__email="sara@example.org")
+    taken = {"device": "Blue Samsung", "held_at": "Office"}
+    for _ in range(2):  # the second reaches a parents' step: one notice tells of both
+        breach = services.breach_record(
+            learner=world.learner, by=teacher, kind="used", at=timezone.now(), period="lunch",
+            place="dining", confiscate=taken,
+        )  # fmt: skip
+    device = breach.confiscation
+    destroy_confiscations(Confiscation.objects.filter(pk=device.pk))
+    notice = ParentNotice.objects.get(breach=breach)
+    assert notice.confiscation is None  # kept, no longer naming the destroyed device
