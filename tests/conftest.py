@@ -283,6 +283,18 @@ def as_user(client):
     return sign_in
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _a_broker_queue_per_test_worker():
+    """Each xdist worker's tasks in keys of its own: the workers share CI's Redis database, and
+    one worker's Celery worker took the other's task (and ran it on the wrong test database)."""
+    from roper.celery import app
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    options = dict(app.conf.broker_transport_options or {})
+    app.conf.broker_transport_options = {**options, "global_keyprefix": f"roper-test-{worker}:"}
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager_unless_testing_the_broker(request):
     """Tasks run in the test's own process, except in tests marked `redis`, which exercise
