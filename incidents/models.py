@@ -205,6 +205,8 @@ class Concern(RandomIdModel):
             models.Index(fields=["school", "status", "deadline"]),
             models.Index(fields=["school", "status", "closed_at"]),
             models.Index(fields=["school", "reporter"]),
+            # The termly reports read a school's concerns of a few terms by report date.
+            models.Index(fields=["school", "reported_at"], name="concern_school_reported"),
         ]
 
     def __str__(self):
@@ -429,7 +431,16 @@ class Entry(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name_plural = "entries"
-        indexes = [models.Index(fields=["assignee", "action_done"])]
+        indexes = [
+            models.Index(fields=["assignee", "action_done"]),
+            # A concern's first triage (the reports' time to triage): one index entry per
+            # concern instead of reading all of its entries.
+            models.Index(
+                fields=["concern", "at"],
+                condition=models.Q(kind="triage"),
+                name="entry_first_triage",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on concern #{self.concern_id}"

@@ -4,14 +4,13 @@ per entry (`|date`, `|linebreaksbr`, `{% url %}`, the `_who.html` include, the c
 labels: tested against the old template), without their cost per call: a concern with 200
 entries rendered some 4,000 template nodes and 330 `|date` a view, most of the page's time."""
 
-from datetime import date, datetime
 from html import escape
 
 from django.template.defaultfilters import linebreaksbr
-from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
 
 from incidents.models import Concern, Entry, Referral
+from roper.dates import formatters
 from roper.links import url_maker
 
 
@@ -22,19 +21,11 @@ def for_page(entries, *, concern, may_mark_done) -> list[dict]:
     their ids), else "". Links and labels are made once per page; every value is escaped
     here, as the template escaped it (`html.escape`, as Django's `escape` calls it)."""
     done_url = url_maker("incidents:action_done", concern.pk)
-    zone = timezone.get_current_timezone()
-    # The labels and "M" in the active language, once per page rather than once per row.
-    months = {m: escape(dateformat.format(date(2000, m, 1), "M")) for m in range(1, 13)}
+    day, moment = formatters()
+    # The labels in the active language, once per page rather than once per row.
     kinds = {value: escape(str(label)) for value, label in Entry.Kind.choices}
     referrals = {value: escape(str(label)) for value, label in Referral.choices}
     risks = {value: escape(str(label)) for value, label in Concern.Risk.choices}
-
-    def day(d: date) -> str:
-        return f"{d.day} {months[d.month]} {d.year:04d}"
-
-    def moment(at: datetime) -> str:
-        at = at.astimezone(zone)
-        return f"{day(at)} {at.hour:02d}:{at.minute:02d}"
 
     def who(user) -> str:
         return escape(user.get_full_name() or user.username) if user else "a former user"

@@ -77,7 +77,9 @@ def full_access_q(user, roles: Roles = None) -> Q:
     q = Q(pk__in=[])
     dsl = _schools(user, roles, R.DSL, R.DEPUTY_DSL)
     if dsl:
-        q |= Q(school_id__in=dsl) & (Q(is_staff_case=False) | routed)
+        # A staff allegation only when routed to them: the routed branch below (the DSL and
+        # deputy hold a triage role), so that PostgreSQL reads who it was routed to once.
+        q |= Q(school_id__in=dsl, is_staff_case=False)
     head = _schools(user, roles, R.HEADTEACHER)
     if head:
         q |= Q(school_id__in=head, is_about_head=False)
@@ -89,7 +91,7 @@ def full_access_q(user, roles: Roles = None) -> Q:
         q |= Q(school_id__in=chair, is_about_head=True)
     # Whoever a concern was routed or escalated to (e.g. the chair, for an untriaged staff
     # allegation) sees it, if they hold a triage role there.
-    triage = _schools(user, roles, *roles_holding("incidents.triage"))
+    triage = sorted(set(_schools(user, roles, *roles_holding("incidents.triage"))) | set(dsl))
     if triage:
         q |= Q(school_id__in=triage) & routed
     return q

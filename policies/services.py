@@ -28,6 +28,7 @@ from policies.models import (
 from roper.errors import Refused
 from roper.locking import locked
 from roper.notifications import notification_send
+from roper.permissions import roles_for
 from roper.roles import STAFF
 
 
@@ -267,7 +268,9 @@ def acknowledgement_record(*, version: PolicyVersion, user) -> Acknowledgement:
 
 def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
     """The current versions of the school's policies that this staff member must still read."""
-    if school is None or user.pk not in {u.pk for u in staff_members(school)}:
+    # Whether they work in the school, from the roles read once per request (reading every
+    # member of staff to find them cost a query and ~200 rows on every page showing this).
+    if school is None or not set(STAFF) & roles_for(user, school):
         return []
     policies = Policy.objects.filter(
         school=school,

@@ -16,6 +16,8 @@ never on the data, so the withholding itself reveals nothing.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.template.loader import render_to_string
+
 from devices.models import ConfiscationReason
 from incidents.models import Category, Concern, Referral
 from people.calendar import SchoolCalendar
@@ -95,6 +97,10 @@ class Report:
     generated_on: date
     #: For the viewer's copy: why some rows read "not shown to you".
     withheld_note: str = ""
+    #: The body (reports/partials/_report.html) rendered once, for a cached report: a
+    #: completed term's page is then the cached HTML and no template loop (the report's
+    #: tables were two thirds of the page's time). Empty: the templates render it.
+    body: str = ""
 
     @property
     def suppressed_text(self):
@@ -103,6 +109,12 @@ class Report:
     @property
     def not_shown_text(self):
         return NOT_SHOWN
+
+
+def _with_body(report: Report) -> Report:
+    """The report, its body rendered (for the cache: the body depends on nothing else)."""
+    report.body = render_to_string("reports/partials/_report.html", {"report": report})
+    return report
 
 
 def _hours(value: timedelta | None) -> str:
@@ -435,7 +447,9 @@ def school_report(
     if term.ends_on >= today:
         return build()
     viewer_id = getattr(viewer, "pk", None)
-    return cache.cached("school", [school.pk], [school.pk, term.pk, today, viewer_id], build)
+    return cache.cached(
+        "school", [school.pk], [school.pk, term.pk, today, viewer_id], lambda: _with_body(build())
+    )
 
 
 def _school_report(
@@ -548,7 +562,7 @@ def trust_report(*, schools: list[School], key: str, today: date, viewer=None) -
     if open_somewhere or not year.isdigit():
         return build()
     viewer_id = getattr(viewer, "pk", None)
-    return cache.cached("trust", ids, [*ids, key, today, viewer_id], build)
+    return cache.cached("trust", ids, [*ids, key, today, viewer_id], lambda: _with_body(build()))
 
 
 def _trust_report(*, schools: list[School], key: str, today: date, viewer=None) -> Report:
