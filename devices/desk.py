@@ -1,30 +1,21 @@
 """What the handover desk reads: the search, today's counts and the last entries. Each is a
 fixed number of queries, whatever the size of the school."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connections
 from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    OuterRef,
     Prefetch,
-    Q,
-    Subquery,
-    Value,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from devices.models import (
+    Decision,
     DeskEntry,
     DeviceSettings,
     Handover,
     LearnerExemption,
-    ParentContactException,
 )
 from people.models import Guardianship, Learner
 
@@ -44,8 +35,70 @@ def home_time(school) -> time:
     return found.first() or HOME_TIME
 
 
-def is_home_time(school, now=None) -> bool:
-    return timezone.localtime(now).time() >= home_time(school)
+#: The desk search in one statement (SEARCH_SQL.format(words=…, shown=…)). Built with
+#: Django's expressions (a FilteredRelation, three subqueries, an Exists per word) the query
+#: cost ~4 ms of CPU to build on every key typed, more than PostgreSQL took to answer it; the
+#: desk sends two for each learner at the morning rush. Its rules are the models' (the
+#: exemption in force: `LearnerExemption.active_q`; the parent-contact exception:
+#: `ParentContactException.in_force_q`): tests/devices/test_desk_sql.py compares it with
+#: them, and with the search as the ORM wrote it. Both PostgreSQL and SQLite read it.
+SEARCH_SQL = """
+WITH home AS ({home})
+SELECT l.*, h.id AS today_id, h.tag AS today_tag, h.in_at AS today_in_at,
+    h.out_at AS today_out_at, home.at_home AS at_home,
+    (SELECT e.reason FROM devices_learnerexemption e
+     WHERE e.learner_id = l.id AND e.status = %s AND e.review_on >= %s
+       AND (e.starts_on IS NULL OR e.starts_on <= %s)
+     ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS exemption_reason{shown}
+FROM people_learner l
+CROSS JOIN home
+LEFT JOIN devices_handover h
+    ON h.learner_id = l.id AND h.school_day = %s AND h.undone_at IS NULL
+WHERE l.school_id = %s AND l.active{words}
+ORDER BY
+    CASE WHEN home.at_home THEN (CASE WHEN h.id IS NOT NULL AND h.out_at IS NULL THEN 0 ELSE 1 END)
+         ELSE (CASE WHEN h.id IS NULL THEN 0 ELSE 1 END) END,
+    l.legal_last_name, l.legal_first_name, l.id
+LIMIT %s
+"""
+#: Whether it is home time: the time now against the school's home time (or Roper's).
+HOME_SQL = """
+    SELECT %s >= COALESCE(
+        (SELECT home_time FROM devices_devicesettings WHERE school_id = %s ORDER BY id LIMIT 1),
+        %s
+    ) AS at_home"""
+#: ... or as the caller says.
+HOME_GIVEN_SQL = "SELECT %s = 1 AS at_home"
+#: The parent-contact exception in force today (its details and end), for rows shown.
+SHOWN_SQL = """,
+    (SELECT c.details FROM devices_parentcontactexception c
+     WHERE c.learner_id = l.id AND c.status = %s
+       AND (c.starts_on IS NULL OR c.starts_on <= %s) AND (c.ends_on IS NULL OR c.ends_on >= %s)
+     ORDER BY c.decided_at DESC, c.id DESC LIMIT 1) AS parent_contact,
+    (SELECT c.ends_on FROM devices_parentcontactexception c
+     WHERE c.learner_id = l.id AND c.status = %s
+       AND (c.starts_on IS NULL OR c.starts_on <= %s) AND (c.ends_on IS NULL OR c.ends_on >= %s)
+     ORDER BY c.decided_at DESC, c.id DESC LIMIT 1) AS parent_contact_until"""
+#: A word typed: the start of a name, or the class.
+WORD_SQL = """
+  AND (UPPER(l.legal_first_name) LIKE UPPER(%s) ESCAPE '\\'
+       OR UPPER(l.preferred_name) LIKE UPPER(%s) ESCAPE '\\'
+       OR UPPER(l.legal_last_name) LIKE UPPER(%s) ESCAPE '\\'
+       OR UPPER(l.class_name) = UPPER(%s){pouch})"""
+#: ... or, when one word is typed, a pouch number: today's, or the previous day of handovers'.
+POUCH_SQL = """
+       OR EXISTS (SELECT 1 FROM devices_handover p
+                  WHERE p.learner_id = l.id AND p.undone_at IS NULL AND UPPER(p.tag) = UPPER(%s)
+                    AND p.school_day <= %s
+                    AND p.school_day >= COALESCE(
+                        (SELECT MAX(q.school_day) FROM devices_handover q
+                         WHERE q.school_id = %s AND q.school_day < %s AND q.undone_at IS NULL),
+                        %s))"""
+
+
+def _like_prefix(word: str) -> str:
+    """`word` as the start of a LIKE pattern (Django's own escaping for `istartswith`)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def search(
@@ -59,50 +112,61 @@ def search(
 ) -> list[Learner]:
     """Learners whose name starts with each word typed (first, preferred or last name), or
     whose class or pouch/tag number is the word typed. Each learner carries `today` (today's
-    handover or None) and `exemption` (the reason of an exemption in force, a
-    LearnerExemption.Reason, or None), both read in the learners' own query; and, when the
-    rows are `shown` (not for Enter, which shows none), `collectors` (guardians who may
-    collect) and `parent_contact` / `parent_contact_until` (the details and end date of a
-    parent-contact exception in force today, or None).
+    handover or None), `exemption` (the reason of an exemption in force, a
+    LearnerExemption.Reason, or None) and `at_home` (whether it is the school's home time);
+    and, when the rows are `shown` (not for Enter, which shows none), `collectors` (guardians
+    who may collect: read only when a phone is held) and `parent_contact` /
+    `parent_contact_until` (the details and end date of a parent-contact exception in force
+    today, or None). One query (two when a phone listed is held and the rows are shown).
 
     The learners the desk most likely means come first: before home time those whose phone
-    is not in yet, from home time those whose phone is still held."""
+    is not in yet, from home time those whose phone is still held (`home_time`: whether it
+    is; None: the school's home time and the time now decide, in the same query)."""
     words = q.split()
     if school is None or len(q.strip()) < MIN_CHARS:
         return []
-    matches = []
-    for word in words:
-        match = (
-            Q(legal_first_name__istartswith=word)
-            | Q(preferred_name__istartswith=word)
-            | Q(legal_last_name__istartswith=word)
-            | Q(class_name__iexact=word)
-        )
-        if len(words) == 1:
-            match |= Exists(_pouches(school, day).filter(learner=OuterRef("pk"), tag__iexact=word))
-        matches.append(match)
-    # Today's handover (at most one: the (learner, school_day) unique index) joined, and the
-    # exemption in force read beside it: one query instead of one per kind of row. (The
-    # desk's busiest query: each expression added costs CPU time to build on every key.)
-    exemption = LearnerExemption.objects.filter(
-        LearnerExemption.active_q(day), learner=OuterRef("pk")
-    ).order_by("-created_at", "-pk")
-    learners = Learner.objects.filter(Q(school=school, active=True), *matches).annotate(
-        today_handover=FilteredRelation(
-            "handovers",
-            condition=Q(handovers__school_day=day, handovers__undone_at__isnull=True),
-        ),
-        **{f"today_{name}": F(f"today_handover__{name}") for name in TODAY_FIELDS},
-        exemption_reason=Subquery(exemption.values("reason")[:1]),
-    )
+    school_id = getattr(school, "pk", school)
+    if home_time is None:
+        now = timezone.localtime().time().replace(microsecond=0)
+        params: list = [now.isoformat(), school_id, HOME_TIME.isoformat()]
+    else:
+        params = [1 if home_time else 0]
+    params += [Decision.APPROVED, day, day]
     if shown:
-        contact = ParentContactException.objects.filter(
-            ParentContactException.in_force_q(day), learner=OuterRef("pk")
-        ).order_by("-decided_at", "-pk")
-        learners = learners.annotate(
-            parent_contact=Subquery(contact.values("details")[:1]),
-            parent_contact_until=Subquery(contact.values("ends_on")[:1]),
-        ).prefetch_related(
+        params += [Decision.APPROVED, day, day] * 2
+    params += [day, school_id]
+    conditions = []
+    for word in words:
+        prefix = _like_prefix(word)
+        params += [prefix, prefix, prefix, word]
+        pouch = ""
+        if len(words) == 1:
+            pouch = POUCH_SQL
+            params += [word, day, school_id, day, day]
+        conditions.append(WORD_SQL.format(pouch=pouch))
+    params.append(limit)
+    sql = SEARCH_SQL.format(
+        home=HOME_SQL if home_time is None else HOME_GIVEN_SQL,
+        shown=SHOWN_SQL if shown else "",
+        words="".join(conditions),
+    )
+    found = list(Learner.objects.raw(sql, params))
+    for learner in found:
+        learner.today = _today(learner, day)
+        learner.exemption = (
+            LearnerExemption.Reason(learner.exemption_reason) if learner.exemption_reason else None
+        )
+        learner.at_home = bool(learner.at_home)
+        if not shown:
+            continue
+        learner.parent_contact_until = _as_date(learner.parent_contact_until)
+    held = [lr for lr in found if shown and lr.today is not None and lr.today.out_at is None]
+    for learner in found:
+        if shown and learner not in held:
+            learner.collectors = []  # (set only where not read: a prefetch skips a set one)
+    if held:
+        prefetch_related_objects(
+            held,
             Prefetch(
                 "guardianships",
                 queryset=Guardianship.objects.filter(may_collect=True)
@@ -111,19 +175,12 @@ def search(
                 to_attr="collectors",
             ),
         )
-    if is_home_time(school) if home_time is None else home_time:
-        held = Q(today_id__isnull=False, today_out_at__isnull=True)
-        first = ExpressionWrapper(held, output_field=BooleanField()).desc()
-    else:
-        handed_in = Q(today_id__isnull=False)
-        first = ExpressionWrapper(handed_in, output_field=BooleanField()).asc()
-    found = list(learners.order_by(first, "legal_last_name", "legal_first_name", "pk")[:limit])
-    for learner in found:
-        learner.today = _today(learner, day)
-        learner.exemption = (
-            LearnerExemption.Reason(learner.exemption_reason) if learner.exemption_reason else None
-        )
     return found
+
+
+def _as_date(value):
+    """A date column read by a raw query: SQLite gives its text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 #: Today's handover's fields the desk reads (the others are left deferred: reading one
@@ -134,27 +191,18 @@ TODAY_FIELDS = ("id", "tag", "in_at", "out_at")
 def _today(learner, day: date) -> Handover | None:
     if learner.today_id is None:
         return None
-    names = ["school_id", "learner_id", "school_day", *TODAY_FIELDS]
-    values = [learner.school_id, learner.pk, day]
-    values += [getattr(learner, f"today_{name}") for name in TODAY_FIELDS]
-    return Handover.from_db(Handover.objects.db, names, values)
+    known = {"school_id": learner.school_id, "learner_id": learner.pk, "school_day": day}
+    known |= {name: _as_datetime(getattr(learner, f"today_{name}")) for name in TODAY_FIELDS}
+    # `from_db` reads the values in the order of the model's fields, whatever the names' order.
+    names = [f.attname for f in Handover._meta.concrete_fields if f.attname in known]
+    return Handover.from_db(Handover.objects.db, names, [known[name] for name in names])
 
 
-def _pouches(school, day: date):
-    """The handovers whose pouch number the search matches: today's and those of the school's
-    previous day of handovers (a pouch number carries over, so the morning's pouches are last
-    school day's). Each learner has at most two, read through the (learner, school_day)
-    index, instead of every handover ever made with that number."""
-    previous = (
-        Handover.objects.filter(school=school, school_day__lt=day, undone_at__isnull=True)
-        .order_by("-school_day")
-        .values("school_day")[:1]
-    )
-    return Handover.objects.filter(
-        school_day__lte=day,
-        school_day__gte=Coalesce(Subquery(previous), Value(day)),
-        undone_at__isnull=True,
-    )
+def _as_datetime(value):
+    """A timestamp column read by a raw query: SQLite gives it naive (in UTC)."""
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
 
 
 #: Today's counts: COUNT(*) and COUNT(out_at), answered from the index alone

@@ -233,17 +233,10 @@ def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str, Handover
     checked in, under the pouch number `tag` when one is typed, or, from home time, checked
     out to the learner. Returns (message, level: success or info, the handover moved or
     None); a phone that cannot move is refused with what the desk should do instead."""
-    at_home_time = desk.is_home_time(school)
-    results = desk.search(
-        school=school,
-        q=q,
-        day=SchoolCalendar.today(),
-        limit=desk.LIMIT,
-        home_time=at_home_time,
-        shown=False,
-    )
+    results = desk.search(school=school, q=q, day=SchoolCalendar.today(), shown=False)
     if not results:
         raise Refused(f"No learner matches “{q}”.")
+    at_home_time = results[0].at_home  # the school's home time, read with the learners
 
     def to_act_on(learner) -> bool:
         if learner.exemption:

@@ -7,7 +7,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import CreateView, DetailView, ListView
 from django_htmx.http import reswap
@@ -115,17 +114,11 @@ def desk_page(request):
 @desk_view
 def desk_search(request):
     q = request.GET.get("q", "").strip()
-    home_time = desk.home_time(request.school)
-    results = desk.search(
-        school=request.school,
-        q=q,
-        day=SchoolCalendar.today(),
-        home_time=timezone.localtime().time() >= home_time,
-    )
+    results = desk.search(school=request.school, q=q, day=SchoolCalendar.today())
     return render(
         request,
         "devices/partials/_desk_results.html",
-        {"results": results, "q": q, "min_chars": desk.MIN_CHARS, "home_time": home_time},
+        {"results": results, "q": q, "min_chars": desk.MIN_CHARS},
     )
 
 
