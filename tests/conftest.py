@@ -29,6 +29,13 @@ pytest_plugins = ["tests.secrecy.summary"]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def session_queries() -> int:
+    """What a signed-in request spends on its session, for query budgets: nothing with a
+    shared cache (Redis, as in production and CI), one query without (sessions in the
+    database: a laptop's `make test` on SQLite)."""
+    return 0 if settings.SHARED_CACHE else 1
+
+
 def _redis_available() -> str | None:
     if not settings.REDIS_URL:
         return "REDIS_URL is not set"

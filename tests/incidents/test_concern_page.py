@@ -7,13 +7,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Concern, Entry
+from tests.conftest import session_queries
 from tests.factories import MembershipFactory, UserFactory, learner_concern, report
 
 LONDON = ZoneInfo("Europe/London")
@@ -73,9 +73,10 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
     )
     for _ in range(3):  # more people the concern could be passed to
         MembershipFactory(school=world.school, roles=["deputy_dsl"])
-    # Without a shared cache (no Redis: a laptop), the session is read from the database.
-    queries += 0 if settings.SHARED_CACHE else 1
-    with django_assert_max_num_queries(queries), CaptureQueriesContext(connection) as long:
+    with (
+        django_assert_max_num_queries(queries + session_queries()),
+        CaptureQueriesContext(connection) as long,
+    ):
         response = client.get(url)
     assert len(long) == len(short)
     assert "Note number 199" in response.content.decode()
