@@ -39,9 +39,7 @@ def provider_of(provider_id: str) -> IdentityProvider | None:
 
 
 def _page(request, template, message="", status=200):
-    return ImmediateHttpResponse(
-        render(request, template, {"message": message}, status=status)
-    )
+    return ImmediateHttpResponse(render(request, template, {"message": message}, status=status))
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -15,7 +15,6 @@ from allauth.utils import build_absolute_uri
 from django.urls import reverse
 from django.utils.http import urlencode
 
-
 #: Signatures accepted: asymmetric only (never "none", never a shared secret).
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 

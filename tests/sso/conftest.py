@@ -29,9 +29,7 @@ class LocalProvider:
     def authorize(self, authorize_url: str, sub: str) -> str:
         """The person signs in at the provider's form; the provider's answer: the redirect
         back to Roper, with a code (a path and query, for Django's test client)."""
-        response = requests.post(
-            authorize_url, data={"sub": sub}, allow_redirects=False, timeout=5
-        )
+        response = requests.post(authorize_url, data={"sub": sub}, allow_redirects=False, timeout=5)
         assert response.status_code == 302, response.text
         back = urlsplit(response.headers["Location"])
         return f"{back.path}?{back.query}"
