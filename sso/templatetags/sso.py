@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from django import template
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from roper.middleware import FORM_ACTION_ORIGINS
 from sso.models import IdentityProvider
 
 register = template.Library()
@@ -15,6 +18,9 @@ def sso_buttons(context):
         IdentityProvider.objects.filter(enabled=True).select_related("school", "trust")
     )
     kinds = [p.kind for p in providers]
+    # The button's answer is a redirect to the provider: the page's policy must allow it.
+    origins = {"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer_url())) for p in providers}
+    setattr(request, FORM_ACTION_ORIGINS, sorted(origins))
     for provider in providers:
         provider.several = kinds.count(provider.kind) > 1
     next_url = context.get("next") or ""

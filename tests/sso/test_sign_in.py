@@ -150,6 +150,7 @@ def test_a_linked_account_that_was_deactivated_is_refused(client, world, local_i
 def test_the_sign_in_page_shows_a_button_only_for_a_configured_provider(client, world, local_idp):
     page = client.get(reverse("login"))
     assert "Sign in with" not in page.text.replace("Sign in to Roper", "")
+    assert "form-action 'self';" in page["Content-Security-Policy"]
 
     from sso.models import IdentityProvider
 
@@ -160,6 +161,9 @@ def test_the_sign_in_page_shows_a_button_only_for_a_configured_provider(client, 
     assert "Sign in with Microsoft" in page.text
     assert reverse("sso:login", args=[provider.provider_id]) in page.text
     assert "Sign in with Google" not in page.text
+    # The button's answer is a redirect to Microsoft, which the page's policy must allow.
+    policy = page["Content-Security-Policy"]
+    assert "form-action 'self' https://login.microsoftonline.com;" in policy
 
     provider.enabled = False
     provider.save()
