@@ -1,6 +1,8 @@
 """django-allauth, told Roper's rules: the providers are the IdentityProvider rows; nobody
 signs up; a sign-in is matched, refused or left for the admin (`sso.services`)."""
 
+import json
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -17,6 +19,13 @@ BACKEND = "roper.two_factor.ModelBackend"
 
 def social_app(provider: IdentityProvider) -> SocialApp:
     """The provider as allauth's (unsaved) SocialApp."""
+    auth_params = {}
+    if provider.kind == IdentityProvider.Kind.ENTRA and provider.mfa_auth_context:
+        # Entra's v2.0 ID tokens carry no `amr`: the school's Conditional Access policy for
+        # this authentication context requires MFA, and the token names the context (`acrs`)
+        # only when it was met.
+        wanted = {"acrs": {"essential": True, "value": provider.mfa_auth_context}}
+        auth_params["claims"] = json.dumps({"id_token": wanted})
     return SocialApp(
         provider="roper_oidc",
         provider_id=provider.provider_id,
@@ -27,6 +36,7 @@ def social_app(provider: IdentityProvider) -> SocialApp:
             "server_url": provider.issuer_url(),
             "fetch_userinfo": False,  # every claim from the signed ID token
             "oauth_pkce_enabled": True,
+            "auth_params": auth_params,
         },
     )
 
@@ -87,7 +97,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             sociallogin.account.save()
         user.backend = BACKEND
         # Read by sso.signals once signed in: only from this validated ID token.
-        sociallogin.roper_mfa = services.mfa_asserted(claims)
+        sociallogin.roper_mfa = services.mfa_asserted(provider=provider, claims=claims)
 
     def on_authentication_error(self, request, provider, error=None, exception=None, **kwargs):
         raise _page(request, "sso/refused.html", status=400)

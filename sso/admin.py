@@ -33,6 +33,7 @@ class IdentityProviderForm(forms.ModelForm):
             "secret",
             "tenant_id",
             "domain",
+            "mfa_auth_context",
             "issuer",
             "enabled",
         ]

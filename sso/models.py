@@ -38,6 +38,16 @@ class IdentityProvider(models.Model):
         blank=True,
         help_text="Google Workspace only: the school's domain (accounts of any other are refused).",
     )
+    mfa_auth_context = models.CharField(
+        "MFA authentication context",
+        max_length=10,
+        blank=True,
+        help_text=(
+            "Entra ID only, optional: the ID (such as c1) of a Conditional Access authentication "
+            "context whose policy requires multifactor authentication. Roper asks for it at "
+            "sign-in and accepts the sign-in as two-factor when the ID token carries it."
+        ),
+    )
     issuer = models.URLField(
         blank=True,
         help_text="Leave blank: Microsoft's or Google's own. Only for testing another provider.",

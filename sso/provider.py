@@ -73,6 +73,10 @@ class Provider(OpenIDConnectProvider):
         url = reverse("sso:login", kwargs={"provider_id": self.app.provider_id})
         return f"{url}?{urlencode(kwargs)}" if kwargs else url
 
+    def get_auth_params_from_request(self, request, action):
+        """Only Roper's own parameters: allauth would add any the request names."""
+        return self.get_auth_params()
+
     def get_callback_url(self):
         return reverse("sso:callback", kwargs={"provider_id": self.app.provider_id})
 

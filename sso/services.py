@@ -6,7 +6,8 @@
   schools by an email address the provider vouches for (Google's `email_verified`; an Entra
   tenant's addresses are its own directory's), or the request waits for the school's admin;
 - nobody gets a role, or an account, by signing in;
-- two-factor counts as done when the ID token says the provider asked for it (`amr`).
+- two-factor counts as done when the ID token says the provider asked for it (`amr`, or
+  Entra's authentication context in `acrs`).
 
 Every claim read here is from the ID token whose signature `sso.provider.Adapter` checked."""
 
@@ -55,9 +56,20 @@ def email_vouched(*, provider: IdentityProvider, claims: dict) -> bool:
     return claims.get("email_verified") in (True, "true")
 
 
-def mfa_asserted(claims: dict) -> bool:
+def mfa_asserted(*, provider: IdentityProvider, claims: dict) -> bool:
+    """Whether the provider says it asked for more than one factor: `amr` (RFC 8176), or for
+    Entra (whose v2.0 ID tokens carry no `amr`) the school's MFA authentication context in
+    `acrs`."""
     amr = claims.get("amr") or []
-    return isinstance(amr, list) and bool(MFA_METHODS & {str(method) for method in amr})
+    if isinstance(amr, list) and MFA_METHODS & {str(method) for method in amr}:
+        return True
+    acrs = claims.get("acrs") or []
+    return (
+        provider.kind == IdentityProvider.Kind.ENTRA
+        and bool(provider.mfa_auth_context)
+        and isinstance(acrs, list)
+        and provider.mfa_auth_context in acrs
+    )
 
 
 def account_match(*, provider: IdentityProvider, email: str):

@@ -3,6 +3,7 @@ ID token says it asked for a second factor (`amr`), otherwise Roper's own second
 
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -134,3 +135,32 @@ def test_an_id_token_for_another_client_is_refused(local_idp):
         id_token_verify(
             id_token=token, jwks_uri=config["jwks_uri"], issuer=config["issuer"], audience="y"
         )
+
+
+def test_entras_mfa_authentication_context_counts_as_mfa(client, dsl, local_idp, entra):
+    """Entra's v2.0 ID tokens carry no amr: the school names an authentication context whose
+    Conditional Access policy requires MFA; Roper asks for it and Entra names it in `acrs`
+    once met."""
+    entra.mfa_auth_context = "c1"
+    entra.save()
+    local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, acrs=["c1"])
+
+    start = client.post(reverse("sso:login", args=[entra.provider_id]))
+    assert "acrs" in parse_qs(urlsplit(start.url).query)["claims"][0]
+    client.get(local_idp.authorize(start.url, "entra-dsl"))
+
+    assert client.get(reverse("people:learners")).status_code == 200
+
+
+def test_another_authentication_context_is_not_mfa(client, dsl, local_idp, entra):
+    entra.mfa_auth_context = "c1"
+    entra.save()
+    local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, acrs=["c2"])
+    _sign_in(client, local_idp, entra, "entra-dsl")
+    assert client.get(reverse("people:learners")).status_code == 302
+
+
+def test_acrs_counts_for_nothing_without_the_schools_context(client, dsl, local_idp, entra):
+    local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, acrs=["c1"])
+    _sign_in(client, local_idp, entra, "entra-dsl")
+    assert client.get(reverse("people:learners")).status_code == 302
