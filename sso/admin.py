@@ -1,8 +1,10 @@
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from roper.admin_site import SchoolScopedAdmin, reregister_for_superusers, superuser_only
 from sso import services
@@ -47,6 +49,14 @@ class IdentityProviderAdmin(superuser_only(admin.ModelAdmin)):
     form = IdentityProviderForm
     list_display = ["__str__", "kind", "client_id", "tenant_id", "domain", "enabled"]
     list_filter = ["kind", "enabled"]
+    readonly_fields = ["redirect_uri"]
+
+    @admin.display(description="Redirect URI")
+    def redirect_uri(self, obj):
+        """What the app registration (Entra) or OAuth client (Google) must list, once saved."""
+        if obj is None or obj.pk is None:
+            return "Shown once saved."
+        return settings.SITE_URL + reverse("sso:callback", args=[obj.provider_id])
 
 
 class SignInRequestForm(forms.ModelForm):

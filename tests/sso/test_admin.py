@@ -119,3 +119,13 @@ def test_only_a_superuser_sets_up_an_identity_provider(
     )
     assert "Entra ID needs the school" in response.text
     assert not IdentityProvider.objects.exists()
+
+
+def test_a_saved_provider_shows_the_redirect_uri_to_register(
+    client, django_user_model, entra, settings
+):
+    settings.SITE_URL = "https://roper.school.example"
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    page = client.get(reverse("admin:sso_identityprovider_change", args=[entra.pk]))
+    assert f"https://roper.school.example/accounts/sso/idp-{entra.pk}/callback/" in page.text
