@@ -73,7 +73,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin):
         provider = provider_of(sociallogin.account.provider)
         claims = (sociallogin.account.extra_data or {}).get("id_token") or {}
-        if provider is None or not claims.get("sub"):
+        if provider is None or not claims.get("sub") or not provider.school_ids():
             raise _page(request, "sso/refused.html", status=403)
         try:
             services.claims_check(provider=provider, claims=claims)

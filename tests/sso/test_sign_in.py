@@ -185,3 +185,36 @@ def test_coming_back_without_a_code_is_refused_politely(client, entra):
     response = client.get(reverse("sso:callback", args=[entra.provider_id]))
     assert response.status_code == 400
     assert "could not sign you in" in response.text
+
+
+def test_a_trusts_provider_signs_in_staff_of_any_of_its_schools(client, world, local_idp):
+    from sso.models import IdentityProvider
+
+    trust_wide = IdentityProvider.objects.create(
+        kind="entra",
+        trust=world.school.trust,
+        client_id="roper-trust",
+        secret="s",
+        tenant_id=TENANT,
+        issuer=local_idp.url,
+    )
+    outsider = _email(world.users["outsider"], "priya@trust.example")  # at the other school
+    local_idp.person("entra-priya", email="priya@trust.example", tid=TENANT)
+
+    _sign_in(client, local_idp, trust_wide, "entra-priya")
+
+    assert client.session[SESSION_KEY] == str(outsider.pk)
+
+
+def test_the_page_asked_for_is_where_the_person_lands(client, world, local_idp, entra):
+    _email(world.users["teacher"], "sam.patel@anthonyroper.example")
+    local_idp.person("entra-teacher", email="sam.patel@anthonyroper.example", tid=TENANT)
+
+    response = _sign_in(client, local_idp, entra, "entra-teacher", next_url="/learners/")
+    assert response.url == "/learners/"
+
+    client.post(reverse("logout"))
+    response = _sign_in(
+        client, local_idp, entra, "entra-teacher", next_url="https://elsewhere.example/"
+    )
+    assert response.url == reverse("home")
