@@ -96,7 +96,7 @@ def sign_in_request_record(*, provider: IdentityProvider, claims: dict) -> SignI
     name = claims.get("name") or " ".join(
         part for part in (claims.get("given_name"), claims.get("family_name")) if part
     )
-    request, _ = SignInRequest.objects.update_or_create(
+    request, created = SignInRequest.objects.update_or_create(
         provider=provider,
         subject=str(claims["sub"]),
         defaults={
@@ -106,7 +106,26 @@ def sign_in_request_record(*, provider: IdentityProvider, claims: dict) -> SignI
             "name": str(name)[:200],
         },
     )
+    if created:
+        _tell_admins(request)
     return request
+
+
+def _tell_admins(sign_in_request: SignInRequest) -> None:
+    """The school's admins hear of a new request (once), with a link to decide it."""
+    from django.urls import reverse
+
+    from roper.admin_site import ADMIN
+    from roper.notifications import notification_send
+    from roper.permissions import holders
+
+    school = sign_in_request.school
+    notification_send(
+        recipients=holders(school, ADMIN),
+        school=school,
+        title="Someone signed in with the school's account and awaits approval",
+        url=reverse("admin:sso_signinrequest_change", args=[sign_in_request.pk]),
+    )
 
 
 def sign_in_request_link(*, sign_in_request: SignInRequest, user, by) -> None:

@@ -87,6 +87,10 @@ def test_an_unknown_person_is_told_politely_to_await_approval_and_nothing_is_cre
     assert not SocialAccount.objects.exists()
     pending = SignInRequest.objects.get()  # once, however often they try
     assert (pending.name, pending.status, pending.school) == ("Ann", "pending", world.school)
+    # The school's admin is told, once.
+    [note] = world.users["admin"].notifications.all()
+    assert "awaits approval" in note.title
+    assert note.url == reverse("admin:sso_signinrequest_change", args=[pending.pk])
 
 
 def test_an_account_of_another_tenant_is_refused(client, world, local_idp, entra):
