@@ -222,3 +222,29 @@ def test_the_page_asked_for_is_where_the_person_lands(client, world, local_idp, 
         client, local_idp, entra, "entra-teacher", next_url="https://elsewhere.example/"
     )
     assert response.url == reverse("home")
+
+
+def test_a_provider_that_does_not_answer_is_said_so_politely(client, entra):
+    entra.issuer = "http://127.0.0.1:9"  # nothing listens there
+    entra.save()
+
+    response = client.post(reverse("sso:login", args=[entra.provider_id]))
+
+    assert response.status_code == 503
+    assert "did not answer" in response.text
+    assert SESSION_KEY not in client.session
+
+
+def test_a_provider_that_stops_answering_before_the_person_comes_back(
+    client, world, local_idp, entra
+):
+    local_idp.person("entra-office", email="jo@anthonyroper.example", tid=TENANT)
+    start = client.post(reverse("sso:login", args=[entra.provider_id]))
+    back = local_idp.authorize(start.url, "entra-office")
+    entra.issuer = "http://127.0.0.1:9"
+    entra.save()
+
+    response = client.get(back)
+
+    assert response.status_code == 503
+    assert SESSION_KEY not in client.session
