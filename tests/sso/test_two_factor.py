@@ -164,3 +164,15 @@ def test_acrs_counts_for_nothing_without_the_schools_context(client, dsl, local_
     local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, acrs=["c1"])
     _sign_in(client, local_idp, entra, "entra-dsl")
     assert client.get(reverse("people:learners")).status_code == 302
+
+
+def test_mfa_is_read_from_this_sign_ins_token_not_an_earlier_one(client, dsl, local_idp, entra):
+    local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, amr=["mfa"])
+    _sign_in(client, local_idp, entra, "entra-dsl")
+    client.post(reverse("logout"))
+    local_idp.person("entra-dsl", email=dsl.email, tid=TENANT, amr=["pwd"])
+
+    _sign_in(client, local_idp, entra, "entra-dsl")
+
+    assert client.session[SESSION_KEY] == str(dsl.pk)
+    assert client.get(reverse("people:learners")).status_code == 302
