@@ -140,7 +140,7 @@ def sign_in_request_link(*, sign_in_request: SignInRequest, user, by) -> None:
         raise ValidationError("This request is already linked to an account.")
     if not account_may_sign_in(provider=provider, user=user):
         raise ValidationError("Choose an active account of the provider's school.")
-    holds = set().union(*roles_by_school(user).values()) if roles_by_school(user) else set()
+    holds = set().union(*roles_by_school(user).values())
     if not by.is_superuser and holds & READS_SAFEGUARDING:
         raise ValidationError(
             "This account reads safeguarding records: ask whoever runs Roper's server to link "
