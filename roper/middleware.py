@@ -44,6 +44,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: The attribute in which a page names the other origins its forms post to: the sign-in
+#: page's "Sign in with Microsoft / Google" buttons are answered with a redirect to the
+#: identity provider, which `form-action` governs too (sso/templatetags/sso.py sets it).
+FORM_ACTION_ORIGINS = "roper_form_action_origins"
+
+
+def _policy(request) -> str:
+    origins = sorted(set(getattr(request, FORM_ACTION_ORIGINS, ())))
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *origins])
+    )
+
+
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy, no caching of signed-in pages, and the headers
     Django's SecurityMiddleware leaves out."""
@@ -53,7 +68,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", _policy(request))
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )

@@ -74,8 +74,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Single sign-on (sso/): allauth's social login only; Roper keeps its own sign-in page,
+    # two-factor and lockout.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
     "roper",
     "people",
+    "sso",
     "policies",
     "devices",
     "incidents",
@@ -98,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",  # allauth's, for its sign-in flow
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "roper.sessions.SessionTimeoutMiddleware",
@@ -305,6 +312,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _proxy_count else ("REMOTE_ADDR",)
 )
 AXES_IPWARE_PROXY_COUNT = _proxy_count - 1 if _proxy_count else None
+# Single sign-on (sso/, README "Single sign-on"): off until a superuser adds an identity
+# provider in the admin. django-allauth runs the OpenID Connect flow; sso.adapter decides.
+SOCIALACCOUNT_ADAPTER = "sso.adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "sso.adapter.AccountAdapter"  # nobody signs up
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches, or the admin decides
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching by email is sso.services' own rule
+SOCIALACCOUNT_STORE_TOKENS = False  # Roper calls no API with them
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button POSTs, with the CSRF token
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
 # HTTPS: on by default in production, behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto. HTTPS=false only for local development and tests.
 HTTPS = _read("HTTPS", _strict_bool, default=not DEBUG)
@@ -312,6 +330,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check speaks plain HTTP
 SESSION_COOKIE_SECURE = HTTPS
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"  # the provider's redirect URI
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

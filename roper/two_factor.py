@@ -3,6 +3,9 @@
 Required for anyone who holds a role in `TWO_FACTOR_ROLES` in any school: after the password
 they enter a code, and a user with such a role and no device is taken to enrol before
 anything else. Optional for everyone else (they may enrol from the Security page).
+
+A sign-in through the school's identity provider (sso/) whose validated ID token says the
+provider asked for a second factor counts as this step (`identity_provider_mfa_record`).
 """
 
 import base64
@@ -44,6 +47,24 @@ EXEMPT_URL_NAMES = {
     "password_reset_confirm",
     "password_reset_complete",
 }
+
+
+#: Set only by sso.signals, from a validated ID token of a configured identity provider.
+IDENTITY_PROVIDER_MFA = "roper_identity_provider_mfa"
+
+
+def identity_provider_mfa_record(request, *, user, provider: str) -> None:
+    """The identity provider asserted multi-factor sign-in for this session's user."""
+    request.session[IDENTITY_PROVIDER_MFA] = {"user": user.pk, "provider": provider}
+
+
+def identity_provider_mfa_forget(request) -> None:
+    request.session.pop(IDENTITY_PROVIDER_MFA, None)
+
+
+def verified_by_identity_provider(request) -> bool:
+    mfa = request.session.get(IDENTITY_PROVIDER_MFA)
+    return bool(mfa) and mfa.get("user") == request.user.pk
 
 
 def two_factor_required(user) -> bool:
@@ -108,6 +129,8 @@ class TwoFactorMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
         if not settings.TWO_FACTOR_ENFORCED or not user.is_authenticated or user.is_verified():
+            return None
+        if verified_by_identity_provider(request):
             return None
         match = request.resolver_match
         if match is None or match.url_name in EXEMPT_URL_NAMES:

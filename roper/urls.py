@@ -34,6 +34,8 @@ urlpatterns = [
         passwords.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # Single sign-on: public like the sign-in page (sso/views.py).
+    path("accounts/sso/", include("sso.urls")),
     path("accounts/two-factor/", two_factor.verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("accounts/security/", two_factor.security, name="security"),

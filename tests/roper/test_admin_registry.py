@@ -52,6 +52,17 @@ def _attempt(world, school, marker):
     )
 
 
+def _sign_in_request(world, school, marker):
+    from sso.models import IdentityProvider, SignInRequest
+
+    provider = IdentityProvider.objects.create(
+        kind="entra", school=school, client_id=marker, secret="s", tenant_id="t"
+    )
+    return SignInRequest.objects.create(
+        provider=provider, school=school, subject=marker, name=f"{marker} Newcomer"
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     #: "school": the admin sees their schools' records only; "superusers": refused.
@@ -134,6 +145,10 @@ TABLE = {
     "axes.AccessFailureLog": SUPERUSERS,
     "otp_totp.TOTPDevice": SUPERUSERS,
     "otp_static.StaticDevice": SUPERUSERS,
+    # Single sign-on: a provider signs in as anyone of its schools, the DSL included.
+    "sso.IdentityProvider": SUPERUSERS,
+    "socialaccount.SocialAccount": SUPERUSERS,
+    "sso.SignInRequest": Row("school", _sign_in_request),
     # Safeguarding and device records: the admin role does not read them.
     "roper.AccessLog": SUPERUSERS,
     "devices.Confiscation": SUPERUSERS,

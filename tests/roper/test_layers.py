@@ -1,7 +1,7 @@
 """Dependencies point one way (DESIGN.md, issue 15). Every .py file of the apps is parsed, and
 each dependency on another package must point to its own layer or a lower one:
 
-    roper < people < policies < incidents < devices < conduct < reports, bench
+    roper < people < sso < policies < incidents < devices < conduct < reports, bench
 
 - roper holds what every app shares and depends on no app (nor on bench);
 - devices may read incidents (a confiscation belongs to a concern and is concealed with it),
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     ["roper"],
     ["people"],
+    ["sso"],
     ["policies"],
     ["incidents"],
     ["devices"],

@@ -1,0 +1,131 @@
+"""The school's admin decides the sign-ins that matched no account: link one to the person's
+existing account (which keeps its roles: the link gives none), or decline it. Setting up a
+provider is for whoever runs the server."""
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+
+from sso.models import IdentityProvider, SignInRequest
+from tests.people.conftest import admin_client, school_admin  # noqa: F401 - fixtures
+from tests.sso.conftest import TENANT
+from tests.sso.test_sign_in import _sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _change(request):
+    return reverse("admin:sso_signinrequest_change", args=[request.pk])
+
+
+@pytest.fixture
+def pending(world, local_idp, entra):
+    """A new member of staff signed in once: their Microsoft address is not the one Roper has."""
+    local_idp.person("entra-sam", email="s.patel@anthonyroper.example", tid=TENANT, name="Sam")
+    _sign_in(Client(), local_idp, entra, "entra-sam")
+    return SignInRequest.objects.get(subject="entra-sam")
+
+
+def test_the_admin_links_a_request_and_the_person_then_signs_in(
+    admin_client,  # noqa: F811
+    world,
+    local_idp,
+    entra,
+    pending,
+):
+    teacher = world.users["teacher"]
+    listing = admin_client.get(reverse("admin:sso_signinrequest_changelist"))
+    assert "s.patel@anthonyroper.example" in listing.text
+
+    response = admin_client.post(_change(pending), {"user": teacher.pk})
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.user, pending.decided_by) == (
+        "linked",
+        teacher,
+        world.users["admin"],
+    )
+    person = Client()
+    _sign_in(person, local_idp, entra, "entra-sam")
+    assert person.session[SESSION_KEY] == str(teacher.pk)
+    assert teacher.memberships.get().roles == ["staff"]
+
+
+def test_the_admin_cannot_link_a_request_to_an_account_that_reads_safeguarding_records(
+    admin_client,  # noqa: F811
+    world,
+    pending,
+):
+    response = admin_client.post(_change(pending), {"user": world.users["dsl"].pk}, follow=True)
+
+    assert "reads safeguarding records" in response.text
+    pending.refresh_from_db()
+    assert (pending.status, pending.user) == ("pending", None)
+    assert not SocialAccount.objects.exists()
+
+
+def test_the_admin_sees_no_request_of_another_school(
+    admin_client,  # noqa: F811
+    world,
+    pending,
+):
+    pending.school = world.other_school
+    pending.save()
+    listing = admin_client.get(reverse("admin:sso_signinrequest_changelist"))
+    assert "s.patel@anthonyroper.example" not in listing.text
+    assert admin_client.get(_change(pending)).status_code == 404
+
+
+def test_a_declined_person_is_refused(
+    admin_client,  # noqa: F811
+    local_idp,
+    entra,
+    pending,
+):
+    admin_client.post(
+        reverse("admin:sso_signinrequest_changelist"),
+        {"action": "decline", "_selected_action": [pending.pk]},
+    )
+    pending.refresh_from_db()
+    assert pending.status == "declined"
+
+    response = _sign_in(Client(), local_idp, entra, "entra-sam")
+    assert response.status_code == 403 and "could not sign you in" in response.text
+
+
+def test_only_a_superuser_sets_up_an_identity_provider(
+    admin_client,  # noqa: F811
+    client,
+    world,
+    django_user_model,
+):
+    assert admin_client.get(reverse("admin:sso_identityprovider_add")).status_code == 403
+
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:sso_identityprovider_add"),
+        {
+            "kind": "entra",
+            "school": world.school.pk,
+            "client_id": "app-id",
+            "secret": "app-secret",
+            "tenant_id": "",
+            "enabled": "on",
+        },
+    )
+    assert "Entra ID needs the school" in response.text
+    assert not IdentityProvider.objects.exists()
+
+
+def test_a_saved_provider_shows_the_redirect_uri_to_register(
+    client, django_user_model, entra, settings
+):
+    settings.SITE_URL = "https://roper.school.example"
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    page = client.get(reverse("admin:sso_identityprovider_change", args=[entra.pk]))
+    assert f"https://roper.school.example/accounts/sso/idp-{entra.pk}/callback/" in page.text
