@@ -158,11 +158,16 @@ def issue_table(result: dict, old: tuple[str, dict] | None) -> list[dict]:
         case = cases.get(key)
         if case is None:
             continue
-        before = old_ratio(old[1], old_key) if old else None
+        # The same case in the older file; else, in a file from before it was measured, the
+        # case it replaced (the click path for Enter, the cached report for its first view).
+        before = old_ratio(old[1], key) if old else None
+        stand_in = before is None and old is not None and key != old_key
+        if stand_in:
+            before = old_ratio(old[1], old_key)
         rows.append(
             {
                 "case": label,
-                "today": f"{before}×" + (" (click path)" if key != old_key and before else "")
+                "today": f"{before}×" + (f" ({old_key})" if stand_in and before else "")
                 if before
                 else "—",
                 "new": f"{case['ratio']}× ({case['median_ms']} ms, CPU {case['cpu_ms']} ms)",
