@@ -463,8 +463,9 @@ def confiscation_move(
     force: str = "",
     reference: str = "",
     seal_number: str = "",
+    at=None,
 ) -> CustodyEvent:
-    """Append the next custody event. `can_override` is whether `by` may release to someone
+    """Append the next custody event, made now (or `at`: the demo records its past moves). `can_override` is whether `by` may release to someone
     not on file (the headteacher); the view decides it from the permission table. Nobody
     moves a device linked to a concern concealed from them (it may be the evidence against
     them): to them it is a device that does not exist, the same 404 as the view's lookup."""
@@ -477,6 +478,7 @@ def confiscation_move(
             confiscation=confiscation,
             sequence=confiscation.events.count() + 1,
             state=to_state,
+            at=at or timezone.now(),
             by=by,
             location=location,
             note=note,
