@@ -465,8 +465,9 @@ def confiscation_move(
     seal_number: str = "",
     at=None,
 ) -> CustodyEvent:
-    """Append the next custody event, made now (or `at`: the demo records its past moves). `can_override` is whether `by` may release to someone
-    not on file (the headteacher); the view decides it from the permission table. Nobody
+    """Append the next custody event, made now (or `at`: the demo records its past moves).
+    `can_override` is whether `by` may release to someone not on file (the headteacher); the
+    view decides it from the permission table. Nobody
     moves a device linked to a concern concealed from them (it may be the evidence against
     them): to them it is a device that does not exist, the same 404 as the view's lookup."""
     # Two people moving the same device at once: the second sees the first's move.

@@ -37,6 +37,7 @@ from devices.models import (
     Search,
     SearchAuthorisation,
 )
+from devices.signals import confiscation_shown
 from incidents.visibility import can_see, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Learner
@@ -291,6 +292,14 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
             concern_visible=obj.concern_id is not None and can_see(user, obj.concern),
             can_read_searches=has_perm(user, "devices.searches", obj.school_id),
             may_search=services.search_may_record(user=user, school=obj.school_id),
+            # What the apps above add (conduct: the notices sent to the parents about it).
+            sections=[
+                section
+                for _, section in confiscation_shown.send(
+                    sender=Confiscation, confiscation=obj, user=user
+                )
+                if section
+            ],
             **kwargs,
         )
 
