@@ -694,3 +694,22 @@ def _trust_pack(*, schools, key, today, viewer) -> Table:
         row.label = school.name
     table.title = f"Each school, {season.title()} {year}"
     return table
+
+
+def trust_document(*, trust, schools: list[School], label: str, table: Table, today):
+    """The trust's table (`trust_pack`) as a pack, for the school view's PDF and CSV: the
+    same counts, suppressed as for governors, no child or class named."""
+    threshold = threshold_for([s.pk for s in schools]) if schools else 0
+    note = (
+        "Counts per school; each school's own pack has the detail. "
+        + EXPECTED_NOTE.split(" Year groups")[0]
+    )
+    return Pack(
+        title=f"Phone-free school evidence: {trust.name}",
+        school=trust.name,
+        period=label,
+        threshold=threshold,
+        anonymised=True,
+        sections=[Section("Each school of the trust", [table], note=note)],
+        generated_on=today,
+    )

@@ -233,3 +233,52 @@ def test_the_trust_view_counts_per_school(terms, as_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert terms.school.name in html and terms.other_school.name in html
+
+
+def _trustee(world):
+    user = UserFactory()
+    MembershipFactory(user=user, school=None, trust=world.school.trust, roles=["governor"])
+    return user
+
+
+def test_the_trust_view_downloads_as_pdf_and_csv_with_the_pages_counts_and_no_child(terms, as_user):
+    secrets = _secret_world(terms)
+    _small_world(terms.school)
+    client = as_user(_trustee(terms))
+    trust_url = reverse("reports:evidence_trust")
+    page = client.get(trust_url, {"term": "summer-2026"})
+    table = page.context["table"]
+    html = page.content.decode()
+    assert "format=pdf" in html and "format=csv" in html  # the downloads are offered
+
+    csv_response = client.get(trust_url, {"term": "summer-2026", "format": "csv"})
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "evidence-pack-" in csv_response["Content-Disposition"]
+    csv_text = csv_response.content.decode("utf-8-sig")
+    # The page's rows, cell for cell (suppressed as the page is: the school view's governors).
+    for row in table.rows:
+        assert ",".join([row.label, *row.cells]) in csv_text
+    assert any("fewer than" in cell for row in table.rows for cell in row.cells)
+    assert "counts from 1 to" in csv_text
+
+    pdf = client.get(trust_url, {"term": "summer-2026", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert_accessible_pdf(pdf.content, f"Phone-free school evidence: {terms.school.trust.name}")
+    pdf_text = _pdf_text(pdf.content)
+    assert "Anthony Roper" in pdf_text and "Other Primary" in pdf_text  # names wrap in cells
+    assert "Each school of the trust" in pdf_text
+    for secret in secrets:
+        for name, text in (("page", html), ("CSV", csv_text), ("PDF", pdf_text)):
+            assert secret.lower() not in text.lower(), f"{secret!r} in the {name}"
+
+
+def test_the_trust_downloads_are_refused_to_a_schools_governor_and_404_for_another_format(
+    terms, as_user, governor
+):
+    trust_url = reverse("reports:evidence_trust")
+    for fmt in ("pdf", "csv"):
+        response = as_user(governor).get(trust_url, {"term": "summer-2026", "format": fmt})
+        assert response.status_code == 403
+    trustee = as_user(_trustee(terms))
+    assert trustee.get(trust_url, {"term": "summer-2026", "format": "xls"}).status_code == 404
+    assert trustee.get(trust_url, {"term": "winter-1999", "format": "pdf"}).status_code == 404
