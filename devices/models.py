@@ -165,6 +165,30 @@ class DayReconciliation(models.Model):
         return f"{self.school_day} reconciled"
 
 
+class Absence(models.Model):
+    """A learner the office marked absent on a school day (at the end of the day). Roper keeps
+    no register: this is the office's note, so that the evidence pack does not count an absent
+    learner's phone as one not handed in. Removed when marked by mistake (history keeps it)."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey("people.Learner", on_delete=models.PROTECT, related_name="absences")
+    school_day = models.DateField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "school_day"], name="absence_unique")
+        ]
+        indexes = [models.Index(fields=["school", "school_day"], name="absence_school_day")]
+
+    def __str__(self):
+        return f"{self.learner} absent on {self.school_day}"
+
+
 # --------------------------------------------------------------------------------------------
 # Confiscations and the chain of custody
 

@@ -421,6 +421,21 @@ def end_of_day_reconcile(request):
     return redirect(_end_of_day_url(day))
 
 
+@require_POST
+@permission_required("devices.desk", where="active")
+@refusal_redirects(lambda request: _end_of_day_url(_day(request.POST.get("day", ""))))
+def end_of_day_absent(request):
+    """Who was absent that day: the ticked learners (sending it twice changes nothing)."""
+    day = _day(request.POST.get("day", ""))
+    ids = {int(v) for v in request.POST.getlist("absent") if v.isdigit()}
+    services.absences_set(school=request.school, day=day, learner_ids=ids, by=request.user)
+    n = len(ids)
+    messages.success(
+        request, f"{n} learner{'s' if n != 1 else ''} marked absent on {day:%d/%m/%Y}."
+    )
+    return redirect(_end_of_day_url(day) + "#absent")
+
+
 # --------------------------------------------------------------------------------------------
 # Exceptions and approvals
 

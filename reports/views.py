@@ -421,6 +421,7 @@ def subject_access(request, pk):
             ("exemptions", "Exemptions"),
             ("parent_contact_exceptions", "Parent contact exceptions"),
             ("phone_handovers", "Phones handed in at the office"),
+            ("absences_marked", "Absences marked by the office"),
         )
     ]
     return render(

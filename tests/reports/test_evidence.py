@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from conduct.models import ParentNotice
 from conduct.services import breach_record
-from devices.models import Handover
+from devices.models import Absence, Handover
 from policies.models import PolicySending
-from reports.evidence import _school_days, build_pack, evidence_detail
+from reports.evidence import _school_days, build_pack, evidence_detail, evidence_totals
 from reports.figures import span_for_term
 from tests.factories import (
     LearnerFactory,
@@ -125,6 +125,32 @@ def test_the_figures_of_a_small_world(db):
     assert pack.exemptions == []
     classes = pack.sections[0].tables[1]
     assert [r.label for r in classes.rows] == ["Year 5: class 1", "Year 6: class 1", "All classes"]
+
+
+def test_a_learner_the_office_marked_absent_is_not_expected_and_exempt_ones_not_twice(db):
+    school, (a, b, c) = _small_world()
+    staff = UserFactory()
+    terms = terms_of(school)
+    span = span_for_term(term(school, "summer", 2026), terms, today=TODAY)
+    days = _school_days(span)
+    before = evidence_detail(span, school=school)
+    before_totals = evidence_totals([span])[0]
+    # b absent on the 7th; c (exempt until the 6th) absent on the 6th and the 7th.
+    for learner, day in ((b, date(2026, 5, 7)), (c, date(2026, 5, 6)), (c, date(2026, 5, 7))):
+        Absence.objects.create(school=school, learner=learner, school_day=day, recorded_by=staff)
+
+    d = evidence_detail(span, school=school, names=True)
+    by_day = {day: (e, h) for day, e, h in d.days}
+    assert by_day[date(2026, 5, 5)] == (2, 2)
+    assert by_day[date(2026, 5, 6)] == (2, 1)  # c exempt that day: taken off once, not twice
+    assert by_day[date(2026, 5, 7)] == (1, 0)  # b and c absent: only a expected
+    exempt_days = sum(1 for day in days if day <= date(2026, 5, 6))
+    assert d.classes == [
+        ("Year 5: Oak", 2 * len(days) - 1, 3),
+        ("Year 6: Ash", len(days) - exempt_days - 1, 0),
+    ]
+    assert sum(e for _, e, _ in d.years) == sum(e for _, e, _ in before.years) - 2
+    assert evidence_totals([span])[0].expected == before_totals.expected - 2
 
 
 def test_the_full_copy_shows_every_count(db):
