@@ -5,11 +5,16 @@ class ConductConfig(AppConfig):
     name = "conduct"
 
     def ready(self):
-        from conduct.notices import on_confiscation_ready, on_confiscation_recorded
+        from conduct.notices import (
+            confiscation_notices,
+            on_confiscation_ready,
+            on_confiscation_recorded,
+        )
         from conduct.retention import destroy_of_confiscations
         from devices.signals import (
             confiscation_ready,
             confiscation_recorded,
+            confiscation_shown,
             confiscations_destroying,
         )
         from roper.navigation import NavItem, register
@@ -41,6 +46,7 @@ class ConductConfig(AppConfig):
         # collect: devices sends the signals (it may not import conduct), conduct answers.
         confiscation_recorded.connect(on_confiscation_recorded, dispatch_uid="conduct_confiscated")
         confiscation_ready.connect(on_confiscation_ready, dispatch_uid="conduct_ready")
+        confiscation_shown.connect(confiscation_notices, dispatch_uid="conduct_notices_shown")
         confiscations_destroying.connect(
             destroy_of_confiscations, dispatch_uid="conduct_destroy_with_confiscations"
         )

@@ -105,6 +105,19 @@ def on_confiscation_ready(sender, *, confiscation, by, **kwargs):
     )
 
 
+def confiscation_notices(sender, *, confiscation, user, **kwargs):
+    """The section of a confiscation's page (devices.signals.confiscation_shown) listing the
+    notices sent to parents and carers about it: when, to whom, how, and whether the email
+    went; with the letter to print. The page's own view has already checked that the user
+    may see the confiscation."""
+    notices = list(
+        ParentNotice.objects.filter(confiscation=confiscation)
+        .select_related("guardian")
+        .order_by("created_at", "pk")
+    )
+    return {"template": "conduct/partials/_confiscation_notices.html", "notices": notices}
+
+
 # -- What a notice says --------------------------------------------------------------------------
 
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("breaches/new/", views.breach_new, name="breach_new"),
     path("breaches/<int:pk>/", views.breach_detail, name="breach"),
     path("breaches/<int:pk>/letter/", views.breach_letter, name="breach_letter"),
+    path("notices/<int:pk>/letter/", views.notice_letter, name="notice_letter"),
     path("ladder/", views.ladder, name="ladder"),
 ]

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.generic import ListView
 
 from conduct import services
@@ -176,7 +177,35 @@ def breach_letter(request, pk):
     notices = [n for n in breach.notices.all() if n.channel != ParentNotice.Channel.NONE]
     if not notices:
         raise Http404("No letter: this breach's step does not involve parents.")
-    return render(request, "conduct/breach_letter.html", notice_context(notices[0]))
+    return _letter(request, notices[0], reverse("conduct:breach", args=[breach.pk]), "breach")
+
+
+def _letter(request, notice: ParentNotice, back_url: str, back_to: str):
+    """The one letter page: what the notice's email says, addressed to its parent or carer."""
+    context = notice_context(notice)
+    context.update(
+        letter=f"emails/parent_{notice.kind}_letter.html",
+        back_url=back_url,
+        back_text=f"Back to the {back_to}",
+    )
+    return render(request, "conduct/notice_letter.html", context)
+
+
+@permission_required("devices.confiscations")
+def notice_letter(request, pk):
+    """The letter of a notice about a confiscated phone (confiscated, ready to collect, or the
+    breach it was taken for), for whoever may see the confiscation: the office prints it when
+    there is no email address on file, or as a copy. A device that is evidence in a concern
+    concealed from the user is not theirs to see (404), as on its page."""
+    notice = (
+        ParentNotice.objects.exclude(channel=ParentNotice.Channel.NONE)
+        .select_related("school", "learner", "guardian", "breach", "confiscation")
+        .get_for_user(request.user, "devices.confiscations", pk=pk, confiscation__isnull=False)
+    )
+    if is_concealed(request.user, notice.confiscation.concern_id):
+        raise Http404
+    back = reverse("devices:confiscation", args=[notice.confiscation_id])
+    return _letter(request, notice, back, "confiscation")
 
 
 @permission_required("conduct.ladder", where="active")

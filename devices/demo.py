@@ -122,23 +122,7 @@ def _searches(demo):
 def _exceptions(demo):
     head, teacher = demo.users["head"], demo.users["teacher"]
     learner = Learner.objects.filter(school=demo.school, class_name="Hazel").order_by("pk")[2]
-    demo_record(
-        LearnerExemption,
-        key={
-            "school": demo.school,
-            "learner": learner,
-            "details": "Type 1 diabetes: the glucose monitor app runs on the phone.",
-        },
-        seeded={
-            "requested_by": demo.users["office"],
-            "reason": LearnerExemption.Reason.MEDICAL,
-            **_decided(Decision.APPROVED, head, "Care plan agreed with the school nurse."),
-        },
-        new={
-            "review_on": SchoolCalendar.today() + timedelta(days=90),
-            "decided_at": timezone.now(),
-        },
-    )
+    _exemptions(demo, learner)
     # An Elm learner whose mother may phone them at lunchtime: the desk shows it on their row.
     contact = Learner.objects.filter(school=demo.school, class_name="Elm").order_by("pk")[5]
     decision = _decided(Decision.APPROVED, head, "Agreed with the family liaison officer.")
@@ -179,6 +163,51 @@ def _exceptions(demo):
         },
         new={"date": SchoolCalendar.today() + timedelta(days=14)},
     )
+
+
+#: The demo's learners' exemptions: (class, index in it, reason, details, approval note, in
+#: force since (days ago), review by (days from today; None: ten days before last term ended,
+#: so it lapsed then, unrenewed)). The young carer's comes up for review within the ten school
+#: days of the exemption-reviews reminder.
+EXEMPTIONS = [
+    ("Hazel", 2, LearnerExemption.Reason.MEDICAL,
+     "Type 1 diabetes: the glucose monitor app runs on the phone.",
+     "Care plan agreed with the school nurse.", 200, 90),
+    ("Willow", 7, LearnerExemption.Reason.YOUNG_CARER,
+     "Young carer for a parent with MS: keeps the phone on silent in the bag to take a call "
+     "from home, in the office.",
+     "Agreed with the family and the young carers' service.", 150, 6),
+    ("Oak", 12, LearnerExemption.Reason.OTHER,
+     "SEND (autism): a visual timetable app on the phone, used with the teaching assistant.",
+     "Part of the EHC plan; reviewed with the SENCo.", 250, 120),
+    ("Hazel", 9, LearnerExemption.Reason.MEDICAL,
+     "Asthma: a reminder app for the preventer inhaler, while the new plan settled.",
+     "Agreed for the summer with the school nurse.", 300, None),
+]  # fmt: skip
+
+
+def _exemptions(demo, first):
+    today = SchoolCalendar.today()
+    last = SchoolCalendar(demo.school).last_completed_term(today)
+    for class_name, index, reason, details, note, since, review in EXEMPTIONS:
+        learners = Learner.objects.filter(school=demo.school, class_name=class_name)
+        learner = first if details.startswith("Type 1") else learners.order_by("pk")[index]
+        if review is None:
+            review_on = (last.ends_on if last else today) - timedelta(days=10)
+        else:
+            review_on = today + timedelta(days=review)
+        decision = _decided(Decision.APPROVED, demo.users["head"], note)
+        del decision["starts_on"]
+        demo_record(
+            LearnerExemption,
+            key={"school": demo.school, "learner": learner, "details": details},
+            seeded={"requested_by": demo.users["office"], "reason": reason, **decision},
+            new={
+                "starts_on": today - timedelta(days=since),
+                "review_on": review_on,
+                "decided_at": timezone.now() - timedelta(days=since),
+            },
+        )
 
 
 def _decided(status, by=None, reason=""):

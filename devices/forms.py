@@ -120,6 +120,13 @@ class CurriculumUseForm(forms.ModelForm):
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value) -> bool:
+    return value == "yes"
+
+
 class SearchForm(LearnerChoiceMixin, forms.ModelForm):
     """The record of a search. The searcher is the person recording it; the witness is
     another member of staff of the school; a confiscation is one of the school's recent
@@ -127,6 +134,26 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
 
     # Two radio buttons, no "---------" one: a choice the searcher must make.
     consent = forms.ChoiceField(choices=SearchConsent.choices, widget=forms.RadioSelect)
+    # Yes or no, never a box left unticked by mistake: asked whenever the pupil's clothing or
+    # pockets are searched (the guidance's same-sex rule, Search.problems).
+    searcher_same_sex = forms.TypedChoiceField(
+        label="Are you of the same sex as the pupil?",
+        choices=YES_NO,
+        coerce=_yes,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Needed when clothing or pockets are searched.",
+    )
+    witness_same_sex = forms.TypedChoiceField(
+        label="Is the witness of the same sex as the pupil?",
+        choices=YES_NO,
+        coerce=_yes,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Needed when clothing or pockets are searched with a witness.",
+    )
 
     class Meta:
         model = Search
@@ -144,6 +171,7 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
             "witness",
             "searcher_same_sex",
             "witness_same_sex",
+            "witness_sex_reason",
             "urgent_reason",
             "anything_found",
             "found",
@@ -158,6 +186,7 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
             "dsl_informed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "grounds": forms.Textarea(attrs={"rows": 3}),
             "urgent_reason": forms.Textarea(attrs={"rows": 2}),
+            "witness_sex_reason": forms.Textarea(attrs={"rows": 2}),
             "found": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -191,6 +220,26 @@ class SearchForm(LearnerChoiceMixin, forms.ModelForm):
         confiscation.label_from_instance = lambda c: (
             f"{c.device}, {c.learner.name} ({timezone.localtime(c.confiscated_at):%d/%m %H:%M})"
         )
+
+    def clean(self):
+        data = super().clean()
+        person = data.get("searched_outer_clothing") or data.get("searched_pockets")
+        if person and data.get("searcher_same_sex") is None:
+            self.add_error(
+                "searcher_same_sex",
+                "Say whether you are of the same sex as the pupil: the guidance asks that a "
+                "pupil's clothing and pockets are searched by staff of their sex.",
+            )
+        if person and data.get("witness") and data.get("witness_same_sex") is None:
+            self.add_error(
+                "witness_same_sex",
+                "Say whether the witness is of the same sex as the pupil: the guidance asks "
+                "for one of the pupil's sex wherever possible.",
+            )
+        for name in ("searcher_same_sex", "witness_same_sex"):
+            if data.get(name) is None:
+                data[name] = False  # not asked (possessions only), or asked above
+        return data
 
 
 class SearchAuthoriseForm(forms.Form):

@@ -165,6 +165,30 @@ class DayReconciliation(models.Model):
         return f"{self.school_day} reconciled"
 
 
+class Absence(models.Model):
+    """A learner the office marked absent on a school day (at the end of the day). Roper keeps
+    no register: this is the office's note, so that the evidence pack does not count an absent
+    learner's phone as one not handed in. Removed when marked by mistake (history keeps it)."""
+
+    school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey("people.Learner", on_delete=models.PROTECT, related_name="absences")
+    school_day = models.DateField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "school_day"], name="absence_unique")
+        ]
+        indexes = [models.Index(fields=["school", "school_day"], name="absence_school_day")]
+
+    def __str__(self):
+        return f"{self.learner} absent on {self.school_day}"
+
+
 # --------------------------------------------------------------------------------------------
 # Confiscations and the chain of custody
 
@@ -673,6 +697,12 @@ class Search(RandomIdModel):
         "a member of staff of the other sex: the risk of serious harm if not searched at once, "
         "and why no other member of staff could be fetched.",
     )
+    witness_sex_reason = models.TextField(
+        "why no witness of the pupil's sex",
+        blank=True,
+        help_text="Only when the pupil's clothing or pockets were searched with a witness of "
+        "the other sex: why no member of staff of the pupil's sex could witness it.",
+    )
     anything_found = models.BooleanField("something was found", default=False)
     found = models.TextField("what was found", blank=True)
     confiscation = models.ForeignKey(
@@ -738,6 +768,17 @@ class Search(RandomIdModel):
                 + " or ".join(needs_urgency)
                 + " only when there is a risk of serious harm if it is not done at once and no "
                 "other member of staff can be fetched: say why, or add a witness."
+            )
+        if (
+            self.of_the_person
+            and self.witness_id
+            and not self.witness_same_sex
+            and not (self.witness_sex_reason.strip() or self.urgent_reason.strip())
+        ):
+            errors["witness_sex_reason"] = (
+                "The guidance asks for a witness of the pupil's sex wherever possible when "
+                "their clothing or pockets are searched: ask one to witness, or say why no "
+                "member of staff of the pupil's sex could."
             )
         if self.anything_found and not self.found.strip():
             errors["found"] = "Say what was found."

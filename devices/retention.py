@@ -1,10 +1,11 @@
-"""Retention of the daily phone handover log: a period the school sets (default 1 year)."""
+"""Retention of the daily phone handover log, and of the office's absence marks that go with
+it: a period the school sets (default 1 year)."""
 
 from datetime import timedelta
 
 from django.db.models import Max, Min
 
-from devices.models import Confiscation, CustodyEvent, DeskEntry, Handover, Search
+from devices.models import Absence, Confiscation, CustodyEvent, DeskEntry, Handover, Search
 from devices.signals import confiscations_destroying
 from roper.retention import Rule, destroy_with_history, register
 
@@ -60,5 +61,33 @@ register(
         due=_handovers_due,
         destroy=destroy_handovers,
         describe=describe_handovers,
+    )
+)
+
+
+def _absences_due(school, today):
+    return Absence.objects.filter(
+        school=school, school_day__lt=today - timedelta(days=DEFAULT_HANDOVER_DAYS)
+    )
+
+
+def describe_absences(ids) -> list[str]:
+    span = Absence.objects.filter(pk__in=ids).aggregate(
+        first=Min("school_day"), last=Max("school_day")
+    )
+    if not span["first"]:
+        return []
+    return [f"{len(ids)} absence marks from {span['first']:%d/%m/%Y} to {span['last']:%d/%m/%Y}"]
+
+
+register(
+    Rule(
+        key="absences",
+        label="Absences marked at the end of the day",
+        period=f"{DEFAULT_HANDOVER_DAYS} days",
+        model=Absence,
+        due=_absences_due,
+        destroy=destroy_with_history,
+        describe=describe_absences,
     )
 )

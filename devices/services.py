@@ -4,13 +4,14 @@
 from datetime import date
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
 from devices import desk
 from devices.models import (
     REGISTERS,
+    Absence,
     Confiscation,
     CustodyEvent,
     CustodyState,
@@ -337,6 +338,41 @@ def day_reconcile(*, school, day: date, by, note: str = "") -> DayReconciliation
     return reconciliation
 
 
+def absences_set(*, school, day: date, learner_ids: set[int], by) -> tuple[int, int]:
+    """Mark exactly `learner_ids` (learners of the school on roll) absent on `day`: the others
+    marked before are unmarked. Refused, and nothing changed, for a day still to come, a
+    learner not on roll, or one who handed a phone in that day. Returns (marked, unmarked)."""
+    if day > SchoolCalendar.today():
+        raise Refused("A learner cannot be marked absent on a day still to come.")
+    learners = list(Learner.objects.filter(school=school, active=True, pk__in=learner_ids))
+    if len(learners) != len(learner_ids):
+        raise Refused("Choose learners of the school on roll.")
+    handed = sorted(
+        h.learner.name
+        for h in Handover.objects.filter(
+            school=school, school_day=day, undone_at__isnull=True, learner_id__in=learner_ids
+        ).select_related("learner")
+    )
+    if handed:
+        raise Refused(f"{', '.join(handed)} handed a phone in that day: not absent.")
+    with transaction.atomic():
+        marked = Absence.objects.filter(school=school, school_day=day)
+        gone = [a for a in marked if a.learner_id not in learner_ids]
+        for absence in gone:
+            absence._history_user = by
+            absence.delete()  # one by one, so the history keeps each
+        added = 0
+        for learner in learners:
+            # Two people saving at once: the unique constraint keeps one row per learner.
+            _, created = Absence.objects.get_or_create(
+                learner=learner,
+                school_day=day,
+                defaults={"school": school, "recorded_by": by},
+            )
+            added += created
+    return added, len(gone)
+
+
 def end_of_day(*, school, day: date, user) -> dict:
     """The end-of-day sheet: per class, phones handed in, collected and still held, and the
     devices still confiscated (those linked to a concern concealed from `user` left out);
@@ -367,8 +403,24 @@ def end_of_day(*, school, day: date, user) -> dict:
             r["held"].append(handover)
     for confiscation in open_confiscations:
         row(confiscation.learner.class_name)["confiscations"].append(confiscation)
+    # Those who handed nothing in, for the office to say who was absent (one query).
+    not_handed_in = list(
+        Learner.objects.filter(school=school, active=True)
+        .filter(
+            ~Exists(
+                Handover.objects.filter(
+                    learner=OuterRef("pk"), school_day=day, undone_at__isnull=True
+                )
+            )
+        )
+        .annotate(absent=Exists(Absence.objects.filter(learner=OuterRef("pk"), school_day=day)))
+        .only("legal_first_name", "preferred_name", "legal_last_name", "class_name")
+        .order_by("class_name", "legal_last_name", "legal_first_name", "pk")
+    )
     return {
         "day": day,
+        "not_handed_in": not_handed_in,
+        "absent": sum(1 for learner in not_handed_in if learner.absent),
         "classes": sorted(classes.values(), key=lambda r: r["name"]),
         "unexplained": [h for h in handovers if h.is_held and not h.held_note],
         "reconciliation": DayReconciliation.objects.filter(school=school, school_day=day)
@@ -456,9 +508,11 @@ def confiscation_move(
     force: str = "",
     reference: str = "",
     seal_number: str = "",
+    at=None,
 ) -> CustodyEvent:
-    """Append the next custody event. `can_override` is whether `by` may release to someone
-    not on file (the headteacher); the view decides it from the permission table. Nobody
+    """Append the next custody event, made now (or `at`: the demo records its past moves).
+    `can_override` is whether `by` may release to someone not on file (the headteacher); the
+    view decides it from the permission table. Nobody
     moves a device linked to a concern concealed from them (it may be the evidence against
     them): to them it is a device that does not exist, the same 404 as the view's lookup."""
     # Two people moving the same device at once: the second sees the first's move.
@@ -470,6 +524,7 @@ def confiscation_move(
             confiscation=confiscation,
             sequence=confiscation.events.count() + 1,
             state=to_state,
+            at=at or timezone.now(),
             by=by,
             location=location,
             note=note,

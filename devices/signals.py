@@ -15,3 +15,8 @@ confiscation_ready = Signal()
 #: before they are deleted and inside the same transaction: a receiver destroys what refers
 #: to them (conduct: the breaches and parent notices), so nothing of them outlives them.
 confiscations_destroying = Signal()
+
+#: Sent with `confiscation` and `user` when `user` opens the confiscation's page (the view has
+#: checked they may see it). A receiver returns a section to show on it, a dict with the
+#: `template` to include and what it needs (conduct: the notices sent to the parents), or None.
+confiscation_shown = Signal()

@@ -23,6 +23,7 @@ urlpatterns += [
     path("end-of-day/", views.end_of_day, name="end_of_day"),
     path("end-of-day/print/", views.end_of_day_print, name="end_of_day_print"),
     path("end-of-day/reconcile/", views.end_of_day_reconcile, name="end_of_day_reconcile"),
+    path("end-of-day/absent/", views.end_of_day_absent, name="end_of_day_absent"),
     path("end-of-day/<int:pk>/explain/", views.end_of_day_explain, name="end_of_day_explain"),
 ]
 

@@ -36,6 +36,7 @@ from devices.models import (
     Search,
     SearchAuthorisation,
 )
+from devices.signals import confiscation_shown
 from incidents.visibility import can_see, without_concealed
 from people.calendar import SchoolCalendar
 from people.models import Guardian, Learner
@@ -284,6 +285,14 @@ class ConfiscationDetailView(PermissionMixin, DetailView):
             concern_visible=obj.concern_id is not None and can_see(user, obj.concern),
             can_read_searches=has_perm(user, "devices.searches", obj.school_id),
             may_search=services.search_may_record(user=user, school=obj.school_id),
+            # What the apps above add (conduct: the notices sent to the parents about it).
+            sections=[
+                section
+                for _, section in confiscation_shown.send(
+                    sender=Confiscation, confiscation=obj, user=user
+                )
+                if section
+            ],
             **kwargs,
         )
 
@@ -403,6 +412,21 @@ def end_of_day_reconcile(request):
     services.day_reconcile(school=request.school, day=day, by=request.user)
     messages.success(request, f"{day:%d/%m/%Y} marked as reconciled.")
     return redirect(_end_of_day_url(day))
+
+
+@require_POST
+@permission_required("devices.desk", where="active")
+@refusal_redirects(lambda request: _end_of_day_url(_day(request.POST.get("day", ""))))
+def end_of_day_absent(request):
+    """Who was absent that day: the ticked learners (sending it twice changes nothing)."""
+    day = _day(request.POST.get("day", ""))
+    ids = {int(v) for v in request.POST.getlist("absent") if v.isdigit()}
+    services.absences_set(school=request.school, day=day, learner_ids=ids, by=request.user)
+    n = len(ids)
+    messages.success(
+        request, f"{n} learner{'s' if n != 1 else ''} marked absent on {day:%d/%m/%Y}."
+    )
+    return redirect(_end_of_day_url(day) + "#absent")
 
 
 # --------------------------------------------------------------------------------------------

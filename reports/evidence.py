@@ -2,9 +2,11 @@
 inspector asks of the phone policy, from what Roper holds.
 
 1. hand-in compliance by day, year group and class: phones expected against phones handed in
-   at the desk. Roper holds no attendance, so "expected" is every learner on roll (active
-   today) without an exemption in force that day that lets them keep the phone, on each
-   school day of the term: an absent learner counts as a phone not handed in. The page says so.
+   at the desk. Roper holds no attendance register, so "expected" is every learner on roll
+   (active today) without an exemption in force that day that lets them keep the phone, on
+   each school day of the term, less those the office marked absent that day at the end of
+   the day (`devices.Absence`): an absent learner not marked counts as a phone not handed in.
+   The page says so.
 2. breaches by place and by part of the day;
 3. consistency of sanctions: breaches given the ladder's step against another step with a
    reason (`conduct.services.ladder_consistency`);
@@ -28,12 +30,12 @@ governors' report (reports/cache.py).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from conduct.models import Breach, ParentNotice, Period, Place
 from conduct.services import ladder_consistency
 from devices.jobs import REVIEW_NOTICE_SCHOOL_DAYS
-from devices.models import Decision, Handover, LearnerExemption
+from devices.models import Absence, Decision, Handover, LearnerExemption
 from incidents.visibility import without_concealed
 from people.calendar import SchoolCalendar, is_working_day
 from people.models import Learner, School, Term, YearGroup
@@ -48,10 +50,10 @@ REVIEW_STATES = [(IN_DATE, "In date"), (DUE, "Due for review"), (LAPSED, "Lapsed
 SENT_CHANNELS = [ParentNotice.Channel.EMAIL, ParentNotice.Channel.LETTER]
 ALL = "All"
 EXPECTED_NOTE = (
-    "Roper holds no attendance record: phones expected are the learners on roll today without "
-    "an exemption in force that lets them keep their phone, on each school day, so a learner "
-    "absent that day counts as a phone not handed in. Year groups and classes are the "
-    "learners' current ones."
+    "Roper holds no attendance register: phones expected are the learners on roll today "
+    "without an exemption in force that lets them keep their phone, on each school day, less "
+    "those the office marked absent at the end of that day; a learner absent and not marked "
+    "counts as a phone not handed in. Year groups and classes are the learners' current ones."
 )
 
 
@@ -142,6 +144,35 @@ def _exempt_on(exemptions, day: date, school_id: int) -> set:
     }
 
 
+def _absent(school_ids, start: date, end: date, *, by_class=False) -> dict:
+    """(school, day[, year group, class]) -> learners on roll the office marked absent that
+    day and not exempt then (an exempt learner is not expected anyway, so is not taken off
+    twice), in one aggregate query. In force is `_exemptions`' rule: approved, the review date
+    not passed, from its start date, or else from the day it was approved."""
+    exempt = LearnerExemption.objects.filter(
+        learner=OuterRef("learner"),
+        status=Decision.APPROVED,
+        review_on__gte=OuterRef("school_day"),
+    ).filter(
+        Q(starts_on__lte=OuterRef("school_day"))
+        | Q(starts_on__isnull=True, decided_at__date__lte=OuterRef("school_day"))
+        | Q(starts_on__isnull=True, decided_at__isnull=True)
+    )
+    fields = ["school_id", "school_day"]
+    if by_class:
+        fields += ["learner__year_group", "learner__class_name"]
+    rows = (
+        Absence.objects.filter(
+            school_id__in=school_ids, school_day__range=(start, end), learner__active=True
+        )
+        .filter(~Exists(exempt))
+        .values(*fields)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {tuple(row[f] for f in fields): row["n"] for row in rows}
+
+
 def _on_roll(school_ids) -> dict[int, dict[tuple[str, str], int]]:
     """school -> (year group, class) -> learners on roll (one query)."""
     out: dict[int, dict] = {sid: {} for sid in school_ids}
@@ -156,13 +187,15 @@ def _on_roll(school_ids) -> dict[int, dict[tuple[str, str], int]]:
 
 
 def evidence_totals(spans: list[Span], *, viewer=None) -> list[Totals]:
-    """Each span's figures in brief, in six queries whatever the spans and schools."""
+    """Each span's figures in brief, in seven queries whatever the spans and schools."""
     result = [Totals(span) for span in spans]
     if not spans:
         return result
     school_ids = sorted({s.school_id for s in spans})
     roll = _on_roll(school_ids)
-    exemptions = _exemptions(school_ids, min(s.start for s in spans), max(s.end for s in spans))
+    first, last = min(s.start for s in spans), max(s.end for s in spans)
+    exemptions = _exemptions(school_ids, first, last)
+    absent = _absent(school_ids, first, last)
     handed = _rows_by_span(
         Handover.objects.filter(undone_at__isnull=True), spans, "school_day", n=Count("*")
     )
@@ -194,7 +227,12 @@ def evidence_totals(spans: list[Span], *, viewer=None) -> list[Totals]:
         span = t.span
         on_roll = sum(roll[span.school_id].values())
         days = _school_days(span)
-        t.expected = sum(on_roll - len(_exempt_on(exemptions, d, span.school_id)) for d in days)
+        t.expected = sum(
+            on_roll
+            - len(_exempt_on(exemptions, d, span.school_id))
+            - absent.get((span.school_id, d), 0)
+            for d in days
+        )
         t.exemptions = len(
             {
                 e["learner_id"]
@@ -221,11 +259,15 @@ def review_state(review_on: date, as_at: date, horizon: date) -> str:
 
 
 def evidence_detail(span: Span, *, school: School, viewer=None, names=False) -> Detail:
-    """The figures of one span in full: eight queries whatever the number of rows."""
+    """The figures of one span in full: nine queries whatever the number of rows."""
     detail = Detail(span)
     sid = span.school_id
     roll = _on_roll([sid])[sid]
     exemptions = _exemptions([sid], span.start, span.end, names=names)
+    absent = _absent([sid], span.start, span.end, by_class=True)
+    absent_on: dict[date, int] = {}
+    for (_sid, day, _year, _class), n in absent.items():
+        absent_on[day] = absent_on.get(day, 0) + n
     days = _school_days(span)
     handed_by_day = dict(
         Handover.objects.filter(
@@ -253,9 +295,10 @@ def evidence_detail(span: Span, *, school: School, viewer=None, names=False) -> 
     expected_by_class: dict[tuple[str, str], int] = dict.fromkeys(roll, 0)
     for day in days:
         exempt = _exempt_on(exemptions, day, sid)
-        detail.days.append((day, on_roll - len(exempt), handed_by_day.get(day, 0)))
+        expected = on_roll - len(exempt) - absent_on.get(day, 0)
+        detail.days.append((day, expected, handed_by_day.get(day, 0)))
         for key, n in roll.items():
-            expected_by_class[key] += n
+            expected_by_class[key] += n - absent.get((sid, day, *key), 0)
         for _learner, year, class_name in exempt:
             if (year, class_name) in expected_by_class:
                 expected_by_class[(year, class_name)] -= 1
@@ -694,3 +737,22 @@ def _trust_pack(*, schools, key, today, viewer) -> Table:
         row.label = school.name
     table.title = f"Each school, {season.title()} {year}"
     return table
+
+
+def trust_document(*, trust, schools: list[School], label: str, table: Table, today):
+    """The trust's table (`trust_pack`) as a pack, for the school view's PDF and CSV: the
+    same counts, suppressed as for governors, no child or class named."""
+    threshold = threshold_for([s.pk for s in schools]) if schools else 0
+    note = (
+        "Counts per school; each school's own pack has the detail. "
+        + EXPECTED_NOTE.split(" Year groups")[0]
+    )
+    return Pack(
+        title=f"Phone-free school evidence: {trust.name}",
+        school=trust.name,
+        period=label,
+        threshold=threshold,
+        anonymised=True,
+        sections=[Section("Each school of the trust", [table], note=note)],
+        generated_on=today,
+    )

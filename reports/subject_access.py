@@ -27,6 +27,7 @@ from django.utils.html import escape, format_html, format_html_join
 
 from conduct.models import Breach, ParentNotice
 from devices.models import (
+    Absence,
     Confiscation,
     Handover,
     LearnerExemption,
@@ -204,6 +205,10 @@ def learner_file(*, learner: Learner, user) -> dict:
         "phone_handovers": [
             record(h, skip={"learner"})
             for h in Handover.objects.filter(learner=learner).order_by("in_at")
+        ],
+        "absences_marked": [
+            record(a, skip={"learner"})
+            for a in Absence.objects.filter(learner=learner).order_by("school_day")
         ],
         "confiscations": [
             {

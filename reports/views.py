@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, School, Term
 from reports.chronology import for_page, learner_chronology
-from reports.evidence import evidence_pack, trust_pack
+from reports.evidence import evidence_pack, trust_document, trust_pack
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, threshold_for, trust_report
@@ -277,19 +277,9 @@ def evidence(request):
         school=school, term=term, terms=calendar.terms, today=now, viewer=request.user, full=full
     )
     fmt = request.GET.get("format", "")
-    filename = f"evidence-pack-{slugify(school.name)}-{slugify(str(term))}"
-    if fmt == "pdf":
-        return pdf_response(
-            request, template="reports/evidence_pdf.html", context={"pack": pack}, filename=filename
-        )
-    if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.write(BOM)
-        write_evidence_csv(response, pack)
-        return response
     if fmt:
-        raise Http404
+        filename = f"evidence-pack-{slugify(school.name)}-{slugify(str(term))}"
+        return _evidence_download(request, pack, fmt, filename)
     return render(
         request,
         "reports/evidence.html",
@@ -301,6 +291,21 @@ def evidence(request):
             "trusts": _trusts(request.user, EVIDENCE),
         },
     )
+
+
+def _evidence_download(request, pack, fmt, filename):
+    """The pack (a school's, or the trust's) as a PDF or a CSV; 404 for another format."""
+    if fmt == "pdf":
+        return pdf_response(
+            request, template="reports/evidence_pdf.html", context={"pack": pack}, filename=filename
+        )
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write(BOM)  # Excel reads the file as UTF-8 only with it
+        write_evidence_csv(response, pack)
+        return response
+    raise Http404
 
 
 def write_evidence_csv(out, pack):
@@ -337,6 +342,14 @@ def evidence_trust(request):
     trusts, chosen, schools, now, keys, key = _trust_and_term(request, EVIDENCE)
     table = trust_pack(schools=schools, key=key, today=now, viewer=request.user) if key else None
     threshold = threshold_for([s.pk for s in schools]) if schools else 0
+    fmt = request.GET.get("format", "")
+    if fmt:
+        if table is None:
+            raise Http404
+        label = keys[key][0]
+        pack = trust_document(trust=chosen, schools=schools, label=label, table=table, today=now)
+        filename = f"evidence-pack-{slugify(chosen.name)}-{key}"
+        return _evidence_download(request, pack, fmt, filename)
     return render(
         request,
         "reports/evidence_trust.html",
@@ -408,6 +421,7 @@ def subject_access(request, pk):
             ("exemptions", "Exemptions"),
             ("parent_contact_exceptions", "Parent contact exceptions"),
             ("phone_handovers", "Phones handed in at the office"),
+            ("absences_marked", "Absences marked by the office"),
         )
     ]
     return render(

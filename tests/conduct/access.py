@@ -2,8 +2,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conduct import services
-from tests.access import SAFEGUARDING, Case, only
-from tests.factories import collector
+from conduct.models import ParentNotice
+from tests.access import SAFEGUARDING, STAFF, Case, only
+from tests.factories import collector, confiscation
 
 RECORD = ("teacher", "leadership", "osl", "dsl", "deputy_dsl", "head")
 SEARCH = ("leadership", *SAFEGUARDING)
@@ -26,6 +27,14 @@ def breach(w, u, by="teacher"):
     )
 
 
+def confiscation_letter(w, u):
+    """The letter telling the parent (no email on file) that the phone was confiscated."""
+    collector(w.learner, guardian__email="")
+    device = confiscation(w.learner, w.users["teacher"])
+    notice = ParentNotice.objects.get(confiscation=device, channel="letter")
+    return reverse("conduct:notice_letter", args=[notice.pk])
+
+
 def _breach_url(name):
     return lambda w, u: reverse(name, args=[breach(w, u).pk])
 
@@ -40,5 +49,7 @@ ACCESS = {
     "conduct:breach_letter": Case(
         _breach_url("conduct:breach_letter"), only("teacher", *SEARCH, outsider=404)
     ),
+    # Whoever may see the confiscation (the office prints the letters).
+    "conduct:notice_letter": Case(confiscation_letter, only(*STAFF, outsider=404)),
     "conduct:ladder": Case(lambda w, u: reverse("conduct:ladder"), only(*LADDER, outsider=200)),
 }

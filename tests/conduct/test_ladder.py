@@ -138,14 +138,3 @@ def test_the_head_edits_the_ladder_and_it_applies_from_the_next_breach(
 
 def test_a_teacher_may_not_edit_the_ladder(world, teacher, as_user):
     assert as_user(teacher).post("/conduct/ladder/", {}).status_code == 403
-
-
-@pytest.mark.usefixtures("demo")
-def test_the_demo_has_a_term_of_breaches_with_one_step_changed_and_parents_told():
-    from conduct.models import ParentNotice
-
-    breaches = list(Breach.objects.order_by("at"))
-    assert len(breaches) == 9
-    assert sorted({b.number_in_term for b in breaches}) == [1, 2, 3]
-    assert [b.override_reason != "" for b in breaches].count(True) == 1
-    assert ParentNotice.objects.filter(kind=ParentNotice.Kind.BREACH).count() >= 2

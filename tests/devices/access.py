@@ -128,6 +128,12 @@ ACCESS = {
         only(*DESK, ok=302, outsider=302),
         method="post",
     ),
+    "devices:end_of_day_absent": Case(
+        lambda w, u: reverse("devices:end_of_day_absent"),
+        only(*DESK, ok=302, outsider=302),
+        method="post",
+        data={"absent": []},
+    ),
     "devices:end_of_day_explain": Case(
         _handover, only(*DESK, ok=302, outsider=404), method="post", data={"note": "Ill"}
     ),

@@ -4,7 +4,7 @@ import time_machine
 from django.urls import reverse
 
 from devices import services
-from devices.models import DayReconciliation, Handover
+from devices.models import Absence, DayReconciliation, Handover
 from tests.factories import LearnerFactory, confiscation
 
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
@@ -138,3 +138,57 @@ def test_the_print_view_has_a_query_budget(as_user, office, world, django_assert
     client = as_user(office)
     with time_machine.travel(MORNING), django_assert_max_num_queries(6):
         client.get(reverse("devices:end_of_day_print"))
+
+
+# -- Who was absent (the evidence pack does not expect their phone) ---------------------------
+
+
+def test_the_office_marks_who_was_absent_among_those_who_handed_nothing_in(as_user, office, world):
+    oak, elm = seeded_day(world, office)
+    away = LearnerFactory(school=world.school, class_name="Oak", legal_first_name="Ada")
+    home = LearnerFactory(school=world.school, class_name="Elm", legal_first_name="Bo")
+    client = as_user(office)
+    with time_machine.travel(MORNING):
+        page = client.get(reverse("devices:end_of_day"))
+        listed = {learner.pk for learner in page.context["not_handed_in"]}
+        assert {away.pk, home.pk} <= listed
+        assert not listed & {learner.pk for learner in oak + elm}  # they handed one in
+        assert "Absent: 0 learners marked" in page.content.decode()
+
+        url = reverse("devices:end_of_day_absent")
+        data = {"day": "2026-11-24", "absent": [away.pk, home.pk]}
+        response = client.post(url, data, follow=True)
+        assert "2 learners marked absent on 24/11/2026." in response.content.decode()
+        client.post(url, data)  # sent twice: nothing more
+        assert set(Absence.objects.values_list("learner", "school_day")) == {
+            (away.pk, MORNING.date()),
+            (home.pk, MORNING.date()),
+        }
+        # Bo was there after all: unticked, unmarked.
+        client.post(url, {"day": "2026-11-24", "absent": [away.pk]})
+        assert list(Absence.objects.values_list("learner", flat=True)) == [away.pk]
+        html = client.get(reverse("devices:end_of_day")).content.decode()
+    assert "Absent: 1 learner marked" in html
+    assert f'value="{away.pk}" id="absent-{away.pk}" checked' in html
+
+
+def test_marking_absent_a_learner_who_handed_a_phone_in_or_a_day_to_come_is_refused(
+    as_user, office, world
+):
+    oak, _ = seeded_day(world, office)
+    other = LearnerFactory(school=world.school, class_name="Oak")
+    client = as_user(office)
+    url = reverse("devices:end_of_day_absent")
+    with time_machine.travel(MORNING):
+        response = client.post(
+            url, {"day": "2026-11-24", "absent": [other.pk, oak[0].pk]}, follow=True
+        )
+        assert f"{oak[0].name} handed a phone in that day: not absent." in response.content.decode()
+        response = client.post(url, {"day": "2026-11-25", "absent": [other.pk]}, follow=True)
+        assert "a day still to come" in response.content.decode()
+        # Another school's learner (a forged form) changes nothing either.
+        response = client.post(
+            url, {"day": "2026-11-24", "absent": [world.other_learner.pk]}, follow=True
+        )
+        assert "Choose learners of the school on roll." in response.content.decode()
+    assert not Absence.objects.exists()

@@ -29,7 +29,7 @@ def _form(world, **fields) -> dict:
         "consent": "agreed",
         "searched_bag": "on",
         "witness": world.users["dsl"].pk,
-        "witness_same_sex": "on",
+        "witness_same_sex": "yes",
         **fields,
     }
 
@@ -104,7 +104,25 @@ def test_the_head_authorises_and_revokes_from_the_page(world, as_user):
         # No witness, and no reason it could not wait.
         ({"witness": "", "witness_same_sex": ""}, "urgent_reason", "without a witness"),
         # Pockets searched by staff of the other sex.
-        ({"searched_pockets": "on"}, "urgent_reason", "staff of the other sex"),
+        (
+            {"searched_pockets": "on", "searcher_same_sex": "no"},
+            "urgent_reason",
+            "staff of the other sex",
+        ),
+        # Pockets searched, and the searcher did not say whether they are of the pupil's sex.
+        ({"searched_pockets": "on"}, "searcher_same_sex", "Say whether you are of the same sex"),
+        # ... nor whether the witness is.
+        (
+            {"searched_outer_clothing": "on", "searcher_same_sex": "yes", "witness_same_sex": ""},
+            "witness_same_sex",
+            "Say whether the witness is of the same sex",
+        ),
+        # A witness of the other sex, with no reason why none of the pupil's sex could be.
+        (
+            {"searched_pockets": "on", "searcher_same_sex": "yes", "witness_same_sex": "no"},
+            "witness_sex_reason",
+            "a witness of the pupil's sex wherever possible",
+        ),
         ({"anything_found": "on"}, "found", "Say what was found"),
         ({"searched_bag": ""}, "searched_outer_clothing", "Say what was searched"),
         ({"parents_informed_at": "2026-01-01T10:00"}, "parents_informed_how", "how the parents"),
@@ -119,6 +137,35 @@ def test_a_search_against_the_guidance_is_refused_with_the_reason(
     assert response.status_code == 200
     assert says in " ".join(response.context["form"].errors[field])
     assert not Search.objects.exists()
+
+
+def test_a_bag_search_asks_nothing_of_sex_and_records_no_for_both(world, as_user):
+    response = as_user(world.users["head"]).post(
+        reverse("devices:search_new"), _form(world, witness_same_sex="")
+    )
+    assert response.status_code == 302
+    found = Search.objects.get()
+    assert (found.searcher_same_sex, found.witness_same_sex) == (False, False)
+
+
+def test_a_witness_of_the_other_sex_is_recorded_with_the_reason_and_shown(world, as_user):
+    client = as_user(world.users["head"])
+    reason = "The only other adult in the building was the caretaker; the pupil agreed."
+    response = client.post(
+        reverse("devices:search_new"),
+        _form(
+            world,
+            searched_pockets="on",
+            searcher_same_sex="yes",
+            witness_same_sex="no",
+            witness_sex_reason=reason,
+        ),
+    )
+    assert response.status_code == 302
+    found = Search.objects.get()
+    assert (found.searcher_same_sex, found.witness_same_sex) == (True, False)
+    html = client.get(reverse("devices:search", args=[found.pk])).content.decode()
+    assert "Why no witness of the pupil's sex" in html and "caretaker" in html
 
 
 def test_a_search_that_could_not_wait_may_go_without_a_witness(world):

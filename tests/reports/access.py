@@ -88,4 +88,10 @@ ACCESS = {
     ),
     # Trust-level readers only (tests/reports/test_evidence.py); no persona is one.
     "reports:evidence_trust": Case(lambda w, u: reverse("reports:evidence_trust"), only()),
+    "reports:evidence_trust#pdf": Case(
+        lambda w, u: f"{reverse('reports:evidence_trust')}?format=pdf", only()
+    ),
+    "reports:evidence_trust#csv": Case(
+        lambda w, u: f"{reverse('reports:evidence_trust')}?format=csv", only()
+    ),
 }

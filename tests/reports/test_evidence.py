@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from conduct.models import ParentNotice
 from conduct.services import breach_record
-from devices.models import Handover
+from devices.models import Absence, Handover
 from policies.models import PolicySending
-from reports.evidence import _school_days, build_pack, evidence_detail
+from reports.evidence import _school_days, build_pack, evidence_detail, evidence_totals
 from reports.figures import span_for_term
 from tests.factories import (
     LearnerFactory,
@@ -127,6 +127,32 @@ def test_the_figures_of_a_small_world(db):
     assert [r.label for r in classes.rows] == ["Year 5: class 1", "Year 6: class 1", "All classes"]
 
 
+def test_a_learner_the_office_marked_absent_is_not_expected_and_exempt_ones_not_twice(db):
+    school, (a, b, c) = _small_world()
+    staff = UserFactory()
+    terms = terms_of(school)
+    span = span_for_term(term(school, "summer", 2026), terms, today=TODAY)
+    days = _school_days(span)
+    before = evidence_detail(span, school=school)
+    before_totals = evidence_totals([span])[0]
+    # b absent on the 7th; c (exempt until the 6th) absent on the 6th and the 7th.
+    for learner, day in ((b, date(2026, 5, 7)), (c, date(2026, 5, 6)), (c, date(2026, 5, 7))):
+        Absence.objects.create(school=school, learner=learner, school_day=day, recorded_by=staff)
+
+    d = evidence_detail(span, school=school, names=True)
+    by_day = {day: (e, h) for day, e, h in d.days}
+    assert by_day[date(2026, 5, 5)] == (2, 2)
+    assert by_day[date(2026, 5, 6)] == (2, 1)  # c exempt that day: taken off once, not twice
+    assert by_day[date(2026, 5, 7)] == (1, 0)  # b and c absent: only a expected
+    exempt_days = sum(1 for day in days if day <= date(2026, 5, 6))
+    assert d.classes == [
+        ("Year 5: Oak", 2 * len(days) - 1, 3),
+        ("Year 6: Ash", len(days) - exempt_days - 1, 0),
+    ]
+    assert sum(e for _, e, _ in d.years) == sum(e for _, e, _ in before.years) - 2
+    assert evidence_totals([span])[0].expected == before_totals.expected - 2
+
+
 def test_the_full_copy_shows_every_count(db):
     school, _ = _small_world()
     summer = term(school, "summer", 2026)
@@ -233,3 +259,52 @@ def test_the_trust_view_counts_per_school(terms, as_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert terms.school.name in html and terms.other_school.name in html
+
+
+def _trustee(world):
+    user = UserFactory()
+    MembershipFactory(user=user, school=None, trust=world.school.trust, roles=["governor"])
+    return user
+
+
+def test_the_trust_view_downloads_as_pdf_and_csv_with_the_pages_counts_and_no_child(terms, as_user):
+    secrets = _secret_world(terms)
+    _small_world(terms.school)
+    client = as_user(_trustee(terms))
+    trust_url = reverse("reports:evidence_trust")
+    page = client.get(trust_url, {"term": "summer-2026"})
+    table = page.context["table"]
+    html = page.content.decode()
+    assert "format=pdf" in html and "format=csv" in html  # the downloads are offered
+
+    csv_response = client.get(trust_url, {"term": "summer-2026", "format": "csv"})
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "evidence-pack-" in csv_response["Content-Disposition"]
+    csv_text = csv_response.content.decode("utf-8-sig")
+    # The page's rows, cell for cell (suppressed as the page is: the school view's governors).
+    for row in table.rows:
+        assert ",".join([row.label, *row.cells]) in csv_text
+    assert any("fewer than" in cell for row in table.rows for cell in row.cells)
+    assert "counts from 1 to" in csv_text
+
+    pdf = client.get(trust_url, {"term": "summer-2026", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert_accessible_pdf(pdf.content, f"Phone-free school evidence: {terms.school.trust.name}")
+    pdf_text = _pdf_text(pdf.content)
+    assert "Anthony Roper" in pdf_text and "Other Primary" in pdf_text  # names wrap in cells
+    assert "Each school of the trust" in pdf_text
+    for secret in secrets:
+        for name, text in (("page", html), ("CSV", csv_text), ("PDF", pdf_text)):
+            assert secret.lower() not in text.lower(), f"{secret!r} in the {name}"
+
+
+def test_the_trust_downloads_are_refused_to_a_schools_governor_and_404_for_another_format(
+    terms, as_user, governor
+):
+    trust_url = reverse("reports:evidence_trust")
+    for fmt in ("pdf", "csv"):
+        response = as_user(governor).get(trust_url, {"term": "summer-2026", "format": fmt})
+        assert response.status_code == 403
+    trustee = as_user(_trustee(terms))
+    assert trustee.get(trust_url, {"term": "summer-2026", "format": "xls"}).status_code == 404
+    assert trustee.get(trust_url, {"term": "winter-1999", "format": "pdf"}).status_code == 404

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from devices.models import Handover
+from devices.models import Absence, Handover
 from incidents.models import Concern, Entry
 from people.calendar import SchoolCalendar
 from roper.models import LegalHold, Notification, RetentionBatch
@@ -130,6 +130,22 @@ def test_old_handovers_are_due_after_a_year(world):
     assert batch.rule == "handovers" and batch.count == 1
     retention_destroy(batch=batch, by=world.users["dsl"])
     assert list(Handover.objects.values_list("school_day", flat=True)) == [date(2026, 10, 2)]
+
+
+def test_absences_marked_by_the_office_go_after_a_year_as_the_handovers(world):
+    office = world.users["office"]
+    for days_ago in (400, 30):
+        Absence.objects.create(
+            school=world.school,
+            learner=world.learner,
+            school_day=date(2026, 11, 1) - timedelta(days=days_ago),
+            recorded_by=office,
+        )
+    (batch,) = retention_find(school=world.school, today=date(2026, 11, 1))
+    assert batch.rule == "absences" and batch.count == 1
+    retention_destroy(batch=batch, by=world.users["dsl"])
+    assert list(Absence.objects.values_list("school_day", flat=True)) == [date(2026, 10, 2)]
+    assert Absence.history.filter(school_day=date(2025, 9, 27)).count() == 0
 
 
 def test_the_monthly_job_asks_the_dsl_once(world, old_learner_concern):

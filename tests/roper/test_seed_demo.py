@@ -133,7 +133,7 @@ def _use_the_demo(client):
     devices.confiscation_record(
         learner=learner, device="Red phone", reason="Lesson", by=teacher, held_at="Drawer"
     )
-    for confiscation in Confiscation.objects.filter(school=school):
+    for confiscation in Confiscation.objects.filter(school=school).open():
         if confiscation.state == CustodyState.CONFISCATED:
             devices.confiscation_move(
                 confiscation=confiscation, to_state=CustodyState.SECURED, by=office, location="Safe"
@@ -167,7 +167,7 @@ def test_seed_demo_restores_the_demo_after_it_has_been_used(client, settings):
         )
     )
     seeded_held = set(
-        Confiscation.objects.filter(school=school).values_list("learner", "device", "state")
+        Confiscation.objects.filter(school=school).open().values_list("learner", "device", "state")
     )
     teacher = _users()["teacher"]
     declaration = StaffException.objects.get(requested_by=teacher)
