@@ -137,8 +137,7 @@ def _concerns(learner, user) -> tuple[list[dict], list[dict]]:
     """The concerns naming the learner that `user` sees in full, each with its people, its
     timeline and its evidence; and the third parties they name."""
     concerns = (
-        concerns_triaged_by(user)
-        .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
+        visible_records(learner=learner, user=user)["concerns"]
         .select_related("category")
         .prefetch_related(
             Prefetch("involvements", Involvement.objects.select_related("learner", "staff")),
@@ -176,16 +175,36 @@ def _concerns(learner, user) -> tuple[list[dict], list[dict]]:
     return out, others
 
 
+def visible_records(*, learner: Learner, user) -> dict:
+    """The records about `learner` that `user` may see, on the one secrecy rule
+    (incidents/visibility.py): the concerns naming them that `user` sees in full, the devices
+    and searches of no concern concealed from `user`, and the breaches (never concealed; the
+    device a breach names may be: check it against `confiscations`). Querysets; the subject
+    access export and the transfer package (transfers/) both read them."""
+    confiscations = without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
+    return {
+        "concerns": concerns_triaged_by(user).filter(
+            Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner))
+        ),
+        "confiscations": confiscations,
+        "searches": without_concealed(
+            Search.objects.filter(learner=learner), user, "confiscation__concern"
+        ),
+        # A breach is never concealed (conduct.views); the device it names may be.
+        "breaches": Breach.objects.filter(learner=learner),
+    }
+
+
 def learner_file(*, learner: Learner, user) -> dict:
     """Everything about `learner` that `user` may see, as plain data (JSON as it stands)."""
     concerns, others = _concerns(learner, user)
-    confiscations = without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
-    visible_confiscations = confiscations.values("pk")
-    searches = without_concealed(
-        Search.objects.filter(learner=learner), user, "confiscation__concern"
+    visible = visible_records(learner=learner, user=user)
+    confiscations, searches, breaches = (
+        visible["confiscations"],
+        visible["searches"],
+        visible["breaches"],
     )
-    # A breach is never concealed (conduct.views); the device it names may be.
-    breaches = Breach.objects.filter(learner=learner)
+    visible_confiscations = confiscations.values("pk")
     shown_devices = set(confiscations.values_list("pk", flat=True))
     notices = ParentNotice.objects.filter(learner=learner).filter(
         Q(confiscation__isnull=True) | Q(confiscation__in=visible_confiscations)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "incidents",
     "conduct",
     "reports",
+    "transfers",
 ]
 
 MIDDLEWARE = [
