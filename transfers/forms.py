@@ -65,3 +65,7 @@ class ImportForm(forms.Form):
 class ReceiptForm(forms.Form):
     code = forms.CharField(label="Receipt code", max_length=64)
     name = forms.CharField(label="Your name and role", max_length=200)
+
+
+class ConcernsCsvForm(forms.Form):
+    file = forms.FileField(label="CSV of concerns (UTF-8, a header row)")

@@ -74,12 +74,21 @@ class Transfer(models.Model):
 
 
 class PackageImport(models.Model):
-    """A transfer package brought in: once per package (its identifier), with what it said
-    of who recorded what (the records themselves are attributed to whoever imported them:
-    the sending school's staff have no account here)."""
+    """A transfer package (or a CSV of concerns) brought in: once per package (its
+    identifier; a CSV's is its SHA-256), with what it said of who recorded what (the records
+    themselves are attributed to whoever imported them: the other school's staff have no
+    account here)."""
+
+    class Kind(models.TextChoices):
+        PACKAGE = "package", "Transfer package"
+        CSV = "csv", "CSV of concerns"
 
     school = models.ForeignKey("people.School", on_delete=models.PROTECT, related_name="+")
-    learner = models.ForeignKey("people.Learner", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PACKAGE)
+    #: The learner of a package (a CSV names several).
+    learner = models.ForeignKey(
+        "people.Learner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     package_id = models.CharField(max_length=64)
     from_name = models.CharField("sending school", max_length=200)
     from_urn = models.CharField(max_length=8, blank=True)

@@ -13,7 +13,8 @@ from people.models import Learner, School
 from roper.errors import refusal_redirects
 from roper.models import AccessLog
 from roper.permissions import get_object_or_404, has_perm, permission_required, schools_with
-from transfers.forms import ImportForm, TransferForm
+from transfers.concerns_csv import CsvImportError, concerns_csv_import
+from transfers.forms import ConcernsCsvForm, ImportForm, TransferForm
 from transfers.importing import package_import
 from transfers.models import PackageImport, Transfer
 from transfers.package import PackageError
@@ -173,7 +174,7 @@ def transfer_accept_view(request, pk):
 
 @permission_required(SEND, where="active")
 def package_import_view(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
         try:
             done = package_import(
@@ -192,3 +193,25 @@ def package_import_view(request):
             )
             return redirect("reports:chronology", pk=done.learner_id)
     return render(request, "transfers/import.html", {"form": form})
+
+
+@permission_required(SEND, where="active")
+def concerns_csv_view(request):
+    """Concerns from another system, as CSV: all or nothing, each bad line listed."""
+    # Bound on every POST: a form of one file has no POST fields of its own.
+    form = ConcernsCsvForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            problems = ["The file is not UTF-8 text: save it as CSV UTF-8 and try again."]
+        else:
+            try:
+                done = concerns_csv_import(school=request.school, text=text, by=request.user)
+            except CsvImportError as error:
+                problems = error.problems
+            else:
+                messages.success(request, f"Imported {done.manifest['rows']} concerns.")
+                return redirect("transfers:list")
+    return render(request, "transfers/concerns_csv.html", {"form": form, "bad_lines": problems})

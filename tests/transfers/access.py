@@ -43,6 +43,9 @@ ACCESS = {
     "transfers:import": Case(
         lambda w, u: reverse("transfers:import"), only(*SENDERS, outsider=200)
     ),
+    "transfers:import_concerns": Case(
+        lambda w, u: reverse("transfers:import_concerns"), only(*SENDERS, outsider=200)
+    ),
     # Sending a learner's file: the DSL and deputy of the learner's school.
     "transfers:start": Case(
         lambda w, u: reverse("transfers:start", args=[w.learner.pk]),
