@@ -91,9 +91,10 @@ def _name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def transfer_deadline(*, school, start, in_year: bool):
-    """Five school days of the sending school (counted from the next term's start when sent in
-    a holiday: only school days count)."""
+def transfer_deadline(*, school, start):
+    """Five school days of the sending school. Only school days count, so one rule covers
+    both of KCSIE's cases: five days of an in-year move, and the first five days of the new
+    term for a file sent in the holidays (the in-year flag is recorded, for the record)."""
     return SchoolCalendar(school).add_school_days(start, SCHOOL_DAYS)
 
 
@@ -116,7 +117,7 @@ def transfer_send_package(
         sent_by=by,
         sent_by_name=_name(by),
         sent_at=now,
-        deadline=transfer_deadline(school=learner.school, start=now, in_year=in_year),
+        deadline=transfer_deadline(school=learner.school, start=now),
         package_sha256=hashlib.sha256(blob).hexdigest(),
     )
     transfer.package.save(f"{data['package_id']}.roper", ContentFile(blob), save=False)
@@ -171,7 +172,7 @@ def transfer_send_trust(*, learner, by, to_school, in_year: bool) -> Transfer:
         sent_by=by,
         sent_by_name=_name(by),
         sent_at=now,
-        deadline=transfer_deadline(school=learner.school, start=now, in_year=in_year),
+        deadline=transfer_deadline(school=learner.school, start=now),
     )
     AccessLog.record_access(
         user=by,

@@ -172,3 +172,26 @@ def test_a_second_acceptance_is_refused(world, held, client):
     assert "accepted already, by Outsider Persona" in response.content.decode()
     assert Learner.objects.filter(school=world.other_school).count() == 2  # Zed and Amelia
     assert Notification.objects.filter(title__contains="accepted a").count() == 1
+
+
+def test_the_list_of_transfers_takes_the_same_queries_however_many(
+    world, client, django_assert_max_num_queries
+):
+    client.force_login(world.users["dsl"])
+    url = reverse("transfers:list")
+    client.get(url)  # the session and the school settled
+
+    def send():
+        transfer_send_trust(
+            learner=world.learner, by=world.users["dsl"], to_school=world.other_school,
+            in_year=True,
+        )  # fmt: skip
+
+    send()
+    with django_assert_max_num_queries(20) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        send()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("Amelia Khan") == 6
