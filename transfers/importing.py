@@ -196,9 +196,10 @@ def _import(data, files, school, by, attach, saved) -> PackageImport:
                 name="" if this else str(person.get("name") or "")[:200],
                 part=person["part"],
             )
-        Entry.objects.bulk_create(
-            _build(Entry, entry, by, concern=concern) for entry in row.get("timeline", [])
-        )
+        for entry in row.get("timeline", []):
+            # Saved one by one, not in bulk: pre_save cleans what a package may carry (the
+            # bidirectional controls of roper.text), as for every record.
+            _build(Entry, entry, by, concern=concern).save()
         for n, item in enumerate(row.get("evidence", [])):
             evidence = _build(Evidence, item, by, concern=concern)
             evidence.original_name = str(item["name"])[:200]

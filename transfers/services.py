@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.models import private_storage
 from people.calendar import SchoolCalendar
 from roper.errors import Refused
 from roper.models import AccessLog
@@ -147,7 +148,12 @@ def transfer_confirm_receipt(*, code: str, name: str) -> Transfer | None:
         transfer.status = Transfer.Status.RECEIVED
         transfer.received_at = timezone.now()
         transfer.received_by_name = name.strip()[:200]
-        transfer.save(update_fields=["status", "received_at", "received_by_name"])
+        # Received: the sending school keeps no copy of the package (its own records stay,
+        # under its retention schedule); its SHA-256 stays as the record of what was sent.
+        stored, transfer.package = transfer.package.name, ""
+        transfer.save(update_fields=["status", "received_at", "received_by_name", "package"])
+        if stored:
+            transaction.on_commit(lambda: private_storage.delete(stored))
         notification_send(
             recipients=[transfer.sent_by, *holders(transfer.from_school, "transfers.send")],
             school=transfer.from_school,

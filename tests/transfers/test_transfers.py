@@ -74,6 +74,10 @@ def test_the_receiving_school_confirms_receipt_with_the_code_once(world, held, c
     assert transfer.status == Transfer.Status.RECEIVED
     assert transfer.received_by_name == "Ann Hill, DSL"
     assert "confirmed receipt" in told(world)["dsl"][-1]
+    assert not transfer.package and transfer.package_sha256  # no copy kept, its hash is
+    client.force_login(world.users["dsl"])
+    assert client.get(reverse("transfers:package", args=[transfer.pk])).status_code == 404
+    client.logout()
     again = client.post(url, {"code": transfer.receipt_code, "name": "Someone else"})
     assert "not a receipt code" in again.content.decode()
     transfer.refresh_from_db()
