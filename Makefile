@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 audit: $(STAMP)  ## security lint of the application code (bandit)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r roper people sso devices incidents policies reports conduct -x '*/migrations/*'
+	$(VENV)/bin/bandit -q -c pyproject.toml -r roper people sso devices incidents policies reports conduct transfers -x '*/migrations/*'
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -63,7 +63,10 @@ class LearnerDetailView(PermissionMixin, DetailView):
         school = self.object.school_id
         can = has_perm(self.request.user, "learners.chronology", school)
         sar = has_perm(self.request.user, "learners.subject_access", school)
-        return super().get_context_data(can_chronology=can, can_subject_access=sar, **kwargs)
+        send = has_perm(self.request.user, "transfers.send", school)
+        return super().get_context_data(
+            can_chronology=can, can_subject_access=sar, can_transfer=send, **kwargs
+        )
 
 
 @permission_required(*APPROVES)

@@ -27,6 +27,15 @@ class ReportsConfig(AppConfig):
                 order=101,
             ),
         )
+        register(
+            NavItem(
+                "Staff subject access",
+                "reports:staff_subject_access_list",
+                "staff.subject_access",
+                "Everything Roper holds about a member of staff, to review and redact.",
+                order=102,
+            ),
+        )
         register_landing("reports.governors", "reports:governors", order=3)
         audit(
             "people.learner",

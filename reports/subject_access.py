@@ -138,8 +138,7 @@ def _concerns(learner, user) -> tuple[list[dict], list[dict]]:
     """The concerns naming the learner that `user` sees in full, each with its people, its
     timeline and its evidence; and the third parties they name."""
     concerns = (
-        concerns_triaged_by(user)
-        .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
+        visible_records(learner=learner, user=user)["concerns"]
         .select_related("category")
         .prefetch_related(
             Prefetch("involvements", Involvement.objects.select_related("learner", "staff")),
@@ -177,16 +176,36 @@ def _concerns(learner, user) -> tuple[list[dict], list[dict]]:
     return out, others
 
 
+def visible_records(*, learner: Learner, user) -> dict:
+    """The records about `learner` that `user` may see, on the one secrecy rule
+    (incidents/visibility.py): the concerns naming them that `user` sees in full, the devices
+    and searches of no concern concealed from `user`, and the breaches (never concealed; the
+    device a breach names may be: check it against `confiscations`). Querysets; the subject
+    access export and the transfer package (transfers/) both read them."""
+    confiscations = without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
+    return {
+        "concerns": concerns_triaged_by(user).filter(
+            Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner))
+        ),
+        "confiscations": confiscations,
+        "searches": without_concealed(
+            Search.objects.filter(learner=learner), user, "confiscation__concern"
+        ),
+        # A breach is never concealed (conduct.views); the device it names may be.
+        "breaches": Breach.objects.filter(learner=learner),
+    }
+
+
 def learner_file(*, learner: Learner, user) -> dict:
     """Everything about `learner` that `user` may see, as plain data (JSON as it stands)."""
     concerns, others = _concerns(learner, user)
-    confiscations = without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
-    visible_confiscations = confiscations.values("pk")
-    searches = without_concealed(
-        Search.objects.filter(learner=learner), user, "confiscation__concern"
+    visible = visible_records(learner=learner, user=user)
+    confiscations, searches, breaches = (
+        visible["confiscations"],
+        visible["searches"],
+        visible["breaches"],
     )
-    # A breach is never concealed (conduct.views); the device it names may be.
-    breaches = Breach.objects.filter(learner=learner)
+    visible_confiscations = confiscations.values("pk")
     shown_devices = set(confiscations.values_list("pk", flat=True))
     notices = ParentNotice.objects.filter(learner=learner).filter(
         Q(confiscation__isnull=True) | Q(confiscation__in=visible_confiscations)
@@ -254,10 +273,12 @@ def _texts(node):
             yield from _texts(item)
 
 
-def _named_in_text(tree: dict, learner: Learner) -> list[dict]:
-    """Other learners of the school whose full name appears in the file's text."""
+def _named_in_text(tree: dict, learner: Learner | None, school_id=None) -> list[dict]:
+    """Other learners of the school whose full name appears in the file's text (every
+    learner of `school_id`, for a member of staff's file)."""
     names = {}
-    for other in Learner.objects.filter(school_id=learner.school_id).exclude(pk=learner.pk):
+    learners = Learner.objects.filter(school_id=learner.school_id if learner else school_id)
+    for other in learners.exclude(pk=learner.pk) if learner else learners:
         for name in {other.name, f"{other.legal_first_name} {other.legal_last_name}"}:
             names[name.casefold()] = name
     if not names:
@@ -273,7 +294,8 @@ def _named_in_text(tree: dict, learner: Learner) -> list[dict]:
             key = match[0].casefold()
             if key not in already:
                 found.setdefault(key, names[key])
-    return [{"name": name, "why": "another learner, named in a record"} for name in found.values()]
+    why = "another learner, named in a record" if learner else "a learner, named in a record"
+    return [{"name": name, "why": why} for name in found.values()]
 
 
 def flag_pattern(third_parties: list[dict]):
@@ -319,3 +341,143 @@ def marked(node, pattern) -> list[dict]:
     lists inside them (a concern's people, timeline and evidence; a device's custody)."""
     rows = node if isinstance(node, list) else [node]
     return [_marked_record(row, pattern) for row in rows]
+
+
+# -- A member of staff -------------------------------------------------------------------------
+
+
+def _staff_concerns(member, school, user) -> tuple[list[dict], list[dict], set[int]]:
+    """The concerns of `school` that `user` sees in full and that name `member` (as a person
+    involved) or that `member` reported; the third parties they name; their numbers."""
+    concerns = (
+        concerns_triaged_by(user)
+        .filter(school=school)
+        .filter(
+            Q(reporter=member)
+            | Exists(Involvement.objects.filter(concern=OuterRef("pk"), staff=member))
+        )
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("involvements", Involvement.objects.select_related("learner", "staff")),
+            "entries",
+        )
+        .order_by("reported_at")
+    )
+    out, others = [], []
+    for concern in concerns:
+        people = []
+        for involvement in concern.involvements.all():
+            people.append(record(involvement, skip={"concern", "is_subject"}))
+            if involvement.staff_id != member.pk:
+                who = involvement.learner or involvement.staff or involvement.name
+                others.append(
+                    {
+                        "name": who if isinstance(who, str) else _Ref(type(who), who.pk),
+                        "why": f"{involvement.get_part_display()} in concern #{concern.pk}",
+                    }
+                )
+        out.append(
+            {
+                **record(concern),
+                "category": concern.category.name,
+                "their part": "reported it"
+                if concern.reporter_id == member.pk
+                and not any(i.staff_id == member.pk for i in concern.involvements.all())
+                else "named in it",
+                "people": people,
+                "timeline": [record(e, skip={"concern"}) for e in concern.entries.all()],
+            }
+        )
+    return out, others, {c.pk for c in concerns}
+
+
+def staff_file(*, member, school, user) -> dict:
+    """Everything Roper holds about `member` at `school` that `user` may see, as plain data:
+    their account and roles, concerns naming them or reported by them (on the one secrecy
+    rule), policies acknowledged, training, devices they handled, phone handovers at the
+    desk, exceptions they asked for, the audit of their roles and sign-in, and the access log
+    of what they opened (entries on concerns and devices `user` may not see left out)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from devices.models import DeskEntry, StaffException
+    from incidents.models import Concern
+    from people.models import AuditEntry, Membership
+    from policies.models import Acknowledgement, TrainingAttendance
+    from roper.models import AccessLog
+
+    concerns, others, shown = _staff_concerns(member, school, user)
+    devices = without_concealed(Confiscation.objects.filter(school=school), user, "concern")
+    handled = devices.filter(Q(confiscated_by=member) | Q(events__by=member)).distinct()
+    log = AccessLog.objects.filter(school=school, user=member).order_by("at")
+    concern_type = ContentType.objects.get_for_model(Concern)
+    device_type = ContentType.objects.get_for_model(Confiscation)
+    log = log.exclude(Q(content_type=concern_type) & ~Q(object_id__in=shown)).exclude(
+        Q(content_type=device_type) & ~Q(object_id__in=devices.values("pk"))
+    )
+    account = {
+        "username": member.get_username(),
+        "name": member.get_full_name(),
+        "email": member.email,
+        "active": member.is_active,
+        "joined": _value(member, member._meta.get_field("date_joined")),
+        "last sign-in": _value(member, member._meta.get_field("last_login")),
+    }
+    memberships = Membership.objects.filter(user=member).filter(
+        Q(school=school) | Q(trust_id=school.trust_id, trust__isnull=False)
+    )
+    tree = {
+        "format": "roper-subject-access-staff",
+        "version": VERSION,
+        "made_at": timezone.localtime().isoformat(timespec="minutes"),
+        "made_by": _name(user),
+        "school": school.name,
+        "member": account,
+        "roles": [
+            {"where": str(m.school or m.trust), "roles": ", ".join(m.roles)} for m in memberships
+        ],
+        "concerns": concerns,
+        "confiscations": [
+            {
+                **record(c),
+                "custody": [
+                    record(e, skip={"confiscation"}) for e in c.events.all() if e.by_id == member.pk
+                ],
+            }
+            for c in handled.prefetch_related("events").order_by("confiscated_at")
+        ],
+        "policy_acknowledgements": [
+            {
+                "policy": str(a.version.policy),
+                "version": a.version.number,
+                "at": _value(a, a._meta.get_field("at")),
+            }
+            for a in Acknowledgement.objects.filter(
+                user=member, version__policy__school=school
+            ).select_related("version__policy")
+        ],
+        "training": [
+            {"session": str(t.session), "recorded": _value(t, t._meta.get_field("recorded_at"))}
+            for t in TrainingAttendance.objects.filter(
+                user=member, session__school=school
+            ).select_related("session")
+        ],
+        "desk_entries": [
+            record(d, skip={"school"})
+            for d in DeskEntry.objects.filter(school=school, by=member).order_by("at")
+        ],
+        "exceptions_requested": [
+            record(e, skip={"school"})
+            for e in StaffException.objects.filter(school=school, requested_by=member)
+        ],
+        "roles_and_sign_in_audit": [
+            record(a, skip={"school", "actor", "subject"})
+            for a in AuditEntry.objects.filter(school=school)
+            .filter(Q(subject=member) | Q(actor=member))
+            .order_by("at")
+        ],
+        "access_log": [record(entry, skip={"school", "user", "content_type"}) for entry in log],
+        "third_parties": others,
+    }
+    tree = _resolve(tree)
+    tree["third_parties"] += _named_in_text(tree, None, school_id=school.pk)
+    return tree

@@ -19,4 +19,8 @@ urlpatterns = [
     path("reports/evidence/trust/", views.evidence_trust, name="evidence_trust"),
     path("learners/<int:pk>/chronology/", views.chronology, name="chronology"),
     path("learners/<int:pk>/subject-access/", views.subject_access, name="subject_access"),
+    path(
+        "staff/subject-access/", views.staff_subject_access_list, name="staff_subject_access_list"
+    ),
+    path("staff/<int:pk>/subject-access/", views.staff_subject_access, name="staff_subject_access"),
 ]

@@ -16,7 +16,7 @@ from reports.evidence import evidence_pack, trust_document, trust_pack
 from reports.forms import CommentaryForm
 from reports.models import Commentary
 from reports.report import school_report, threshold_for, trust_report
-from reports.subject_access import flag_pattern, learner_file, marked
+from reports.subject_access import flag_pattern, learner_file, marked, staff_file
 from reports.suppression import NOT_SHOWN, fewer_than
 from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
@@ -428,4 +428,61 @@ def subject_access(request, pk):
         request,
         "reports/subject_access.html",
         {"learner": learner, "file": data, "sections": sections},
+    )
+
+
+STAFF_SAR = "staff.subject_access"
+
+
+@permission_required(STAFF_SAR, where="active")
+def staff_subject_access_list(request):
+    """The members of the school one works in, to choose whose subject access request."""
+    members = Membership.objects.members(request.school)
+    return render(request, "reports/staff_subject_access_list.html", {"members": members})
+
+
+@permission_required(STAFF_SAR, where="active")
+def staff_subject_access(request, pk):
+    """A subject access request of a member of staff: everything Roper holds about them at
+    the school one works in that the user may see, third parties flagged, as a page and as
+    JSON (`?format=json`). Each is written to the access log."""
+    member = Membership.objects.members(request.school).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    data = staff_file(member=member, school=request.school, user=request.user)
+    as_json = request.GET.get("format") == "json"
+    AccessLog.record_access(
+        user=request.user,
+        obj=member,
+        school=request.school,
+        what=f"subject access export of staff member {member.pk}{' (JSON)' if as_json else ''}",
+        action=AccessLog.Action.DOWNLOAD if as_json else AccessLog.Action.VIEW,
+    )
+    if as_json:
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = (
+            f'attachment; filename="subject-access-staff-{member.pk}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    pattern = flag_pattern(data["third_parties"])
+    sections = [
+        (title, marked(data[key], pattern))
+        for key, title in (
+            ("member", "The member of staff"),
+            ("roles", "Roles"),
+            ("concerns", "Concerns naming them or reported by them"),
+            ("confiscations", "Devices they confiscated or moved"),
+            ("policy_acknowledgements", "Policies acknowledged"),
+            ("training", "Training"),
+            ("exceptions_requested", "Exceptions they asked for"),
+            ("desk_entries", "Phone handovers at the desk"),
+            ("roles_and_sign_in_audit", "Changes to their roles and sign-in"),
+            ("access_log", "What they opened (the access log)"),
+        )
+    ]
+    return render(
+        request,
+        "reports/staff_subject_access.html",
+        {"member": member, "file": data, "sections": sections},
     )

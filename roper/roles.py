@@ -41,6 +41,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A subject access request: everything held about a learner, for the DSL to review and
     # redact before release (reports/subject_access.py).
     "learners.subject_access": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
+    # The same for a member of staff (reports/subject_access.py, staff_file).
+    "staff.subject_access": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
+    # A child's child-protection file moving with the child (transfers/, KCSIE): the DSL and
+    # deputy send it, bring one in, and accept one sent within the trust; the head may read
+    # the transfers (who sent what, when, and whether it was received).
+    "transfers.send": frozenset({R.DSL, R.DEPUTY_DSL}),
+    "transfers.view": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
     "school.admin": frozenset({R.ADMIN}),
     # Approving a safeguarding role the admin asked for (people/models.py, RoleRequest): the
     # headteacher approves every one but the headteacher's own role, which the chair approves.

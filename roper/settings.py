@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "incidents",
     "conduct",
     "reports",
+    "transfers",
 ]
 
 MIDDLEWARE = [

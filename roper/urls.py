@@ -61,6 +61,9 @@ urlpatterns = [
     path("conduct/", include("conduct.urls")),
     # reports/… and learners/<pk>/chronology/ (reports:chronology).
     path("", include("reports.urls")),
+    # transfers/… and learners/<pk>/transfer/; the receipt page needs no sign-in.
+    path("", include("transfers.urls")),
+    path("public/transfers/", include("transfers.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from roper.permissions import PermissionMixin
 
 #: The apps whose views are all guarded (incidents joins when its views are).
-GUARDED_APPS = ("devices", "incidents", "policies", "people", "reports", "conduct")
+GUARDED_APPS = ("devices", "incidents", "policies", "people", "reports", "conduct", "transfers")
 
 
 def _views(patterns=None, namespace=""):

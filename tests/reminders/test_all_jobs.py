@@ -17,6 +17,7 @@ from roper.models import Notification, Reminder
 from roper.reminders import JOBS, run_reminders
 from tests.factories import TermFactory, collector, confiscation, ratified_policy, report
 from tests.reminders.helpers import LONDON, at
+from transfers.services import transfer_send_trust
 
 FIRST_DAY = date(2027, 1, 4)  # Monday, first day of the spring term; 1 Jan was a bank holiday
 MOMENT = at(FIRST_DAY, 16, 45)
@@ -31,6 +32,7 @@ OURS = {
     "concern-actions",
     "filtering-review",
     "parent-notices",
+    "transfers-overdue",
 }
 
 
@@ -76,6 +78,12 @@ def everything_due(world):
     collector(world.learner, guardian__email="parent@example.org")  # told of the confiscation
     with time_machine.travel(at(date(2026, 12, 17), 11)):
         confiscation(world.learner, by=world.users["teacher"])
+    with time_machine.travel(at(date(2026, 12, 7), 11)):
+        # A child's file sent to the trust's other school, not accepted in five school days.
+        transfer_send_trust(
+            learner=world.learner, by=world.users["dsl"], to_school=world.other_school,
+            in_year=True,
+        )  # fmt: skip
 
 
 def test_every_job_has_something_due_and_a_second_run_sends_nothing(world, everything_due):

@@ -72,6 +72,15 @@ ACCESS = {
         lambda w, u: reverse("reports:subject_access", args=[w.other_learner.pk]),
         {**only("dsl", "deputy_dsl", "head", ok=404, denied=403), "outsider": 200},
     ),
+    # A member of staff's subject access request: the same roles, for members of their school.
+    "reports:staff_subject_access_list": Case(
+        lambda w, u: reverse("reports:staff_subject_access_list"),
+        only("dsl", "deputy_dsl", "head", outsider=200),
+    ),
+    "reports:staff_subject_access": Case(
+        lambda w, u: reverse("reports:staff_subject_access", args=[w.users["teacher"].pk]),
+        only("dsl", "deputy_dsl", "head", outsider=404),
+    ),
     # The trust view needs a trust-level role; no persona holds one (see test_trust.py).
     "reports:trust": Case(lambda w, u: reverse("reports:trust"), only()),
     # The evidence pack (issue 18): the report's readers and the leadership team.

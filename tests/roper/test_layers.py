@@ -1,7 +1,7 @@
 """Dependencies point one way (DESIGN.md, issue 15). Every .py file of the apps is parsed, and
 each dependency on another package must point to its own layer or a lower one:
 
-    roper < people < sso < policies < incidents < devices < conduct < reports, bench
+    roper < people < sso < policies < incidents < devices < conduct < reports, bench < transfers
 
 - roper holds what every app shares and depends on no app (nor on bench);
 - devices may read incidents (a confiscation belongs to a concern and is concealed with it),
@@ -35,6 +35,7 @@ LAYERS = [
     ["devices"],
     ["conduct"],
     ["reports", "bench"],
+    ["transfers"],
 ]
 LEVEL = {package: level for level, group in enumerate(LAYERS) for package in group}
 #: The composition root: Django asks the project to name its apps here.

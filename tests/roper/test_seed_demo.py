@@ -31,7 +31,7 @@ def _counts():
         m._meta.label: m.objects.count()
         for m in apps.get_models()
         if m._meta.app_label
-        in {"people", "policies", "devices", "conduct", "incidents", "reports", "auth"}
+        in {"people", "policies", "devices", "conduct", "incidents", "reports", "transfers", "auth"}
         and not m._meta.proxy
         and issubclass(m, models.Model)
     }

@@ -122,6 +122,8 @@ _VOLATILE = [
     (re.compile(r'nonce="[^"]*"'), 'nonce=""'),
     # A create form's one-time key (roper.once) is new in every render.
     (re.compile(r'name="_once" value="[^"]*"'), 'name="_once"'),
+    # The passphrase a transfer form suggests is drawn afresh in every render (transfers/).
+    (re.compile(r'name="passphrase" value="[^"]*"'), 'name="passphrase"'),
     (re.compile(r'"X-CSRFToken": "[^"]*"'), '"X-CSRFToken": ""'),
 ]
 

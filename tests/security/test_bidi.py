@@ -81,7 +81,16 @@ def test_a_staff_name_loses_the_override_where_it_is_offered(world, as_user):
     assert RLO not in page.text
 
 
-PROJECT_APPS = {"people", "policies", "devices", "incidents", "reports", "roper", "sso"}
+PROJECT_APPS = {
+    "people",
+    "policies",
+    "devices",
+    "incidents",
+    "reports",
+    "roper",
+    "sso",
+    "transfers",
+}
 
 
 def _project_models():

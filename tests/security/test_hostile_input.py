@@ -66,7 +66,14 @@ def _other_school_fingerprint(school) -> str:
     """A digest of every row that belongs to the other school, in every Roper app."""
     digest = hashlib.sha256()
     for model in apps.get_models():
-        if model._meta.app_label not in {"people", "devices", "incidents", "policies", "reports"}:
+        if model._meta.app_label not in {
+            "people",
+            "devices",
+            "incidents",
+            "policies",
+            "reports",
+            "transfers",
+        }:
             continue
         field_names = {f.name for f in model._meta.get_fields()}
         if "school" in field_names:
