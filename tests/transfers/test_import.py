@@ -1,10 +1,13 @@
 """Importing a transfer package (issue 19): all or nothing, refused with a clear message for
 a wrong passphrase, a changed file, a learner already here, or a package imported twice."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from incidents.models import Concern, Evidence
+from incidents.retention import destroy_concerns
 from people.models import Learner
 from tests.factories import LearnerFactory
 from transfers.importing import package_data_import, package_import
@@ -134,3 +137,17 @@ def test_the_import_page_shows_the_refusal(world, blob, client):
     )
     assert response.status_code == 302
     assert Learner.objects.filter(school=world.other_school, upn=world.learner.upn).exists()
+
+
+def test_an_imports_copy_of_the_records_goes_when_retention_destroys_them(world, blob):
+    done = package_import(
+        blob=blob, passphrase=PASSPHRASE, school=world.other_school, by=world.users["outsider"]
+    )
+    concern = Concern.objects.get(school=world.other_school)
+    assert concern.what_happened in json.dumps(done.manifest, ensure_ascii=False)
+
+    destroy_concerns(Concern.objects.filter(pk=concern.pk))
+
+    done.refresh_from_db()
+    assert concern.what_happened not in json.dumps(done.manifest, ensure_ascii=False)
+    assert done.manifest["destroyed"] and done.manifest["concerns_count"] == 1
