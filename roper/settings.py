@@ -5,6 +5,7 @@ Production differs only by environment variables; a bad value stops start-up wit
 message that names it.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -35,7 +36,10 @@ def _strict_bool(name, default):
 
 DEBUG = _read("DEBUG", _strict_bool, default=False)
 
-SECRET_KEY = _read("SECRET_KEY", env.str, default="")
+# Read as it is: django-environ takes a value starting with "$" for the name of another
+# variable, and one key in fifty that `get_random_secret_key` makes starts with "$" (it then
+# read as empty, and Roper refused to start).
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 #: No SECRET_KEY and no DEBUG: commands that only read the code (makemigrations, check) run
 #: with a throwaway key, but Roper is not served without one: roper.wsgi refuses
 #: (`refuse_without_secret_key`).

@@ -41,6 +41,18 @@ def test_it_refuses_to_serve_without_a_secret_key_unless_debug():
     assert _serve(SECRET_KEY="k" * 50).returncode == 0
 
 
+def test_a_secret_key_starting_with_a_dollar_is_read_as_it_is():
+    """`get_random_secret_key` gives one in fifty: django-environ took it for the name of
+    another variable, read it as empty, and Roper refused to start."""
+    key = "$" + "k" * 49
+    result = _run(
+        ["-c", "import roper.wsgi; from django.conf import settings; print(settings.SECRET_KEY)"],
+        SECRET_KEY=key,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key
+
+
 def test_code_only_commands_run_without_a_secret_key():
     """makemigrations --check and check read the code: a newcomer needs no key for them."""
     result = _start()
