@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -154,7 +154,7 @@ def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
         ),
         to_attr="learner_involvements",
     )
-    rows = concerns.select_related("category", "owner").only(*ROW_FIELDS).prefetch_related(learners)
+    rows = concerns.select_related("category", "owner").only(*ROW_FIELDS)
     queues = [
         (
             key,
@@ -172,6 +172,8 @@ def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
             list(rows.filter(closed).order_by("-closed_at")[:QUEUE_SIZE]),
         )
     )
+    # The learners of every queue's concerns in one query, not one per queue.
+    prefetch_related_objects([c for _, _, _, listed in queues for c in listed], learners)
     now = now or timezone.now()
     link = link_maker("incidents:detail", "#")
     day, moment = formatters()
