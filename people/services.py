@@ -1,218 +1,156 @@
-"""Importing learners and their parents/carers from a school MIS export; people's roles
-(granting a safeguarding role needs approval) and resetting a person's two-factor sign-in."""
+"""Previewing and applying imports of learners and their parents/carers (the importer is
+people/importer.py); people's roles (granting a safeguarding role needs approval) and
+resetting a person's two-factor sign-in."""
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from people.calendar import SchoolCalendar
-from people.models import (
-    AuditEntry,
-    Guardian,
-    Guardianship,
-    Learner,
-    Membership,
-    RoleRequest,
-    School,
-    YearGroup,
+from people.importer import (
+    ImportRefused,
+    Parsed,
+    Problem,
+    Row,
+    import_apply,
+    import_plan,
+    rows_from_csv,
 )
+from people.models import AuditEntry, ImportRun, Membership, RoleRequest, School
 from roper.locking import locked
 from roper.notifications import notification_send
 from roper.permissions import has_perm, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
-REQUIRED_COLUMNS = [
-    "upn",
-    "legal_first_name",
-    "legal_last_name",
-    "date_of_birth",
-    "year_group",
-    "class",
-]
-OPTIONAL_COLUMNS = ["preferred_name", "active"]
-CONTACT_FIELDS = ["name", "relationship", "phone", "email", "may_collect"]
-MAX_CONTACTS = 4
-CONTACT_COLUMNS = [f"contact{n}_{f}" for n in range(1, MAX_CONTACTS + 1) for f in CONTACT_FIELDS]
-KNOWN_COLUMNS = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + CONTACT_COLUMNS)
-
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0", ""}
-YEAR_GROUPS = {v.lower(): v for v in YearGroup.values} | {
-    label.lower(): v for v, label in YearGroup.choices
-}
+#: How long a preview waits to be applied before its rows are forgotten (roper jobs).
+IMPORT_PREVIEW_KEEP = timedelta(days=1)
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
-class ImportError_(Exception):
-    """The file cannot be imported; `problems` says why, line by line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+def _progress_key(run_id: int) -> str:
+    return f"people:import:{run_id}:progress"
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    guardians_created: int = 0
-    problems: list[str] = field(default_factory=list)
+def import_progress(run: ImportRun) -> tuple[int, int]:
+    """(rows done, rows in all) of a run being applied, as the page polls it. Kept in the
+    shared cache: the apply's transaction is not visible until it commits."""
+    done, total = cache.get(_progress_key(run.pk), (0, len(run.rows)))
+    return done, total
 
 
-@dataclass
-class _Row:
-    line: int
-    learner: dict
-    contacts: list[dict]
+def import_preview(
+    *, school: School, parsed: Parsed, by, full_roll: bool, filename: str = ""
+) -> ImportRun:
+    """Record what applying `parsed` would do, for the admin to read and apply."""
+    plan = import_plan(school=school, parsed=parsed, full_roll=full_roll)
+    return ImportRun.objects.create(
+        school=school,
+        created_by=by,
+        source=parsed.source,
+        filename=filename[:200],
+        full_roll=full_roll,
+        rows=[row.to_json() for row in parsed.rows],
+        skipped_upns=sorted(parsed.skipped_upns),
+        plan=plan.to_json(),
+    )
 
 
-def _parse_date(text: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+def import_csv_preview(*, school: School, upload, by, full_roll: bool) -> ImportRun:
+    """An uploaded CSV checked and previewed; ImportRefused says why a file cannot be used.
+    The file is read in memory and not stored: the run keeps the checked rows only."""
+    if upload.size > IMPORT_MAX_BYTES:
+        raise ImportRefused([f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB."])
+    raw = upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
         try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(f"date of birth {text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+            text = raw.decode("cp1252")  # SIMS reports saved by Excel on Windows
+        except UnicodeDecodeError:
+            raise ImportRefused(["The file is not a CSV text file (save it as CSV)."]) from None
+    if "\x00" in text:
+        raise ImportRefused(["The file is not a CSV text file (save it as CSV)."])
+    parsed = rows_from_csv(text)
+    return import_preview(
+        school=school, parsed=parsed, by=by, full_roll=full_roll, filename=upload.name
+    )
 
 
-def _parse_bool(text: str, column: str) -> bool:
-    value = text.strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise ValueError(f"{column} must be yes or no, not {text!r}")
+def _parsed(run: ImportRun) -> Parsed:
+    return Parsed(
+        rows=[Row.from_json(r) for r in run.rows],
+        problems=[Problem(**p) for p in run.plan.get("problems", [])],
+        source=run.source,
+        skipped_upns=set(run.skipped_upns),
+    )
 
 
-def _parse_row(line: int, raw: dict, seen_upns: dict) -> _Row:
-    values = {k: (v or "").strip() for k, v in raw.items() if k}
-    missing = [c for c in REQUIRED_COLUMNS if not values.get(c)]
-    if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
-    upn = values["upn"].upper()
-    if not (len(upn) == 13 and upn[0].isalpha() and upn[1:12].isdigit()):
-        raise ValueError(
-            f"UPN {values['upn']!r} is not 13 characters (a letter, 11 digits, a letter or digit)"
+def import_run_start(*, run: ImportRun, by) -> bool:
+    """Claim a previewed run for applying and enqueue the work. False when it was claimed
+    already (a second click, a second tab): it is applied once."""
+    with transaction.atomic():
+        # Two clicks on Apply at once: the second waits here, then finds the run claimed.
+        claimed = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if claimed.status != ImportRun.Status.PREVIEW:
+            return False
+        claimed.status = ImportRun.Status.APPLYING
+        claimed.applied_by = by
+        claimed.save(update_fields=["status", "applied_by"])
+        cache.set(_progress_key(run.pk), (0, len(claimed.rows)), 3600)
+        from people.tasks import import_apply_task
+
+        transaction.on_commit(lambda: import_apply_task.delay(run.pk))
+    run.refresh_from_db()
+    return True
+
+
+def import_run_apply(*, run_id: int) -> ImportRun:
+    """Apply a claimed run (the task's work): all of it in one transaction, or none."""
+    run = ImportRun.objects.select_related("school").get(pk=run_id)
+    if run.status != ImportRun.Status.APPLYING:
+        return run
+
+    def progress(done, total):
+        cache.set(_progress_key(run.pk), (done, total), 3600)
+
+    try:
+        plan = import_apply(
+            school=run.school, parsed=_parsed(run), full_roll=run.full_roll, progress=progress
         )
-    if upn in seen_upns:
-        raise ValueError(f"UPN {upn} appears twice (also on line {seen_upns[upn]})")
-    seen_upns[upn] = line
-    year = YEAR_GROUPS.get(values["year_group"].lower().removeprefix("year ").strip())
-    if year is None:
-        year = YEAR_GROUPS.get(values["year_group"].lower())
-    if year is None:
-        raise ValueError(f"year group {values['year_group']!r} is not one of N, R, 1–13")
-    dob = _parse_date(values["date_of_birth"])
-    if not date(1990, 1, 1) <= dob <= SchoolCalendar.today():
-        raise ValueError(f"date of birth {values['date_of_birth']} is not plausible")
-    learner = {
-        "upn": upn,
-        "legal_first_name": values["legal_first_name"][:100],
-        "legal_last_name": values["legal_last_name"][:100],
-        "preferred_name": values.get("preferred_name", "")[:100],
-        "date_of_birth": dob,
-        "year_group": year,
-        "class_name": values["class"][:50],
-        "active": _parse_bool(values.get("active") or "yes", "active"),
-    }
-    contacts = []
-    for n in range(1, MAX_CONTACTS + 1):
-        contact = {f: values.get(f"contact{n}_{f}", "") for f in CONTACT_FIELDS}
-        if not any(contact.values()):
-            continue
-        if not contact["name"] or not contact["relationship"]:
-            raise ValueError(f"contact {n} needs a name and a relationship")
-        if contact["email"] and "@" not in contact["email"]:
-            raise ValueError(f"contact {n}'s email {contact['email']!r} is not an email address")
-        contact["may_collect"] = _parse_bool(contact["may_collect"], f"contact{n}_may_collect")
-        contacts.append(contact)
-    return _Row(line=line, learner=learner, contacts=contacts)
+    except Exception:
+        run.status = ImportRun.Status.FAILED
+        run.rows = []
+        run.save(update_fields=["status", "rows"])
+        raise
+    run.status = ImportRun.Status.APPLIED
+    run.applied_at = timezone.now()
+    run.plan = plan.to_json()
+    run.rows = []  # applied: the learners' details now live in Roper's records only
+    run.skipped_upns = []
+    run.save(update_fields=["status", "applied_at", "plan", "rows", "skipped_upns"])
+    return run
 
 
-def parse_learner_csv(text: str) -> list[_Row]:
-    """Check the whole file first; raise ImportError_ listing every bad line."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    reader.fieldnames = columns
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = [c for c in columns if c and c not in KNOWN_COLUMNS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(f"The file is missing the column(s): {', '.join(missing)}.")
-        if unknown:
-            problems.append(f"The file has column(s) Roper does not know: {', '.join(unknown)}.")
-        problems.append("See the README for the columns an import file needs.")
-        raise ImportError_(problems)
-    rows, problems, seen = [], [], {}
-    for raw in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue
-        if None in raw:
-            problems.append(f"Line {line}: more values than columns.")
-            continue
-        try:
-            rows.append(_parse_row(line, raw, seen))
-        except ValueError as exc:
-            problems.append(f"Line {line}: {exc}.")
-    if problems:
-        raise ImportError_(problems)
-    if not rows:
-        raise ImportError_(["The file has no learners in it."])
-    return rows
+def import_run_discard(*, run: ImportRun) -> None:
+    updated = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
+        status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[]
+    )
+    if updated:
+        run.refresh_from_db()
 
 
-@transaction.atomic
-def learners_import(*, school: School, text: str) -> ImportResult:
-    """Create or update learners by UPN, with their contacts. All or nothing."""
-    rows = parse_learner_csv(text)
-    result = ImportResult()
-    existing = {lr.upn: lr for lr in Learner.objects.filter(school=school)}
-    guardians = {(g.name.lower(), g.email.lower(), g.phone): g for g in school.guardians.all()}
-    for row in rows:
-        learner = existing.get(row.learner["upn"])
-        if learner is None:
-            learner = Learner.objects.create(school=school, **row.learner)
-            result.created += 1
-        else:
-            changed = [k for k, v in row.learner.items() if getattr(learner, k) != v]
-            if changed:
-                for k in changed:
-                    setattr(learner, k, row.learner[k])
-                learner.save()
-                result.updated += 1
-        keep = []
-        for contact in row.contacts:
-            key = (contact["name"].lower(), contact["email"].lower(), contact["phone"])
-            guardian = guardians.get(key)
-            if guardian is None:
-                guardian = Guardian.objects.create(
-                    school=school,
-                    name=contact["name"],
-                    email=contact["email"],
-                    phone=contact["phone"],
-                )
-                guardians[key] = guardian
-                result.guardians_created += 1
-            Guardianship.objects.update_or_create(
-                learner=learner,
-                guardian=guardian,
-                defaults={
-                    "relationship": contact["relationship"],
-                    "may_collect": contact["may_collect"],
-                },
-            )
-            keep.append(guardian.pk)
-        learner.guardianships.exclude(guardian_id__in=keep).delete()
-    return result
+def import_previews_forget(*, now=None) -> int:
+    """Previews nobody applied within IMPORT_PREVIEW_KEEP: their rows forgotten."""
+    now = now or timezone.now()
+    return ImportRun.objects.filter(
+        status=ImportRun.Status.PREVIEW, created_at__lt=now - IMPORT_PREVIEW_KEEP
+    ).update(status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[])
 
 
 #: Granting one of these roles needs approval (the headteacher's; the chair's for the head).

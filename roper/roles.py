@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # redact before release (reports/subject_access.py).
     "learners.subject_access": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
     "school.admin": frozenset({R.ADMIN}),
+    # Importing learners, parents/carers from the MIS (a file or a sync): the admin, who
+    # manages the school's people in /admin/ already. Nobody else sees the files or previews.
+    "people.import": frozenset({R.ADMIN}),
     # Approving a safeguarding role the admin asked for (people/models.py, RoleRequest): the
     # headteacher approves every one but the headteacher's own role, which the chair approves.
     "people.roles.approve": frozenset({R.HEADTEACHER}),
