@@ -502,3 +502,27 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.source} import of {self.created_at:%d %b %Y %H:%M}"
+
+
+class MisConnection(models.Model):
+    """A school's link to its MIS through an integration layer (Wonde first): synced on the
+    clock through the importer, as an uploaded file is. The token is never shown back."""
+
+    class Provider(models.TextChoices):
+        WONDE = "wonde", "Wonde"
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.WONDE)
+    external_id = models.CharField(
+        "school id at the provider", max_length=64, help_text="Wonde's id of the school."
+    )
+    token = models.CharField(max_length=200, help_text="The API token the provider issued.")
+    enabled = models.BooleanField(default=True, help_text="Synced every night when ticked.")
+    last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_outcome = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "MIS connection"
+
+    def __str__(self):
+        return f"{self.get_provider_display()} for {self.school}"

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -20,12 +21,23 @@ from people.importer import (
     Row,
     import_apply,
     import_plan,
+    rows_check,
     rows_from_csv,
 )
-from people.models import AuditEntry, ImportRun, Membership, RoleRequest, School
+from people.mis.base import MisError
+from people.mis.wonde import WondeAdapter
+from people.models import (
+    AuditEntry,
+    ImportRun,
+    Learner,
+    Membership,
+    MisConnection,
+    RoleRequest,
+    School,
+)
 from roper.locking import locked
 from roper.notifications import notification_send
-from roper.permissions import has_perm, schools_with
+from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
 #: How long a preview waits to be applied before its rows are forgotten (roper jobs).
@@ -151,6 +163,72 @@ def import_previews_forget(*, now=None) -> int:
     return ImportRun.objects.filter(
         status=ImportRun.Status.PREVIEW, created_at__lt=now - IMPORT_PREVIEW_KEEP
     ).update(status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[])
+
+
+#: A sync is applied by itself unless it would mark more than this share of the roll as left
+#: (an empty or partial answer from the provider): then it waits as a preview for the admin.
+MIS_SYNC_MAX_LEFT = 0.2
+MIS_SYNC_EVERY = timedelta(hours=20)
+
+
+def mis_adapter(connection: MisConnection):
+    if connection.provider == MisConnection.Provider.WONDE:
+        return WondeAdapter(school_id=connection.external_id, token=connection.token)
+    raise ValueError(f"Unknown MIS provider {connection.provider!r}")
+
+
+def mis_sync(*, connection: MisConnection, adapter=None) -> ImportRun | None:
+    """Read the school's roll from its MIS and apply it through the importer, as a whole-roll
+    file: leavers marked, rows with a problem skipped. The admins are told of problems, of a
+    failure, and of a sync held back for them to check. None when the MIS could not be read."""
+    school = connection.school
+    adapter = adapter or mis_adapter(connection)
+    now = timezone.now()
+    try:
+        students = list(adapter.students())
+    except MisError as exc:
+        MisConnection.objects.filter(pk=connection.pk).update(
+            last_synced_at=now, last_outcome=f"Failed: {exc}"[:200]
+        )
+        _tell_admins(school, f"The MIS sync failed: {exc} Nothing was changed.", "")
+        return None
+    parsed = rows_check(enumerate(students, start=1), source=adapter.source)
+    run = import_preview(school=school, parsed=parsed, by=None, full_roll=True)
+    roll = Learner.objects.filter(school=school, active=True).count()
+    left = len(run.plan["left"])
+    held = not parsed.rows or (roll and left > MIS_SYNC_MAX_LEFT * roll)
+    if held:
+        outcome = f"Held for you to check: it would mark {left} of {roll} learners as left."
+    else:
+        run.status = ImportRun.Status.APPLYING
+        run.save(update_fields=["status"])
+        run = import_run_apply(run_id=run.pk)
+        plan = run.plan
+        outcome = (
+            f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
+            f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
+        )
+    MisConnection.objects.filter(pk=connection.pk).update(
+        last_synced_at=now, last_outcome=outcome[:200]
+    )
+    if held or run.plan["problems"]:
+        _tell_admins(school, f"MIS sync: {outcome}", reverse("people:import_run", args=[run.pk]))
+    return run
+
+
+def _tell_admins(school: School, title: str, url: str) -> None:
+    admins = holders(school, "people.import")
+    if admins:
+        notification_send(recipients=admins, school=school, title=title[:200], url=url)
+
+
+def mis_syncs_due(*, now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        MisConnection.objects.filter(enabled=True)
+        .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - MIS_SYNC_EVERY))
+        .values_list("pk", flat=True)
+    )
 
 
 #: Granting one of these roles needs approval (the headteacher's; the chair's for the head).
