@@ -32,7 +32,7 @@ def wonde_student(n: int, *, upn_: str | None = None) -> dict:
         "legal_forename": f"Kid{n}",
         "legal_surname": "Wonde",
         "date_of_birth": {
-            "date": "2017-05-0%d 00:00:00.000000" % (1 + n % 9),
+            "date": f"2017-05-0{1 + n % 9} 00:00:00.000000",
             "timezone_type": 3,
             "timezone": "Europe/London",
         },
