@@ -21,7 +21,6 @@ from people.services import role_request_decide as role_request_decide_
 from roper.errors import Refused, refusal_redirects
 from roper.permissions import (
     PermissionMixin,
-    get_object_or_404,
     has_perm,
     permission_required,
     require,
@@ -142,7 +141,7 @@ class ImportUploadForm(forms.Form):
 
 
 def _run(request, pk) -> ImportRun:
-    return get_object_or_404(ImportRun.objects.all(), request.user, IMPORT, pk=pk)
+    return ImportRun.objects.get_for_user(request.user, IMPORT, pk=pk)
 
 
 @permission_required(IMPORT, where="active")
@@ -163,7 +162,9 @@ def import_upload(request):
                 form.add_error("file", problem)
         else:
             return redirect("people:import_run", pk=run.pk)
-    runs = ImportRun.objects.filter(school=school).select_related("created_by", "applied_by")[:10]
+    runs = ImportRun.objects.for_user(request.user, IMPORT, school=school).select_related(
+        "created_by"
+    )[:10]
     return render(
         request,
         "people/import_upload.html",
