@@ -378,5 +378,5 @@ class MisConnectionForm(forms.ModelForm):
 class MisConnectionAdmin(SchoolScopedAdmin):
     form = MisConnectionForm
     admin_may = frozenset({"view", "add", "change", "delete"})
-    list_display = ["school", "provider", "enabled", "last_synced_at", "last_outcome"]
+    list_display = ["school", "provider", "external_id", "enabled", "last_synced_at"]
     readonly_fields = ["last_synced_at", "last_outcome"]
