@@ -157,18 +157,18 @@ class Row:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["learner"] = {
-            **self.learner,
-            "date_of_birth": self.learner["date_of_birth"].isoformat(),
-        }
+        if "date_of_birth" in self.learner:  # a staff row has none
+            data["learner"] = {
+                **self.learner,
+                "date_of_birth": self.learner["date_of_birth"].isoformat(),
+            }
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Row":
-        learner = {
-            **data["learner"],
-            "date_of_birth": date.fromisoformat(data["learner"]["date_of_birth"]),
-        }
+        learner = dict(data["learner"])
+        if "date_of_birth" in learner:
+            learner["date_of_birth"] = date.fromisoformat(learner["date_of_birth"])
         return cls(**{**data, "learner": learner})
 
 
@@ -568,3 +568,79 @@ def import_header_table() -> list[tuple[str, list[str]]]:
     for header, column in HEADER_ALIASES.items():
         table.setdefault(column, []).append(header)
     return list(table.items())
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+#: Staff export headers (SIMS "Legal Forename"/"Surname"/"Work Email", Arbor "First Name"/
+#: "Last Name"/"Email Address", Bromcom "Forename"/"Surname"/"Email").
+STAFF_ALIASES: dict[str, str] = {
+    "email": "email",
+    "email address": "email",
+    "work email": "email",
+    "work email address": "email",
+    "forename": "first_name",
+    "legal forename": "first_name",
+    "preferred forename": "first_name",
+    "first name": "first_name",
+    "legal first name": "first_name",
+    "first_name": "first_name",
+    "surname": "last_name",
+    "legal surname": "last_name",
+    "last name": "last_name",
+    "legal last name": "last_name",
+    "last_name": "last_name",
+}
+#: The roles an admin may give new staff accounts from the preview: never one that reads
+#: safeguarding records (those wait for the headteacher's approval, in /admin/).
+STAFF_ROLES = ("staff", "office")
+
+
+def staff_rows_from_csv(text: str) -> Parsed:
+    """A staff export: one account per email. Raises ImportRefused without an email column."""
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    headers = next(reader, None) or []
+    columns = [
+        STAFF_ALIASES.get(_normal(h)) or STAFF_ALIASES.get(h.strip().lower()) for h in headers
+    ]
+    missing = [c for c in ("email", "first_name", "last_name") if c not in columns]
+    if missing:
+        raise ImportRefused([f"The file is missing the column(s): {', '.join(missing)}."])
+    parsed = Parsed(rows=[], problems=[], source=_guess_source(headers))
+    seen: dict[str, int] = {}
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        line = reader.line_num
+        row = {c: strip_bidi(v.strip()) for c, v in zip(columns, values, strict=False) if c}
+        email = row.get("email", "").lower()
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            parsed.problems.append(
+                Problem(line, f"email {row.get('email', '')!r} is not an email address")
+            )
+            continue
+        if not row.get("first_name") or not row.get("last_name"):
+            parsed.problems.append(Problem(line, "missing a first name or a last name"))
+            continue
+        if email in seen:
+            parsed.problems.append(
+                Problem(line, f"{email} appears twice (also on line {seen[email]})")
+            )
+            continue
+        seen[email] = line
+        parsed.rows.append(
+            Row(
+                line,
+                email,
+                {"first_name": row["first_name"][:150], "last_name": row["last_name"][:150]},
+                [],
+            )
+        )
+    if not parsed.rows and not parsed.problems:
+        raise ImportRefused(["The file has no staff in it."])
+    return parsed

@@ -481,8 +481,17 @@ class ImportRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class Kind(models.TextChoices):
+        LEARNERS = "learners", "Learners and parents/carers"
+        STAFF = "staff", "Staff accounts"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LEARNERS)
     #: "SIMS", "Arbor", "Bromcom", "Roper" (from the file's headers) or "Wonde" (a sync).
     source = models.CharField(max_length=20)
+    #: A staff import: the role the admin chose for new accounts when applying ("" = none
+    #: made). Never from the file.
+    staff_role = models.CharField(max_length=20, blank=True)
     filename = models.CharField(max_length=200, blank=True)
     #: Learners on Roper's roll and not in the file are marked as left.
     full_roll = models.BooleanField(default=True)

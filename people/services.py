@@ -2,27 +2,32 @@
 people/importer.py); people's roles (granting a safeguarding role needs approval) and
 resetting a person's two-factor sign-in."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
 from people.importer import (
+    STAFF_ROLES,
     ImportRefused,
     Parsed,
+    Plan,
     Problem,
     Row,
     import_apply,
     import_plan,
     rows_check,
     rows_from_csv,
+    staff_rows_from_csv,
 )
 from people.mis.base import MisError
 from people.mis.wonde import WondeAdapter
@@ -35,6 +40,7 @@ from people.models import (
     RoleRequest,
     School,
 )
+from roper.errors import Refused
 from roper.locking import locked
 from roper.notifications import notification_send
 from roper.permissions import has_perm, holders, schools_with
@@ -57,12 +63,22 @@ def import_progress(run: ImportRun) -> tuple[int, int]:
 
 
 def import_preview(
-    *, school: School, parsed: Parsed, by, full_roll: bool, filename: str = ""
+    *,
+    school: School,
+    parsed: Parsed,
+    by,
+    full_roll: bool,
+    filename: str = "",
+    kind: str = ImportRun.Kind.LEARNERS,
 ) -> ImportRun:
     """Record what applying `parsed` would do, for the admin to read and apply."""
-    plan = import_plan(school=school, parsed=parsed, full_roll=full_roll)
+    if kind == ImportRun.Kind.STAFF:
+        plan, full_roll = staff_plan(school=school, parsed=parsed), False
+    else:
+        plan = import_plan(school=school, parsed=parsed, full_roll=full_roll)
     return ImportRun.objects.create(
         school=school,
+        kind=kind,
         created_by=by,
         source=parsed.source,
         filename=filename[:200],
@@ -73,7 +89,9 @@ def import_preview(
     )
 
 
-def import_csv_preview(*, school: School, upload, by, full_roll: bool) -> ImportRun:
+def import_csv_preview(
+    *, school: School, upload, by, full_roll: bool, kind: str = ImportRun.Kind.LEARNERS
+) -> ImportRun:
     """An uploaded CSV checked and previewed; ImportRefused says why a file cannot be used.
     The file is read in memory and not stored: the run keeps the checked rows only."""
     if upload.size > IMPORT_MAX_BYTES:
@@ -88,9 +106,9 @@ def import_csv_preview(*, school: School, upload, by, full_roll: bool) -> Import
             raise ImportRefused(["The file is not a CSV text file (save it as CSV)."]) from None
     if "\x00" in text:
         raise ImportRefused(["The file is not a CSV text file (save it as CSV)."])
-    parsed = rows_from_csv(text)
+    parsed = staff_rows_from_csv(text) if kind == ImportRun.Kind.STAFF else rows_from_csv(text)
     return import_preview(
-        school=school, parsed=parsed, by=by, full_roll=full_roll, filename=upload.name
+        school=school, parsed=parsed, by=by, full_roll=full_roll, filename=upload.name, kind=kind
     )
 
 
@@ -103,9 +121,12 @@ def _parsed(run: ImportRun) -> Parsed:
     )
 
 
-def import_run_start(*, run: ImportRun, by) -> bool:
+def import_run_start(*, run: ImportRun, by, staff_role: str = "") -> bool:
     """Claim a previewed run for applying and enqueue the work. False when it was claimed
-    already (a second click, a second tab): it is applied once."""
+    already (a second click, a second tab): it is applied once. `staff_role`: the role the
+    admin chose for new staff accounts (none made without one)."""
+    if staff_role and staff_role not in STAFF_ROLES:
+        raise Refused("New staff accounts may be given the Staff or Office role only.")
     with transaction.atomic():
         # Two clicks on Apply at once: the second waits here, then finds the run claimed.
         claimed = ImportRun.objects.select_for_update().get(pk=run.pk)
@@ -113,7 +134,8 @@ def import_run_start(*, run: ImportRun, by) -> bool:
             return False
         claimed.status = ImportRun.Status.APPLYING
         claimed.applied_by = by
-        claimed.save(update_fields=["status", "applied_by"])
+        claimed.staff_role = staff_role if claimed.kind == ImportRun.Kind.STAFF else ""
+        claimed.save(update_fields=["status", "applied_by", "staff_role"])
         cache.set(_progress_key(run.pk), (0, len(claimed.rows)), 3600)
         from people.tasks import import_apply_task
 
@@ -132,9 +154,12 @@ def import_run_apply(*, run_id: int) -> ImportRun:
         cache.set(_progress_key(run.pk), (done, total), 3600)
 
     try:
-        plan = import_apply(
-            school=run.school, parsed=_parsed(run), full_roll=run.full_roll, progress=progress
-        )
+        if run.kind == ImportRun.Kind.STAFF:
+            plan = staff_apply(run=run)
+        else:
+            plan = import_apply(
+                school=run.school, parsed=_parsed(run), full_roll=run.full_roll, progress=progress
+            )
     except Exception:
         run.status = ImportRun.Status.FAILED
         run.rows = []
@@ -147,6 +172,79 @@ def import_run_apply(*, run_id: int) -> ImportRun:
     run.skipped_upns = []
     run.save(update_fields=["status", "applied_at", "plan", "rows", "skipped_upns"])
     return run
+
+
+def _staff_accounts(school: School, emails) -> tuple[dict, set]:
+    """{email: user} of the accounts with these emails, and the ids of those that are this
+    school's (a membership of it)."""
+    User = get_user_model()
+    users = {}
+    for user in User.objects.annotate(lower=Lower("email")).filter(lower__in=list(emails)):
+        users.setdefault(user.email.lower(), user)
+    mine = set(
+        Membership.objects.filter(school=school, user__in=users.values()).values_list(
+            "user_id", flat=True
+        )
+    )
+    return users, mine
+
+
+def staff_plan(*, school: School, parsed: Parsed) -> Plan:
+    """Staff accounts to create (only if the admin chooses a role when applying) and names to
+    change. An email of an account that is not this school's is a problem: the school does
+    not take over another's account. Nobody is marked as left from a file."""
+    plan = Plan(problems=[asdict(p) for p in parsed.problems])
+    users, mine = _staff_accounts(school, [row.upn for row in parsed.rows])
+    for row in parsed.rows:
+        user = users.get(row.upn)
+        name = f"{row.learner['first_name']} {row.learner['last_name']} ({row.upn})"
+        if user is None:
+            plan.created.append({"line": row.line, "upn": row.upn, "name": name})
+        elif user.pk not in mine or user.is_superuser:
+            plan.problems.append(
+                {
+                    "line": row.line,
+                    "reason": f"{row.upn} has an account this school does not "
+                    "manage: nothing was changed for it",
+                }  # fmt: skip
+            )
+        else:
+            fields = [f for f, v in row.learner.items() if getattr(user, f) != v]
+            if fields:
+                plan.changed.append(
+                    {"line": row.line, "upn": row.upn, "name": name, "fields": fields}
+                )
+            else:
+                plan.unchanged += 1
+    return plan
+
+
+def staff_apply(*, run: ImportRun) -> Plan:
+    """New accounts (with the role the admin chose, or none made) and changed names, in one
+    transaction. A new account has no password: its owner signs in with the school's single
+    sign-on, or sets one through "Forgotten your password?"."""
+    User = get_user_model()
+    parsed = _parsed(run)
+    with transaction.atomic():
+        plan = staff_plan(school=run.school, parsed=parsed)
+        rows = {row.upn: row for row in parsed.rows}
+        users, _ = _staff_accounts(run.school, rows)
+        if not run.staff_role:
+            plan.unchanged += len(plan.created)
+            plan.created = []
+        for item in plan.created:
+            row = rows[item["upn"]]
+            user = User(username=row.upn, email=row.upn, **row.learner)
+            user.set_unusable_password()
+            user.save()
+            membership = Membership(user=user, school=run.school)
+            membership_roles_set(membership=membership, roles=[run.staff_role], by=run.applied_by)
+        for item in plan.changed:
+            user = users[item["upn"]]
+            for f, v in rows[item["upn"]].learner.items():
+                setattr(user, f, v)
+            user.save(update_fields=list(rows[item["upn"]].learner))
+    return plan
 
 
 def import_run_discard(*, run: ImportRun) -> None:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from people.importer import ImportRefused, import_header_table
+from people.importer import STAFF_ROLES, ImportRefused, import_header_table
 from people.models import Guardianship, ImportRun, Learner, RoleRequest
 from people.services import (
     APPROVES,
@@ -25,6 +25,7 @@ from roper.permissions import (
     permission_required,
     require,
 )
+from roper.roles import Role
 
 
 class LearnerListView(PermissionMixin, ListView):
@@ -128,6 +129,13 @@ IMPORT = "people.import"
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="The file holds",
+        choices=ImportRun.Kind.choices,
+        initial=ImportRun.Kind.LEARNERS,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     file = forms.FileField(
         label="CSV file exported from the MIS",
         help_text="SIMS, Arbor, Bromcom or Roper's own columns; UTF-8 or Windows text.",
@@ -156,6 +164,7 @@ def import_upload(request):
                 upload=form.cleaned_data["file"],
                 by=request.user,
                 full_roll=form.cleaned_data["full_roll"],
+                kind=form.cleaned_data["kind"] or ImportRun.Kind.LEARNERS,
             )
         except ImportRefused as exc:
             for problem in exc.problems:
@@ -179,7 +188,13 @@ def import_run(request, pk):
     return render(
         request,
         "people/import_run.html",
-        {"run": run, "plan": run.plan, "done": done, "total": total},
+        {
+            "run": run,
+            "plan": run.plan,
+            "done": done,
+            "total": total,
+            "staff_roles": [(r, Role(r).label) for r in STAFF_ROLES],
+        },
     )
 
 
@@ -200,9 +215,10 @@ def import_run_progress(request, pk):
 
 @require_POST
 @permission_required(IMPORT)
+@refusal_redirects(lambda request, pk: reverse("people:import_run", args=[pk]))
 def import_run_apply(request, pk):
     run = _run(request, pk)
-    if not import_run_start(run=run, by=request.user):
+    if not import_run_start(run=run, by=request.user, staff_role=request.POST.get("role", "")):
         messages.info(request, "This import was applied already. Nothing was applied twice.")
     return redirect("people:import_run", pk=run.pk)
 
