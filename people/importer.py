@@ -208,6 +208,20 @@ def column_for(header: str) -> str | None:
     return None
 
 
+def _columns(headers: list[str]) -> list[str | None]:
+    """Roper's column for each header. Two headers for one column (SIMS has both "Forename"
+    and "Legal Forename"): the legal one is read, else the first; the other is ignored."""
+    columns = [column_for(h) for h in headers]
+    for column in set(columns) - {None}:
+        same = [j for j, c in enumerate(columns) if c == column]
+        if len(same) > 1:
+            keep = next((j for j in same if _normal(headers[j]).startswith("legal")), same[0])
+            for j in same:
+                if j != keep:
+                    columns[j] = None
+    return columns
+
+
 def _guess_source(headers: list[str]) -> str:
     names = {_normal(h) for h in headers}
     if "reg group" in names or "legal forename" in names and "dob" in names:
@@ -331,7 +345,7 @@ def rows_from_csv(text: str) -> Parsed:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     headers = next(reader, None) or []
-    columns = [column_for(h) for h in headers]
+    columns = _columns(headers)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ImportRefused(

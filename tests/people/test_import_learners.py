@@ -193,3 +193,12 @@ def test_a_dry_run_changes_nothing(tmp_path, school):
 def test_rows_are_read_from_a_semicolon_separated_file():
     parsed = rows_from_csv(GOOD.replace(",", ";"))
     assert [row.upn for row in parsed.rows] == [OLIVER, AMELIA]
+
+
+def test_of_two_headers_for_one_column_the_legal_one_is_read():
+    text = (
+        "UPN,Forename,Legal Forename,Surname,DOB,Year,Reg Group\n"
+        f"{OLIVER},Ollie,Oliver,Smith,04/03/2016,5,5A\n"
+    )
+    parsed = rows_from_csv(text)
+    assert parsed.rows[0].learner["legal_first_name"] == "Oliver"
