@@ -32,6 +32,8 @@ def test_a_2000_row_sims_file_is_imported_with_progress_in_ten_seconds_and_again
     path = tmp_path / "sims-roll.csv"
     path.write_text(sims_file(2000), encoding="utf-8")
     sign_in("admin")
+    page.goto(f"{live_server.url}/people/import/")
+    check_accessibility(page)
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         started = time.monotonic()
         _upload(page, live_server, path)
