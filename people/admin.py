@@ -15,6 +15,7 @@ from people.models import (
     Guardianship,
     Learner,
     Membership,
+    MisConnection,
     RoleRequest,
     School,
     Term,
@@ -348,3 +349,34 @@ class SchoolUserAdmin(SchoolScopedAdmin, UserAdmin):
                 "Password changed." if usable else "Password-based authentication was disabled.",
             )
         return redirect("admin:auth_user_change", user.pk)
+
+
+class MisConnectionForm(forms.ModelForm):
+    """The token is written, never shown back: left blank on a change, it is kept."""
+
+    token = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="The API token Wonde issued for this school. Not shown again once saved; "
+        "leave blank to keep the one saved.",
+    )
+
+    class Meta:
+        model = MisConnection
+        fields = ["school", "provider", "external_id", "token", "enabled"]
+
+    def clean_token(self):
+        token = self.cleaned_data.get("token", "")
+        if not token:
+            if self.instance.pk and self.instance.token:
+                return self.instance.token
+            raise forms.ValidationError("Enter the token.")
+        return token
+
+
+@admin.register(MisConnection)
+class MisConnectionAdmin(SchoolScopedAdmin):
+    form = MisConnectionForm
+    admin_may = frozenset({"view", "add", "change", "delete"})
+    list_display = ["school", "provider", "external_id", "enabled", "last_synced_at"]
+    readonly_fields = ["last_synced_at", "last_outcome"]

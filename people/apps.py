@@ -21,6 +21,13 @@ class PeopleConfig(AppConfig):
                 order=10,
             ),
             NavItem(
+                "Import learners",
+                "people:import",
+                "people.import",
+                "Learners and parents/carers from the MIS: a CSV file or a sync.",
+                order=105,
+            ),
+            NavItem(
                 "To approve",
                 "people:role_requests",
                 ("people.roles.approve", "people.roles.approve_headteacher"),

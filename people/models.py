@@ -160,9 +160,14 @@ class Guardianship(models.Model):
         help_text="Untick when this parent or carer must not be contacted (e.g. a court order): "
         "Roper sends them no notice, and tells staff to ask the DSL.",
     )
+    #: From the MIS: the order in which the school calls contacts (1 first) …
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: … and whether this person has parental responsibility.
+    parental_responsibility = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:
+        ordering = ["priority", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["learner", "guardian"], name="guardianship_unique"),
         ]
@@ -457,3 +462,76 @@ class AuditEntry(models.Model):
             role=role,
             detail=detail,
         )
+
+
+class ImportRun(models.Model):
+    """One import of learners and their contacts (an uploaded file or an MIS sync): its
+    preview, then its outcome. The checked rows are kept only until the run is applied or
+    discarded (then emptied); the uploaded file itself is never stored."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for you to apply it"
+        APPLYING = "applying", "Being applied"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed: nothing was changed"
+        DISCARDED = "discarded", "Discarded"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Kind(models.TextChoices):
+        LEARNERS = "learners", "Learners and parents/carers"
+        STAFF = "staff", "Staff accounts"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LEARNERS)
+    #: "SIMS", "Arbor", "Bromcom", "Roper" (from the file's headers) or "Wonde" (a sync).
+    source = models.CharField(max_length=20)
+    #: A staff import: the role the admin chose for new accounts when applying ("" = none
+    #: made). Never from the file.
+    staff_role = models.CharField(max_length=20, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    #: Learners on Roper's roll and not in the file are marked as left.
+    full_roll = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list, blank=True)
+    skipped_upns = models.JSONField(default=list, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SchoolScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.source} import of {self.created_at:%d %b %Y %H:%M}"
+
+
+class MisConnection(models.Model):
+    """A school's link to its MIS through an integration layer (Wonde first): synced on the
+    clock through the importer, as an uploaded file is. The token is never shown back."""
+
+    class Provider(models.TextChoices):
+        WONDE = "wonde", "Wonde"
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.WONDE)
+    external_id = models.CharField(
+        "school id at the provider", max_length=64, help_text="Wonde's id of the school."
+    )
+    token = models.CharField(max_length=200, help_text="The API token the provider issued.")
+    enabled = models.BooleanField(default=True, help_text="Synced every night when ticked.")
+    last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_outcome = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "MIS connection"
+
+    def __str__(self):
+        return f"{self.get_provider_display()} for {self.school}"

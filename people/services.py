@@ -1,218 +1,332 @@
-"""Importing learners and their parents/carers from a school MIS export; people's roles
-(granting a safeguarding role needs approval) and resetting a person's two-factor sign-in."""
+"""Previewing and applying imports of learners and their parents/carers (the importer is
+people/importer.py); people's roles (granting a safeguarding role needs approval) and
+resetting a person's two-factor sign-in."""
 
-import csv
-import io
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from people.calendar import SchoolCalendar
+from people.importer import (
+    STAFF_ROLES,
+    ImportRefused,
+    Parsed,
+    Plan,
+    Problem,
+    Row,
+    import_apply,
+    import_plan,
+    rows_check,
+    rows_from_csv,
+    staff_rows_from_csv,
+)
+from people.mis.base import MisError
+from people.mis.wonde import WondeAdapter
 from people.models import (
     AuditEntry,
-    Guardian,
-    Guardianship,
+    ImportRun,
     Learner,
     Membership,
+    MisConnection,
     RoleRequest,
     School,
-    YearGroup,
 )
+from roper.errors import Refused
 from roper.locking import locked
 from roper.notifications import notification_send
-from roper.permissions import has_perm, schools_with
+from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
-REQUIRED_COLUMNS = [
-    "upn",
-    "legal_first_name",
-    "legal_last_name",
-    "date_of_birth",
-    "year_group",
-    "class",
-]
-OPTIONAL_COLUMNS = ["preferred_name", "active"]
-CONTACT_FIELDS = ["name", "relationship", "phone", "email", "may_collect"]
-MAX_CONTACTS = 4
-CONTACT_COLUMNS = [f"contact{n}_{f}" for n in range(1, MAX_CONTACTS + 1) for f in CONTACT_FIELDS]
-KNOWN_COLUMNS = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + CONTACT_COLUMNS)
-
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0", ""}
-YEAR_GROUPS = {v.lower(): v for v in YearGroup.values} | {
-    label.lower(): v for v, label in YearGroup.choices
-}
+#: How long a preview waits to be applied before its rows are forgotten (roper jobs).
+IMPORT_PREVIEW_KEEP = timedelta(days=1)
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
-class ImportError_(Exception):
-    """The file cannot be imported; `problems` says why, line by line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+def _progress_key(run_id: int) -> str:
+    return f"people:import:{run_id}:progress"
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    guardians_created: int = 0
-    problems: list[str] = field(default_factory=list)
+def import_progress(run: ImportRun) -> tuple[int, int]:
+    """(rows done, rows in all) of a run being applied, as the page polls it. Kept in the
+    shared cache: the apply's transaction is not visible until it commits."""
+    done, total = cache.get(_progress_key(run.pk), (0, len(run.rows)))
+    return done, total
 
 
-@dataclass
-class _Row:
-    line: int
-    learner: dict
-    contacts: list[dict]
+def import_preview(
+    *,
+    school: School,
+    parsed: Parsed,
+    by,
+    full_roll: bool,
+    filename: str = "",
+    kind: str = ImportRun.Kind.LEARNERS,
+) -> ImportRun:
+    """Record what applying `parsed` would do, for the admin to read and apply."""
+    if kind == ImportRun.Kind.STAFF:
+        plan, full_roll = staff_plan(school=school, parsed=parsed), False
+    else:
+        plan = import_plan(school=school, parsed=parsed, full_roll=full_roll)
+    return ImportRun.objects.create(
+        school=school,
+        kind=kind,
+        created_by=by,
+        source=parsed.source,
+        filename=filename[:200],
+        full_roll=full_roll,
+        rows=[row.to_json() for row in parsed.rows],
+        skipped_upns=sorted(parsed.skipped_upns),
+        plan=plan.to_json(),
+    )
 
 
-def _parse_date(text: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+def import_csv_preview(
+    *, school: School, upload, by, full_roll: bool, kind: str = ImportRun.Kind.LEARNERS
+) -> ImportRun:
+    """An uploaded CSV checked and previewed; ImportRefused says why a file cannot be used.
+    The file is read in memory and not stored: the run keeps the checked rows only."""
+    if upload.size > IMPORT_MAX_BYTES:
+        raise ImportRefused([f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB."])
+    raw = upload.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
         try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(f"date of birth {text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+            text = raw.decode("cp1252")  # SIMS reports saved by Excel on Windows
+        except UnicodeDecodeError:
+            raise ImportRefused(["The file is not a CSV text file (save it as CSV)."]) from None
+    if "\x00" in text:
+        raise ImportRefused(["The file is not a CSV text file (save it as CSV)."])
+    parsed = staff_rows_from_csv(text) if kind == ImportRun.Kind.STAFF else rows_from_csv(text)
+    return import_preview(
+        school=school, parsed=parsed, by=by, full_roll=full_roll, filename=upload.name, kind=kind
+    )
 
 
-def _parse_bool(text: str, column: str) -> bool:
-    value = text.strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise ValueError(f"{column} must be yes or no, not {text!r}")
+def _parsed(run: ImportRun) -> Parsed:
+    return Parsed(
+        rows=[Row.from_json(r) for r in run.rows],
+        problems=[Problem(**p) for p in run.plan.get("problems", [])],
+        source=run.source,
+        skipped_upns=set(run.skipped_upns),
+    )
 
 
-def _parse_row(line: int, raw: dict, seen_upns: dict) -> _Row:
-    values = {k: (v or "").strip() for k, v in raw.items() if k}
-    missing = [c for c in REQUIRED_COLUMNS if not values.get(c)]
-    if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
-    upn = values["upn"].upper()
-    if not (len(upn) == 13 and upn[0].isalpha() and upn[1:12].isdigit()):
-        raise ValueError(
-            f"UPN {values['upn']!r} is not 13 characters (a letter, 11 digits, a letter or digit)"
-        )
-    if upn in seen_upns:
-        raise ValueError(f"UPN {upn} appears twice (also on line {seen_upns[upn]})")
-    seen_upns[upn] = line
-    year = YEAR_GROUPS.get(values["year_group"].lower().removeprefix("year ").strip())
-    if year is None:
-        year = YEAR_GROUPS.get(values["year_group"].lower())
-    if year is None:
-        raise ValueError(f"year group {values['year_group']!r} is not one of N, R, 1–13")
-    dob = _parse_date(values["date_of_birth"])
-    if not date(1990, 1, 1) <= dob <= SchoolCalendar.today():
-        raise ValueError(f"date of birth {values['date_of_birth']} is not plausible")
-    learner = {
-        "upn": upn,
-        "legal_first_name": values["legal_first_name"][:100],
-        "legal_last_name": values["legal_last_name"][:100],
-        "preferred_name": values.get("preferred_name", "")[:100],
-        "date_of_birth": dob,
-        "year_group": year,
-        "class_name": values["class"][:50],
-        "active": _parse_bool(values.get("active") or "yes", "active"),
-    }
-    contacts = []
-    for n in range(1, MAX_CONTACTS + 1):
-        contact = {f: values.get(f"contact{n}_{f}", "") for f in CONTACT_FIELDS}
-        if not any(contact.values()):
-            continue
-        if not contact["name"] or not contact["relationship"]:
-            raise ValueError(f"contact {n} needs a name and a relationship")
-        if contact["email"] and "@" not in contact["email"]:
-            raise ValueError(f"contact {n}'s email {contact['email']!r} is not an email address")
-        contact["may_collect"] = _parse_bool(contact["may_collect"], f"contact{n}_may_collect")
-        contacts.append(contact)
-    return _Row(line=line, learner=learner, contacts=contacts)
+def import_run_start(*, run: ImportRun, by, staff_role: str = "") -> bool:
+    """Claim a previewed run for applying and enqueue the work. False when it was claimed
+    already (a second click, a second tab): it is applied once. `staff_role`: the role the
+    admin chose for new staff accounts (none made without one)."""
+    if staff_role and staff_role not in STAFF_ROLES:
+        raise Refused("New staff accounts may be given the Staff or Office role only.")
+    with transaction.atomic():
+        # Two clicks on Apply at once: the second waits here, then finds the run claimed.
+        claimed = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if claimed.status != ImportRun.Status.PREVIEW:
+            return False
+        claimed.status = ImportRun.Status.APPLYING
+        claimed.applied_by = by
+        claimed.staff_role = staff_role if claimed.kind == ImportRun.Kind.STAFF else ""
+        claimed.save(update_fields=["status", "applied_by", "staff_role"])
+        cache.set(_progress_key(run.pk), (0, len(claimed.rows)), 3600)
+        from people.tasks import import_apply_task
+
+        transaction.on_commit(lambda: import_apply_task.delay(run.pk))
+    run.refresh_from_db()
+    return True
 
 
-def parse_learner_csv(text: str) -> list[_Row]:
-    """Check the whole file first; raise ImportError_ listing every bad line."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    reader.fieldnames = columns
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = [c for c in columns if c and c not in KNOWN_COLUMNS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(f"The file is missing the column(s): {', '.join(missing)}.")
-        if unknown:
-            problems.append(f"The file has column(s) Roper does not know: {', '.join(unknown)}.")
-        problems.append("See the README for the columns an import file needs.")
-        raise ImportError_(problems)
-    rows, problems, seen = [], [], {}
-    for raw in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue
-        if None in raw:
-            problems.append(f"Line {line}: more values than columns.")
-            continue
-        try:
-            rows.append(_parse_row(line, raw, seen))
-        except ValueError as exc:
-            problems.append(f"Line {line}: {exc}.")
-    if problems:
-        raise ImportError_(problems)
-    if not rows:
-        raise ImportError_(["The file has no learners in it."])
-    return rows
+def import_run_apply(*, run_id: int) -> ImportRun:
+    """Apply a claimed run (the task's work): all of it in one transaction, or none."""
+    run = ImportRun.objects.select_related("school").get(pk=run_id)
+    if run.status != ImportRun.Status.APPLYING:
+        return run
 
+    def progress(done, total):
+        cache.set(_progress_key(run.pk), (done, total), 3600)
 
-@transaction.atomic
-def learners_import(*, school: School, text: str) -> ImportResult:
-    """Create or update learners by UPN, with their contacts. All or nothing."""
-    rows = parse_learner_csv(text)
-    result = ImportResult()
-    existing = {lr.upn: lr for lr in Learner.objects.filter(school=school)}
-    guardians = {(g.name.lower(), g.email.lower(), g.phone): g for g in school.guardians.all()}
-    for row in rows:
-        learner = existing.get(row.learner["upn"])
-        if learner is None:
-            learner = Learner.objects.create(school=school, **row.learner)
-            result.created += 1
+    try:
+        if run.kind == ImportRun.Kind.STAFF:
+            plan = staff_apply(run=run)
         else:
-            changed = [k for k, v in row.learner.items() if getattr(learner, k) != v]
-            if changed:
-                for k in changed:
-                    setattr(learner, k, row.learner[k])
-                learner.save()
-                result.updated += 1
-        keep = []
-        for contact in row.contacts:
-            key = (contact["name"].lower(), contact["email"].lower(), contact["phone"])
-            guardian = guardians.get(key)
-            if guardian is None:
-                guardian = Guardian.objects.create(
-                    school=school,
-                    name=contact["name"],
-                    email=contact["email"],
-                    phone=contact["phone"],
-                )
-                guardians[key] = guardian
-                result.guardians_created += 1
-            Guardianship.objects.update_or_create(
-                learner=learner,
-                guardian=guardian,
-                defaults={
-                    "relationship": contact["relationship"],
-                    "may_collect": contact["may_collect"],
-                },
+            plan = import_apply(
+                school=run.school, parsed=_parsed(run), full_roll=run.full_roll, progress=progress
             )
-            keep.append(guardian.pk)
-        learner.guardianships.exclude(guardian_id__in=keep).delete()
-    return result
+    except Exception:
+        run.status = ImportRun.Status.FAILED
+        run.rows = []
+        run.save(update_fields=["status", "rows"])
+        raise
+    run.status = ImportRun.Status.APPLIED
+    run.applied_at = timezone.now()
+    run.plan = plan.to_json()
+    run.rows = []  # applied: the learners' details now live in Roper's records only
+    run.skipped_upns = []
+    run.save(update_fields=["status", "applied_at", "plan", "rows", "skipped_upns"])
+    return run
+
+
+def _staff_accounts(school: School, emails) -> tuple[dict, set]:
+    """{email: user} of the accounts with these emails, and the ids of those that are this
+    school's (a membership of it)."""
+    User = get_user_model()
+    users = {}
+    for user in User.objects.annotate(lower=Lower("email")).filter(lower__in=list(emails)):
+        users.setdefault(user.email.lower(), user)
+    mine = set(
+        Membership.objects.filter(school=school, user__in=users.values()).values_list(
+            "user_id", flat=True
+        )
+    )
+    return users, mine
+
+
+def staff_plan(*, school: School, parsed: Parsed) -> Plan:
+    """Staff accounts to create (only if the admin chooses a role when applying) and names to
+    change. An email of an account that is not this school's is a problem: the school does
+    not take over another's account. Nobody is marked as left from a file."""
+    plan = Plan(problems=[asdict(p) for p in parsed.problems])
+    users, mine = _staff_accounts(school, [row.upn for row in parsed.rows])
+    for row in parsed.rows:
+        user = users.get(row.upn)
+        name = f"{row.learner['first_name']} {row.learner['last_name']} ({row.upn})"
+        if user is None:
+            plan.created.append({"line": row.line, "upn": row.upn, "name": name})
+        elif user.pk not in mine or user.is_superuser:
+            plan.problems.append(
+                {
+                    "line": row.line,
+                    "reason": f"{row.upn} has an account this school does not "
+                    "manage: nothing was changed for it",
+                }  # fmt: skip
+            )
+        else:
+            fields = [f for f, v in row.learner.items() if getattr(user, f) != v]
+            if fields:
+                plan.changed.append(
+                    {"line": row.line, "upn": row.upn, "name": name, "fields": fields}
+                )
+            else:
+                plan.unchanged += 1
+    return plan
+
+
+def staff_apply(*, run: ImportRun) -> Plan:
+    """New accounts (with the role the admin chose, or none made) and changed names, in one
+    transaction. A new account has no password: its owner signs in with the school's single
+    sign-on, or sets one through "Forgotten your password?"."""
+    User = get_user_model()
+    parsed = _parsed(run)
+    with transaction.atomic():
+        plan = staff_plan(school=run.school, parsed=parsed)
+        rows = {row.upn: row for row in parsed.rows}
+        users, _ = _staff_accounts(run.school, rows)
+        if not run.staff_role:
+            plan.unchanged += len(plan.created)
+            plan.created = []
+        for item in plan.created:
+            row = rows[item["upn"]]
+            user = User(username=row.upn, email=row.upn, **row.learner)
+            user.set_unusable_password()
+            user.save()
+            membership = Membership(user=user, school=run.school)
+            membership_roles_set(membership=membership, roles=[run.staff_role], by=run.applied_by)
+        for item in plan.changed:
+            user = users[item["upn"]]
+            for f, v in rows[item["upn"]].learner.items():
+                setattr(user, f, v)
+            user.save(update_fields=list(rows[item["upn"]].learner))
+    return plan
+
+
+def import_run_discard(*, run: ImportRun) -> None:
+    updated = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
+        status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[]
+    )
+    if updated:
+        run.refresh_from_db()
+
+
+def import_previews_forget(*, now=None) -> int:
+    """Previews nobody applied within IMPORT_PREVIEW_KEEP: their rows forgotten."""
+    now = now or timezone.now()
+    return ImportRun.objects.filter(
+        status=ImportRun.Status.PREVIEW, created_at__lt=now - IMPORT_PREVIEW_KEEP
+    ).update(status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[])
+
+
+#: A sync is applied by itself unless it would mark more than this share of the roll as left
+#: (an empty or partial answer from the provider): then it waits as a preview for the admin.
+MIS_SYNC_MAX_LEFT = 0.2
+MIS_SYNC_EVERY = timedelta(hours=20)
+
+
+def mis_adapter(connection: MisConnection):
+    if connection.provider == MisConnection.Provider.WONDE:
+        return WondeAdapter(school_id=connection.external_id, token=connection.token)
+    raise ValueError(f"Unknown MIS provider {connection.provider!r}")
+
+
+def mis_sync(*, connection: MisConnection, adapter=None) -> ImportRun | None:
+    """Read the school's roll from its MIS and apply it through the importer, as a whole-roll
+    file: leavers marked, rows with a problem skipped. The admins are told of problems, of a
+    failure, and of a sync held back for them to check. None when the MIS could not be read."""
+    school = connection.school
+    adapter = adapter or mis_adapter(connection)
+    now = timezone.now()
+    try:
+        students = list(adapter.students())
+    except MisError as exc:
+        MisConnection.objects.filter(pk=connection.pk).update(
+            last_synced_at=now, last_outcome=f"Failed: {exc}"[:200]
+        )
+        _tell_admins(school, f"The MIS sync failed: {exc} Nothing was changed.", "")
+        return None
+    parsed = rows_check(enumerate(students, start=1), source=adapter.source)
+    run = import_preview(school=school, parsed=parsed, by=None, full_roll=True)
+    roll = Learner.objects.filter(school=school, active=True).count()
+    left = len(run.plan["left"])
+    held = not parsed.rows or (roll and left > MIS_SYNC_MAX_LEFT * roll)
+    if held:
+        outcome = f"Held for you to check: it would mark {left} of {roll} learners as left."
+    else:
+        run.status = ImportRun.Status.APPLYING
+        run.save(update_fields=["status"])
+        run = import_run_apply(run_id=run.pk)
+        plan = run.plan
+        outcome = (
+            f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
+            f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
+        )
+    MisConnection.objects.filter(pk=connection.pk).update(
+        last_synced_at=now, last_outcome=outcome[:200]
+    )
+    if held or run.plan["problems"]:
+        _tell_admins(school, f"MIS sync: {outcome}", reverse("people:import_run", args=[run.pk]))
+    return run
+
+
+def _tell_admins(school: School, title: str, url: str) -> None:
+    admins = holders(school, "people.import")
+    if admins:
+        notification_send(recipients=admins, school=school, title=title[:200], url=url)
+
+
+def mis_syncs_due(*, now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        MisConnection.objects.filter(enabled=True)
+        .filter(Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - MIS_SYNC_EVERY))
+        .values_list("pk", flat=True)
+    )
 
 
 #: Granting one of these roles needs approval (the headteacher's; the chair's for the head).

@@ -15,4 +15,9 @@ urlpatterns = [
         views.role_request_decide,
         name="role_request_decide",
     ),
+    path("people/import/", views.import_upload, name="import"),
+    path("people/import/<int:pk>/", views.import_run, name="import_run"),
+    path("people/import/<int:pk>/progress/", views.import_run_progress, name="import_progress"),
+    path("people/import/<int:pk>/apply/", views.import_run_apply, name="import_apply"),
+    path("people/import/<int:pk>/discard/", views.import_run_discard, name="import_discard"),
 ]

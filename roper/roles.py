@@ -49,6 +49,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "transfers.send": frozenset({R.DSL, R.DEPUTY_DSL}),
     "transfers.view": frozenset({R.DSL, R.DEPUTY_DSL, R.HEADTEACHER}),
     "school.admin": frozenset({R.ADMIN}),
+    # Importing learners, parents/carers from the MIS (a file or a sync): the admin, who
+    # manages the school's people in /admin/ already. Nobody else sees the files or previews.
+    "people.import": frozenset({R.ADMIN}),
     # Approving a safeguarding role the admin asked for (people/models.py, RoleRequest): the
     # headteacher approves every one but the headteacher's own role, which the chair approves.
     "people.roles.approve": frozenset({R.HEADTEACHER}),

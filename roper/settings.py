@@ -279,6 +279,9 @@ CELERY_BEAT_SCHEDULE = {
     "reminders": {"task": "roper.tasks.run_reminders", "schedule": 300.0},
 }
 
+# Wonde's API (people/mis/wonde.py): the UK domain; the tests point it at a local server.
+WONDE_API_URL = _read("WONDE_API_URL", env.str, default="https://api.wonde.com/v1.0")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -58,3 +58,51 @@ ACCESS.update(
         ),
     }
 )
+
+
+def _import_run(other_school=False):
+    def build(world, user):
+        from people.models import ImportRun
+
+        school = world.other_school if other_school else world.school
+        run = ImportRun.objects.create(school=school, source="SIMS", filename="roll.csv")
+        return run
+
+    return build
+
+
+def _run_url(name, other_school=False):
+    return lambda w, u: reverse(name, args=[_import_run(other_school)(w, u).pk])
+
+
+ACCESS.update(
+    {
+        # /people/import/: the school's admin imports learners and contacts from the MIS;
+        # nobody else sees the page, a file or a preview (another school's: 404).
+        "people:import": Case(lambda w, u: reverse("people:import"), only("admin")),
+        "people:import_run": Case(_run_url("people:import_run"), only("admin")),
+        "people:import_run#other_school": Case(
+            _run_url("people:import_run", other_school=True), only("admin", ok=404)
+        ),
+        "people:import_progress": Case(_run_url("people:import_progress"), only("admin")),
+        "people:import_progress#other_school": Case(
+            _run_url("people:import_progress", other_school=True), only("admin", ok=404)
+        ),
+        "people:import_apply": Case(
+            _run_url("people:import_apply"), only("admin", ok=302), method="post"
+        ),
+        "people:import_apply#other_school": Case(
+            _run_url("people:import_apply", other_school=True),
+            only("admin", ok=404),
+            method="post",
+        ),
+        "people:import_discard": Case(
+            _run_url("people:import_discard"), only("admin", ok=302), method="post"
+        ),
+        "people:import_discard#other_school": Case(
+            _run_url("people:import_discard", other_school=True),
+            only("admin", ok=404),
+            method="post",
+        ),
+    }
+)

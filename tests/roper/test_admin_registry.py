@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from devices.models import DeviceSettings
 from incidents.models import Category
-from people.models import AuditEntry, RoleRequest
+from people.models import AuditEntry, MisConnection, RoleRequest
 from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
 from reports.models import ReportSettings
 from tests.factories import GuardianFactory, LearnerFactory, MembershipFactory
@@ -100,6 +100,12 @@ TABLE = {
             actor=None,
             subject=_person(w, school, m),
             role="staff",
+        ),
+    ),
+    "people.MisConnection": Row(
+        "school",
+        lambda w, school, m: MisConnection.objects.create(
+            school=school, external_id=f"{m}-wonde", token=f"{m}-token"
         ),
     ),
     "incidents.Category": Row(

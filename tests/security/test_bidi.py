@@ -10,11 +10,12 @@ from django.db import models
 from django.urls import reverse
 
 from incidents.models import Concern
+from people.importer import import_apply, rows_from_csv
 from people.models import Learner
-from people.services import learners_import
 from policies.models import Policy
 from tests.factories import learner_concern
 from tests.incidents.test_views import PDF, _form
+from tests.people.importing import upn
 from tests.people.test_import_learners import HEADER
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +32,9 @@ def private_storage(settings, tmp_path):
 def test_a_learner_imported_as_amelia_rlo_gnp_exe_is_shown_as_typed_without_the_override(
     world, as_user
 ):
-    row = f"C123456789012,Amelia{RLO}gnp.exe,Brook,,2016-03-04,5,Oak,,,,,,,,,,\n"
-    learners_import(school=world.school, text=HEADER + row)
-    learner = Learner.objects.get(upn="C123456789012")
+    row = f"{upn(7)},Amelia{RLO}gnp.exe,Brook,,2016-03-04,5,Oak,,,,,,,,,,\n"
+    import_apply(school=world.school, parsed=rows_from_csv(HEADER + row), full_roll=False)
+    learner = Learner.objects.get(upn=upn(7))
     assert learner.name == "Ameliagnp.exe Brook"
     found = as_user(world.users["teacher"]).get(
         reverse("incidents:learner_search"),
