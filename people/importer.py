@@ -625,13 +625,25 @@ def staff_rows_from_csv(text: str) -> Parsed:
     missing = [c for c in ("email", "first_name", "last_name") if c not in columns]
     if missing:
         raise ImportRefused([f"The file is missing the column(s): {', '.join(missing)}."])
-    parsed = Parsed(rows=[], problems=[], source=_guess_source(headers))
+    records = (
+        (reader.line_num, {c: v for c, v in zip(columns, values, strict=False) if c})
+        for values in reader
+        if any(v.strip() for v in values)
+    )
+    parsed = staff_rows_check(records, source=_guess_source(headers))
+    if not parsed.rows and not parsed.problems:
+        raise ImportRefused(["The file has no staff in it."])
+    return parsed
+
+
+def staff_rows_check(records: Iterable[tuple[int, dict]], *, source: str) -> Parsed:
+    """Staff rows ((line, {email, first_name, last_name})) checked: one account per email,
+    with a first and a last name; a row with a problem is skipped and said why. A file's and
+    an MIS's staff alike."""
+    parsed = Parsed(rows=[], problems=[], source=source)
     seen: dict[str, int] = {}
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        line = reader.line_num
-        row = {c: strip_bidi(v.strip()) for c, v in zip(columns, values, strict=False) if c}
+    for line, values in records:
+        row = {c: strip_bidi((v or "").strip()) for c, v in values.items()}
         email = row.get("email", "").lower()
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             parsed.problems.append(
@@ -655,6 +667,4 @@ def staff_rows_from_csv(text: str) -> Parsed:
                 [],
             )
         )
-    if not parsed.rows and not parsed.problems:
-        raise ImportRefused(["The file has no staff in it."])
     return parsed

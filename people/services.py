@@ -27,6 +27,7 @@ from people.importer import (
     import_plan,
     rows_check,
     rows_from_csv,
+    staff_rows_check,
     staff_rows_from_csv,
 )
 from people.mis.base import MisError
@@ -306,12 +307,39 @@ def mis_sync(*, connection: MisConnection, adapter=None) -> ImportRun | None:
             f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
             f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
         )
+    staff = _mis_staff(school=school, adapter=adapter)  # told of apart, when anything to do
     MisConnection.objects.filter(pk=connection.pk).update(
-        last_synced_at=now, last_outcome=outcome[:200]
+        last_synced_at=now, last_outcome=(outcome + staff)[:200]
     )
     if held or run.plan["problems"]:
         _tell_admins(school, f"MIS sync: {outcome}", reverse("people:import_run", args=[run.pk]))
     return run
+
+
+def _mis_staff(*, school: School, adapter) -> str:
+    """The MIS's staff, previewed as a staff file is, never applied by the sync: new accounts
+    and changed names wait for an admin, who chooses the role of new accounts (a sync gives
+    no one a role, as a file does not). Returns what to add to the sync's outcome."""
+    try:
+        records = list(enumerate(adapter.employees(), start=1))
+    except MisError as exc:
+        return f" Staff not read: {exc}"
+    if not records:
+        return ""
+    parsed = staff_rows_check(records, source=adapter.source)
+    plan = staff_plan(school=school, parsed=parsed)
+    if not (plan.created or plan.changed):
+        return " Staff: no changes."
+    waiting = ImportRun.objects.filter(
+        school=school, kind=ImportRun.Kind.STAFF, status=ImportRun.Status.PREVIEW, created_by=None
+    )
+    waiting.update(status=ImportRun.Status.DISCARDED, rows=[], skipped_upns=[])  # the newest only
+    run = import_preview(
+        school=school, parsed=parsed, by=None, full_roll=False, kind=ImportRun.Kind.STAFF
+    )
+    note = f"Staff: {len(plan.created)} to add and {len(plan.changed)} to change, for you to check."
+    _tell_admins(school, f"MIS sync: {note}", reverse("people:import_run", args=[run.pk]))
+    return f" {note}"
 
 
 def _tell_admins(school: School, title: str, url: str) -> None:

@@ -24,5 +24,6 @@ class MisAdapter(ABC):
         """Every student on roll, as a dict of Roper's import columns."""
 
     def employees(self) -> Iterator[dict]:
-        """Staff (name, email): not imported yet (see the README)."""
-        raise NotImplementedError
+        """Staff, as dicts of email, first_name and last_name (none, for an adapter that reads
+        no staff)."""
+        return iter(())

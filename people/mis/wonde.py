@@ -1,8 +1,9 @@
 """Wonde (https://docs.wonde.com): the school's data through its documented REST API.
 
 GET {base}/schools/{id}/students?include=contacts,contacts.contact_details,classes,
-education_details,year&per_page=200 with a Bearer token; a page's `meta.pagination.next` is
-the URL of the next one (null on the last)."""
+education_details,year&per_page=200 (and /employees?include=contact_details for the staff)
+with a Bearer token; a page's `meta.pagination.next` is the URL of the next one (null on the
+last)."""
 
 import json
 import urllib.error
@@ -68,6 +69,10 @@ class WondeAdapter(MisAdapter):
         for student in self._pages("students", {"include": STUDENT_INCLUDES}):
             yield student_row(student)
 
+    def employees(self) -> Iterator[dict]:
+        for employee in self._pages("employees", {"include": "contact_details"}):
+            yield employee_row(employee)
+
 
 def _data(value, default=None):
     """Wonde wraps an included object or list in {"data": …}."""
@@ -114,3 +119,15 @@ def student_row(student: dict) -> dict:
             else "no",
         }
     return row
+
+
+def employee_row(employee: dict) -> dict:
+    """One Wonde employee as a staff row (email, first_name, last_name): the work email
+    first, as staff sign in with it."""
+    details = _data(employee.get("contact_details"), {}) or {}
+    emails = details.get("emails") or {}
+    return {
+        "email": emails.get("work") or emails.get("primary") or emails.get("email") or "",
+        "first_name": employee.get("legal_forename") or employee.get("forename") or "",
+        "last_name": employee.get("legal_surname") or employee.get("surname") or "",
+    }

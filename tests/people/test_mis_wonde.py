@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from people.models import Guardianship, ImportRun, Learner, MisConnection
@@ -74,7 +75,13 @@ class Wonde:
 
     def students(self, *pages):
         """The students, in pages; each page's next link is the following page."""
-        base = f"/v1.0/schools/{WONDE_ID}/students"
+        self._pages("students", pages)
+
+    def employees(self, *pages):
+        self._pages("employees", pages)
+
+    def _pages(self, what, pages):
+        base = f"/v1.0/schools/{WONDE_ID}/{what}"
         for i, students in enumerate(pages):
             nxt = f"{self.url}{base}?page={i + 2}" if i + 1 < len(pages) else None
             meta = {"pagination": {"next": nxt, "previous": None, "more": bool(nxt),
@@ -113,6 +120,7 @@ def wonde(settings):
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_port}"
     settings.WONDE_API_URL = f"{state.url}/v1.0"
+    state.employees([])  # no staff unless a test gives some
     yield state
     server.shutdown()
     server.server_close()
@@ -135,7 +143,8 @@ def test_a_sync_reads_every_page_and_imports_learners_with_their_contacts(world,
 
     assert run.status == ImportRun.Status.APPLIED and run.source == "Wonde"
     assert len(run.plan["changed"]) == 4 and run.plan["created"] == []
-    assert [auth for _, auth in wonde.seen] == [f"Bearer {TOKEN}"] * 4  # two pages, twice
+    students = [(path, auth) for path, auth in wonde.seen if "/students" in path]
+    assert [auth for _, auth in students] == [f"Bearer {TOKEN}"] * 4  # two pages, twice
     assert "include=contacts" in wonde.seen[0][0] and "per_page=" in wonde.seen[0][0]
     kid = Learner.objects.get(upn=upn(503))
     assert (kid.name, kid.year_group, kid.class_name) == ("Kid3 Wonde", "4", "4W")
@@ -151,6 +160,7 @@ def test_a_sync_reads_every_page_and_imports_learners_with_their_contacts(world,
     assert world.learner.active is False  # not on the MIS roll: left, kept
     connection.refresh_from_db()
     assert connection.last_outcome == "0 added, 4 changed, 1 marked as left, 0 skipped."
+    assert not ImportRun.objects.filter(kind=ImportRun.Kind.STAFF).exists()  # no staff sent
 
     again = mis_sync(connection=connection)
     assert again.plan["created"] == [] and again.plan["changed"] == []
@@ -235,3 +245,52 @@ def test_the_token_is_never_shown_back_in_the_admin(world, as_user, connection):
     )
     connection.refresh_from_db()
     assert connection.token == TOKEN and connection.enabled is False
+
+
+def wonde_employee(first, last, email) -> dict:
+    return {
+        "id": f"E{first}",
+        "forename": first,
+        "surname": last,
+        "legal_forename": first,
+        "legal_surname": last,
+        "contact_details": {"data": {"emails": {"work": email, "primary": None}}},
+    }
+
+
+def test_the_mis_staff_wait_for_an_admin_and_no_one_gets_a_role(world, wonde, connection):
+    """New staff and changed names are previewed as a staff file is, never applied by the
+    sync: the admin chooses the role of new accounts (or none)."""
+    wonde.students([wonde_student(1)])
+    teacher = world.users["teacher"]
+    teacher.email = "teacher@school.example"
+    teacher.save()
+    wonde.employees(
+        [
+            wonde_employee("Tess", "Renamed", "teacher@school.example"),
+            wonde_employee("Nina", "New", "nina.new@school.example"),
+            wonde_employee("Ex", "Outsider", world.users["outsider"].email or "out@x.example"),
+        ]
+    )
+    before = get_user_model().objects.count()
+
+    mis_sync(connection=connection)
+
+    run = ImportRun.objects.get(kind=ImportRun.Kind.STAFF)
+    assert run.status == ImportRun.Status.PREVIEW and run.created_by is None
+    assert [c["upn"] for c in run.plan["created"]] == ["nina.new@school.example"]
+    assert [c["upn"] for c in run.plan["changed"]] == ["teacher@school.example"]
+    teacher.refresh_from_db()
+    assert teacher.last_name != "Renamed"  # nothing applied by the sync
+    assert get_user_model().objects.count() == before
+    note = Notification.objects.get(recipient=world.users["admin"], title__contains="Staff")
+    assert "1 to add and 1 to change" in note.title
+    assert note.url == reverse("people:import_run", args=[run.pk])
+    connection.refresh_from_db()
+    assert "Staff: 1 to add and 1 to change" in connection.last_outcome
+
+    mis_sync(connection=connection)  # the next day's: the newest preview replaces the last
+    assert (
+        ImportRun.objects.filter(kind=ImportRun.Kind.STAFF, status=ImportRun.Status.PREVIEW).count()
+        == 1
+    )
