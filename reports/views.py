@@ -391,26 +391,14 @@ def subject_access(request, pk):
     learner = get_object_or_404(
         Learner.objects.select_related("school"), request.user, "learners.subject_access", pk=pk
     )
-    data = learner_file(learner=learner, user=request.user)
-    as_json = request.GET.get("format") == "json"
-    AccessLog.record_access(
-        user=request.user,
+    return _subject_access(
+        request,
+        data=learner_file(learner=learner, user=request.user),
         obj=learner,
         school=learner.school_id,
-        what=f"subject access export of learner {learner.pk}{' (JSON)' if as_json else ''}",
-        action=AccessLog.Action.DOWNLOAD if as_json else AccessLog.Action.VIEW,
-    )
-    if as_json:
-        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-        response["Content-Disposition"] = (
-            f'attachment; filename="subject-access-{slugify(learner.upn)}.json"'
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    pattern = flag_pattern(data["third_parties"])
-    sections = [
-        (title, marked(data[key], pattern))
-        for key, title in (
+        who=f"learner {learner.pk}",
+        filename=f"subject-access-{slugify(learner.upn)}",
+        sections=(
             ("learner", "The learner"),
             ("parents_and_carers", "Parents and carers"),
             ("concerns", "Concerns"),
@@ -422,13 +410,32 @@ def subject_access(request, pk):
             ("parent_contact_exceptions", "Parent contact exceptions"),
             ("phone_handovers", "Phones handed in at the office"),
             ("absences_marked", "Absences marked by the office"),
-        )
-    ]
-    return render(
-        request,
-        "reports/subject_access.html",
-        {"learner": learner, "file": data, "sections": sections},
+        ),
+        template="reports/subject_access.html",
+        context={"learner": learner},
     )
+
+
+def _subject_access(request, *, data, obj, school, who, filename, sections, template, context):
+    """A subject access export (`data`) as a page to review, each of `sections` (key, title)
+    with the third parties' names marked, or as JSON (`?format=json`); written to the access
+    log either way."""
+    as_json = request.GET.get("format") == "json"
+    AccessLog.record_access(
+        user=request.user,
+        obj=obj,
+        school=school,
+        what=f"subject access export of {who}{' (JSON)' if as_json else ''}",
+        action=AccessLog.Action.DOWNLOAD if as_json else AccessLog.Action.VIEW,
+    )
+    if as_json:
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+    pattern = flag_pattern(data["third_parties"])
+    marked_sections = [(title, marked(data[key], pattern)) for key, title in sections]
+    return render(request, template, {**context, "file": data, "sections": marked_sections})
 
 
 STAFF_SAR = "staff.subject_access"
@@ -449,26 +456,14 @@ def staff_subject_access(request, pk):
     member = Membership.objects.members(request.school).filter(pk=pk).first()
     if member is None:
         raise Http404
-    data = staff_file(member=member, school=request.school, user=request.user)
-    as_json = request.GET.get("format") == "json"
-    AccessLog.record_access(
-        user=request.user,
+    return _subject_access(
+        request,
+        data=staff_file(member=member, school=request.school, user=request.user),
         obj=member,
         school=request.school,
-        what=f"subject access export of staff member {member.pk}{' (JSON)' if as_json else ''}",
-        action=AccessLog.Action.DOWNLOAD if as_json else AccessLog.Action.VIEW,
-    )
-    if as_json:
-        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-        response["Content-Disposition"] = (
-            f'attachment; filename="subject-access-staff-{member.pk}.json"'
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    pattern = flag_pattern(data["third_parties"])
-    sections = [
-        (title, marked(data[key], pattern))
-        for key, title in (
+        who=f"staff member {member.pk}",
+        filename=f"subject-access-staff-{member.pk}",
+        sections=(
             ("member", "The member of staff"),
             ("roles", "Roles"),
             ("concerns", "Concerns naming them or reported by them"),
@@ -479,10 +474,7 @@ def staff_subject_access(request, pk):
             ("desk_entries", "Phone handovers at the desk"),
             ("roles_and_sign_in_audit", "Changes to their roles and sign-in"),
             ("access_log", "What they opened (the access log)"),
-        )
-    ]
-    return render(
-        request,
-        "reports/staff_subject_access.html",
-        {"member": member, "file": data, "sections": sections},
+        ),
+        template="reports/staff_subject_access.html",
+        context={"member": member},
     )
