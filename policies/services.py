@@ -278,7 +278,14 @@ def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
         listed_only=False,
         status__in=Policy.REVIEWED,
     )
-    current = PolicyVersion.objects.filter(policy__in=policies).select_related("policy").current()
+    # Without the texts: every ratified version of every policy is read (the latest of each
+    # kept), and the texts, each version's and its policy's, were most of what came back.
+    current = (
+        PolicyVersion.objects.filter(policy__in=policies)
+        .select_related("policy")
+        .defer("body", "policy__body")
+        .current()
+    )
     done = set(
         Acknowledgement.objects.filter(user=user, version__in=list(current.values())).values_list(
             "version_id", flat=True

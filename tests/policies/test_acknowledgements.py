@@ -1,8 +1,10 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from policies import services
@@ -97,3 +99,12 @@ def test_a_governor_has_nothing_to_read_on_the_home_page(policy, world, governor
 def test_a_policy_that_need_not_be_read_is_not_asked_for(world, teacher):
     ratified_policy(world.school, title="Lettings", slug="lettings", requires_acknowledgement=False)
     assert services.acknowledgements_outstanding(user=teacher, school=world.school) == []
+
+
+def test_the_box_of_policies_to_read_reads_no_policy_text(policy, world, teacher):
+    """It is on every page a member of staff opens: it reads titles and numbers, never the
+    texts (every ratified version's and its policy's, tens of kilobytes each)."""
+    with CaptureQueriesContext(connection) as queries:
+        outstanding = services.acknowledgements_outstanding(user=teacher, school=world.school)
+    assert [v.policy.title for v in outstanding] == ["Mobile technology"]
+    assert not [q["sql"] for q in queries if '"body"' in q["sql"]]
