@@ -229,11 +229,16 @@ def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
         )
 
 
-def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str, Handover | None]:
+def desk_enter(
+    *, school, q: str, by, tag: str = "", expected: int | None = None
+) -> tuple[str, str, Handover | None]:
     """Enter in the desk's search box (or its pouch number box): the top match's phone is
     checked in, under the pouch number `tag` when one is typed, or, from home time, checked
     out to the learner. Returns (message, level: success or info, the handover moved or
-    None); a phone that cannot move is refused with what the desk should do instead."""
+    None); a phone that cannot move is refused with what the desk should do instead.
+
+    `expected`: the learner the desk's page showed first (its list, searched in the browser,
+    may be a minute old): when the server's match is another learner, nothing moves."""
     results = desk.search(school=school, q=q, day=SchoolCalendar.today(), shown=False)
     if not results:
         raise Refused(f"No learner matches “{q}”.")
@@ -253,6 +258,11 @@ def desk_enter(*, school, q: str, by, tag: str = "") -> tuple[str, str, Handover
             "the name (or the pouch number)."
         )
     learner = waiting[0] if waiting else results[0]
+    if expected is not None and learner.pk != expected:
+        raise Refused(
+            f"The list has changed since it was shown: {learner.name} is the match now. "
+            "Check the list, then press Enter again."
+        )
     if learner.exemption:
         return (
             f"{learner.name} is exempt ({learner.exemption.label}): they keep their phone.",

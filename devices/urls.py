@@ -7,6 +7,7 @@ app_name = "devices"
 urlpatterns = [
     path("desk/", views.desk_page, name="desk"),
     path("desk/search/", views.desk_search, name="desk_search"),
+    path("desk/roster/", views.desk_roster, name="desk_roster"),
     path("desk/enter/", views.desk_enter, name="desk_enter"),
     path("desk/<int:pk>/in/", views.desk_check_in, name="desk_check_in"),
     path("desk/<int:pk>/out/", views.desk_check_out, name="desk_check_out"),

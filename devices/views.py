@@ -1,10 +1,11 @@
+import json
 from datetime import date
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -76,6 +77,9 @@ def _respond(request, school, message, level="success", *, moved=None, changed=T
             context["counts"] = desk.counts(school=school, day=moved.school_day)
             context["entry"] = moved.entry
         response = reswap(render(request, "devices/partials/_desk_change.html", context), "none")
+        if moved is not None:
+            # The page's roster takes the learner's phone as it is now (devices.js).
+            response["X-Desk-Moved"] = json.dumps(desk.moved(moved))
     else:
         response = render(
             request,
@@ -132,13 +136,25 @@ def _desk_learner(request, pk):
     return learner
 
 
+@require_GET
+@desk_view
+def desk_roster(request):
+    """The day's roster, searched in the browser by the desk page (static/js/devices.js)."""
+    return JsonResponse(desk.roster(school=request.school, day=SchoolCalendar.today()))
+
+
 @require_POST
 @desk_view
 def desk_enter(request):
     """Enter in the search box: the top match is checked in (or out, at home time)."""
     q = request.POST.get("q", "").strip()
+    expected = request.POST.get("expect", "")
     message, level, moved = services.desk_enter(
-        school=request.school, q=q, by=request.user, tag=request.POST.get("tag", "")
+        school=request.school,
+        q=q,
+        by=request.user,
+        tag=request.POST.get("tag", ""),
+        expected=int(expected) if expected.isdigit() else None,
     )
     return _respond(request, request.school, message, level, moved=moved, changed=bool(moved))
 

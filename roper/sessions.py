@@ -72,7 +72,10 @@ class SessionTimeoutMiddleware:
                 if _keep_as_draft(request):
                     message += DRAFT_KEPT
                 return self._sign_out(request, message)
-            if now - seen_at > 30:  # write the session at most twice a minute
+            # A page's own reading in the background (the desk's roster every minute) is not
+            # activity: it would keep an unattended computer signed in.
+            background = request.headers.get("X-Roper-Background") == "1"
+            if now - seen_at > 30 and not background:  # write the session at most twice a minute
                 request.session[SEEN_AT] = now
         return self.get_response(request)
 

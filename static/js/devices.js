@@ -13,9 +13,10 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!box) return;
   const tag = document.getElementById("desk-tag");
   const results = document.getElementById("desk-results");
+  const roster = deskRoster(box, results);
   document.body.addEventListener("htmx:afterRequest", (event) => {
-    const source = event.detail.elt;
-    if (source.id === "desk-q") return; // a search, not an action
+    if (event.detail.requestConfig.verb === "get") return; // a search, not an action
+    roster.after(event);
     // A phone moved: its entry was put at the top of the last entries; as many are shown as
     // the page shows (the oldest go), and "Nothing yet today" goes.
     const entries = document.getElementById("desk-entries");
@@ -33,3 +34,213 @@ document.addEventListener("DOMContentLoaded", () => {
     box.focus();
   });
 });
+
+// The morning rush (issue 17): the day's roster is searched here as each key is typed, instead
+// of one request to the server a pause in the typing; only the Enter (or a click) goes to the
+// server, which decides again from what it holds (devices/services.py desk_enter) and refuses
+// when the learner the list showed is not its match. The list is the server's own
+// (devices/partials/_desk_results.html) drawn from the roster (devices/desk.py roster), kept
+// fresh by each phone moved here and read again every minute (and after an undo, a whole
+// class or a refusal). The server answers instead when nothing in the roster matches (a
+// learner added since it was read), from home time (a held phone's check-out lists who may
+// collect, which the roster does not carry), and when the roster could not be read.
+function deskRoster(box, results) {
+  const form = box.form;
+  const url = form.dataset.roster;
+  let data = null;
+  let readAt = 0;
+  let shownFor = null; // the box's value the list was drawn for here
+  let expected = null; // the learner Enter would act on, by the list drawn here
+  let ask = false; // whether Enter could mean two learners of the list drawn here
+
+  const read = () =>
+    fetch(url, {
+      credentials: "same-origin",
+      // A background read: it does not keep an idle desk signed in (roper/sessions.py).
+      headers: { Accept: "application/json", "X-Roper-Background": "1" },
+    })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((fresh) => {
+        if (fresh && Array.isArray(fresh.learners)) {
+          data = fresh;
+          readAt = performance.now();
+        }
+      })
+      .catch(() => {});
+  read();
+  setInterval(read, 60000);
+
+  // Home time by the server's clock (the computer's may be wrong).
+  const atHome = () => data.now + (performance.now() - readAt) / 1000 >= data.home;
+
+  const words = (q) => q.trim().toUpperCase().split(/\s+/);
+  const matches = (learner, typed) =>
+    typed.every(
+      (word) =>
+        learner.names.some((name) => name.startsWith(word)) ||
+        learner.class.toUpperCase() === word ||
+        (typed.length === 1 && learner.tags.includes(word)),
+    );
+
+  function local(q) {
+    if (!data || atHome()) return null;
+    const typed = words(q);
+    const found = data.learners.filter((learner) => matches(learner, typed));
+    if (!found.length) return null;
+    // Before home time, those whose phone is not in yet come first, then by name (the roster
+    // comes in the database's order of names, and the sort keeps it): as the server lists them.
+    found.sort((a, b) => (a.in ? 1 : 0) - (b.in ? 1 : 0));
+    return found.slice(0, data.limit);
+  }
+
+  const element = (name, attributes = {}, ...children) => {
+    const made = document.createElement(name);
+    Object.entries(attributes).forEach(([key, value]) => made.setAttribute(key, value));
+    made.append(...children);
+    return made;
+  };
+  const hidden = (text) => element("span", { class: "visually-hidden" }, text);
+  const token = () => form.querySelector("[name=csrfmiddlewaretoken]").value;
+
+  function row(learner, first) {
+    const about = element("span", { class: "d-block small fw-normal text-body-secondary" }, learner.about);
+    const who = element("th", { scope: "row" }, `${learner.name} `, about);
+    if (learner.contact) {
+      const until = learner.until ? ` (until ${learner.until})` : "";
+      who.append(
+        element(
+          "span",
+          { class: "d-block small fw-normal mt-1 parent-contact" },
+          element("span", { class: "badge text-bg-warning" }, "Parent contact allowed"),
+          ` ${learner.contact}${until}`,
+        ),
+      );
+    }
+    let phone;
+    let action = "";
+    if (learner.exempt) {
+      phone = [element("span", { class: "badge text-bg-info" }, "Exempt"), ` ${learner.exempt}`];
+    } else if (!learner.in) {
+      phone = ["Not in"];
+      const to = form.dataset.checkIn.replace("/0/", `/${learner.id}/`);
+      action = element(
+        "form",
+        { method: "post", action: to, "hx-post": to, "hx-target": "#desk-state", "hx-include": "#desk-tag", class: "desk-action" },
+        element("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token() }),
+        element("button", { class: "btn btn-sm btn-primary", type: "submit" }, "Check in", hidden(` ${learner.name}`)),
+      );
+    } else if (learner.out) {
+      phone = [`Collected ${learner.out}`];
+    } else {
+      phone = [`In since ${learner.in}${learner.tag ? ` · pouch ${learner.tag}` : ""}`];
+      // Who may collect is the server's to list: its own row, with the check-out form.
+      const query = `${form.dataset.search}?${new URLSearchParams({ q: learner.name })}`;
+      action = element(
+        "button",
+        { class: "btn btn-sm btn-secondary", type: "button", "hx-get": query, "hx-target": "#desk-results" },
+        "Check out…",
+        hidden(` ${learner.name}`),
+      );
+    }
+    return element(
+      "tr",
+      first ? { class: "table-active" } : {},
+      who,
+      element("td", {}, learner.class),
+      element("td", {}, ...phone),
+      element("td", {}, action),
+    );
+  }
+
+  function draw(q, found) {
+    const head = element(
+      "thead",
+      {},
+      element(
+        "tr",
+        {},
+        element("th", { scope: "col" }, "Learner"),
+        element("th", { scope: "col" }, "Class"),
+        element("th", { scope: "col" }, "Phone today"),
+        element("th", { scope: "col" }, hidden("Actions")),
+      ),
+    );
+    const body = element("tbody", {}, ...found.map((learner, index) => row(learner, index === 0)));
+    const caption = element("caption", { class: "visually-hidden" }, `Learners matching “${q}”; Enter acts on the first`);
+    results.replaceChildren(element("table", { class: "table table-sm align-middle mt-2 desk-results" }, caption, head, body));
+    window.htmx.process(results);
+  }
+
+  box.addEventListener("input", () => {
+    const q = box.value.trim();
+    shownFor = null;
+    expected = null;
+    ask = false;
+    if (!data || (q.length >= data.min_chars && atHome())) return; // the server's search
+    if (q.length < data.min_chars) {
+      results.replaceChildren();
+      shownFor = box.value;
+      return;
+    }
+    const found = local(q);
+    if (!found) return; // nothing here: the server's search (a learner added since)
+    draw(q, found);
+    shownFor = box.value;
+    // Enter acts on the one learner whose phone is still to come in, and asks (here, as the
+    // server would) when it could mean two; the server refuses when its match is not the one
+    // this list showed.
+    const waiting = found.filter((learner) => !learner.exempt && !learner.in);
+    ask = waiting.length > 1 || (waiting.length > 0 && found.length === data.limit);
+    expected = waiting.length === 1 ? waiting[0].id : null;
+  });
+
+  // Enter on a name that could mean two learners of the list: the question the server would
+  // send, without asking it; what was typed is kept, to be completed or a row chosen.
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const message = document.getElementById("desk-message"); // (an undo draws it afresh)
+    if (event.detail.elt !== form || !(ask && shownFor === box.value) || !message) return;
+    event.preventDefault();
+    const q = box.value.trim();
+    message.replaceChildren(
+      element(
+        "div",
+        { class: "alert alert-warning py-2" },
+        `More than one learner matches “${q}”: choose one in the list, or type more of the ` +
+          "name (or the pouch number).",
+      ),
+    );
+  });
+
+  // The search as the server would send it is not sent when the list was drawn here; a late
+  // answer to an earlier search does not replace it.
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.elt === box && shownFor === box.value) event.preventDefault();
+  });
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.elt === box && shownFor === box.value) event.detail.shouldSwap = false;
+  });
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.elt === form && shownFor === box.value && expected !== null) {
+      event.detail.parameters.expect = String(expected);
+    }
+  });
+
+  return {
+    // After a desk action: the phone moved is now as the server says; an undo, a whole class
+    // or a refusal (the list may have been out of date) reads the roster again.
+    after(event) {
+      const xhr = event.detail.xhr;
+      const moved = xhr && xhr.getResponseHeader("X-Desk-Moved");
+      const learner = moved && data && data.learners.find((one) => one.id === JSON.parse(moved).id);
+      if (learner) {
+        const now = JSON.parse(moved);
+        learner.in = now.in;
+        learner.out = now.out;
+        learner.tag = now.tag;
+        if (now.tag && !learner.tags.includes(now.tag.toUpperCase())) learner.tags.push(now.tag.toUpperCase());
+      } else if (data) {
+        read();
+      }
+    },
+  };
+}

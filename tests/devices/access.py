@@ -75,6 +75,9 @@ ACCESS = {
     "devices:desk_search": Case(
         lambda w, u: reverse("devices:desk_search") + "?q=Am", only(*DESK, outsider=200)
     ),
+    "devices:desk_roster": Case(
+        lambda w, u: reverse("devices:desk_roster"), only(*DESK, outsider=200)
+    ),
     "devices:desk_enter": Case(
         lambda w, u: reverse("devices:desk_enter"),
         only(*DESK, ok=302, outsider=302),

@@ -1,0 +1,161 @@
+"""The desk's list drawn in the browser from the day's roster (issue 17): at the morning rush
+the office types and sees the same list the server would send, without a request per key;
+Enter alone goes to the server. A learner added after the page was opened is found by the
+server's search, and Enter checks them in."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from devices import desk
+from devices.models import Handover
+from people.calendar import SchoolCalendar
+from people.models import Learner
+from tests.e2e.conftest import check_accessibility
+
+pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
+
+LONDON = ZoneInfo("Europe/London")
+MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
+#: What a row says, cell by cell (the name and details, the class, the phone today).
+ROWS = """el => [...el.querySelectorAll('.desk-results tbody tr')].map(
+    tr => [...tr.children].slice(0, 3).map(c => c.innerText.replace(/\\s+/g, ' ').trim()))"""
+
+
+def _server_rows(page, q):
+    """The list the server sends for `q`, read in the same page."""
+    html = page.evaluate(
+        """q => fetch('/devices/desk/search/?' + new URLSearchParams({q}),
+                      {headers: {'HX-Request': 'true', 'X-Test': 'server'}}).then(r => r.text())""",
+        q,
+    )
+    return page.evaluate(
+        f"""html => {{ const el = document.createElement('div'); el.innerHTML = html;
+            document.body.append(el); const rows = ({ROWS})(el); el.remove(); return rows; }}""",
+        html,
+    )
+
+
+def test_the_list_drawn_in_the_browser_is_the_servers_and_sends_nothing_while_typed(
+    page, live_server, sign_in
+):
+    with time_machine.travel(MORNING, tick=True):
+        day = SchoolCalendar.today()
+        held = Handover.objects.filter(school_day=day, out_at__isnull=True).exclude(tag="")
+        held = held.select_related("learner").order_by("pk").first()
+        sign_in("office")
+        box = page.get_by_label("Learner name, class or pouch number")
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('/devices/desk/roster/'))"
+        )
+        searches = []
+        page.on(
+            "request",
+            lambda r: (
+                "/devices/desk/search/" in r.url
+                and "x-test" not in r.headers
+                and searches.append(r.url)
+            ),
+        )
+        typed = [
+            held.learner.legal_last_name[:3],  # many learners, some phones already in
+            held.learner.name,  # first and last name
+            held.tag.lower(),  # a pouch number in use today
+            "Elm",  # a class
+            held.learner.first_name[:2],  # more than the list shows
+        ]
+        for q in typed:
+            box.fill(q)
+            expect(page.locator(".desk-results caption")).to_contain_text(f"“{q}”")
+            drawn = page.evaluate(ROWS.replace("el =>", "() =>").replace("el.", "document."))
+            page.wait_for_timeout(300)  # past the search's pause: nothing was sent
+            assert searches == [], q
+            assert drawn == _server_rows(page, q), q
+            assert drawn, q
+        check_accessibility(page)
+
+        # A learner whose phone is in: their row asks the server for who may collect it.
+        box.fill(held.learner.name)
+        row = page.locator(".desk-results tr", has_text=held.learner.name).first
+        row.get_by_role("button", name=f"Check out… {held.learner.name}").click()
+        expect(page.get_by_label("Collected by")).to_be_visible()
+        expect(box).to_have_value(held.learner.name)
+
+
+def test_a_learner_added_after_the_page_opened_is_found_and_checked_in(page, live_server, sign_in):
+    with time_machine.travel(MORNING, tick=True):
+        sign_in("office")
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('/devices/desk/roster/'))"
+        )
+        school = Learner.objects.filter(class_name="Elm").first().school
+        newcomer = Learner.objects.create(
+            school=school,
+            legal_first_name="Quillon",
+            legal_last_name="Newman",
+            year_group="8",
+            class_name="Elm",
+            upn="N999999999999",
+            date_of_birth="2013-01-02",
+        )
+        box = page.get_by_label("Learner name, class or pouch number")
+        with page.expect_response(lambda r: "/devices/desk/search/" in r.url):
+            page.keyboard.type("Quillon New")
+        expect(page.locator(".desk-results th", has_text="Quillon Newman")).to_be_visible()
+        with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+            page.keyboard.press("Enter")
+        expect(page.locator("#desk-message")).to_contain_text("Quillon Newman (Elm): phone in.")
+        expect(box).to_have_value("")
+        assert Handover.objects.get(learner=newcomer).is_held
+
+
+def test_enter_on_a_name_of_two_learners_asks_without_a_request(page, live_server, sign_in):
+    """The question the server would send ("More than one learner matches"), asked by the
+    page; the office then clicks the row, or Enter on a name that finds one learner sends
+    the learner the list showed, which the server checks."""
+    with time_machine.travel(MORNING, tick=True):
+        day = SchoolCalendar.today()
+        held = set(
+            Handover.objects.filter(school_day=day, undone_at__isnull=True).values_list(
+                "learner_id", flat=True
+            )
+        )
+        waiting = Learner.objects.filter(class_name="Elm", active=True).exclude(pk__in=held)
+        alone = next(lr for lr in waiting.order_by("pk") if _finds_alone(lr, day))
+        sign_in("office")
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('/devices/desk/roster/'))"
+        )
+        enters = []
+        page.on("request", lambda r: "/devices/desk/enter/" in r.url and enters.append(r))
+        box = page.get_by_label("Learner name, class or pouch number")
+        box.fill("Elm")  # a whole class: many phones still to come in
+        expect(page.locator(".desk-results caption")).to_contain_text("“Elm”")
+        page.keyboard.press("Enter")
+        expect(page.locator("#desk-message")).to_contain_text(
+            "More than one learner matches “Elm”: choose one in the list"
+        )
+        page.wait_for_timeout(300)
+        assert enters == []
+        expect(box).to_have_value("Elm")
+        check_accessibility(page)
+
+        box.fill(alone.name)
+        expect(page.locator(".desk-results tbody tr")).to_have_count(1)
+        with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+            page.keyboard.press("Enter")
+        expect(page.locator("#desk-message")).to_contain_text(f"{alone.name} (Elm): phone in.")
+        assert f"expect={alone.pk}" in enters[-1].post_data
+        # The list now says so, without reading the roster again.
+        box.fill(alone.name)
+        expect(page.locator(".desk-results tbody tr").first).to_contain_text("In since")
+
+
+def _finds_alone(learner, day):
+    return len(desk.search(school=learner.school, q=learner.name, day=day)) == 1
