@@ -238,7 +238,9 @@ def school_cases(part: Part) -> list[Case]:
     )
     today_clear([school.pk])
     # The desk page's form (templates/devices/desk.html): Enter posts the box to desk_enter,
-    # which checks the top match in. One learner per call, by first and last name.
+    # which checks the top match in, with the learner the page's list showed (`expect`: the
+    # list is drawn in the browser from the day's roster). One learner per call, by first and
+    # last name.
     # Enter never acts when the name could mean two learners (it asks: devices/services.py),
     # so the Enter case types only names that match no other learner of the school.
     everyone = list(
@@ -259,7 +261,9 @@ def school_cases(part: Part) -> list[Case]:
             "desk_enter",
             "desk check-in (Enter path)",
             lambda: office.post(
-                reverse("devices:desk_enter"), {"q": enter_query(chosen["learner"])}, **HTMX
+                reverse("devices:desk_enter"),
+                {"q": enter_query(chosen["learner"]), "expect": chosen["learner"][0]},
+                **HTMX,
             ),
             before=choose,
             expect="phone in.",

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from people.calendar import SchoolCalendar
-from people.models import Learner, Membership, School, Term
+from people.models import Learner, Membership, School, Term, Trust
 from reports.chronology import for_page, learner_chronology
 from reports.evidence import evidence_pack, trust_document, trust_pack
 from reports.forms import CommentaryForm
@@ -21,7 +21,13 @@ from reports.suppression import NOT_SHOWN, fewer_than
 from roper.exports import BOM, SafeWriter
 from roper.models import AccessLog
 from roper.pdf import pdf_response
-from roper.permissions import get_object_or_404, has_perm, permission_required, require
+from roper.permissions import (
+    get_object_or_404,
+    has_perm,
+    permission_required,
+    require,
+    trust_roles,
+)
 from roper.roles import roles_holding
 
 PERMISSION = "reports.governors"
@@ -163,16 +169,8 @@ def _trusts(user, permission=PERMISSION):
     """Trusts in which the user holds a trust-level role that reads governor reports (or
     holds `permission`)."""
     allowed = roles_holding(permission)
-    return sorted(
-        {
-            m.trust
-            for m in Membership.objects.filter(
-                user=user, school__isnull=True, trust__isnull=False
-            ).select_related("trust")
-            if set(m.roles) & allowed
-        },
-        key=lambda t: t.name,
-    )
+    ids = [trust for trust, roles in trust_roles(user).items() if trust and roles & allowed]
+    return list(Trust.objects.filter(pk__in=ids).order_by("name")) if ids else []
 
 
 def _trust_keys(schools, now):

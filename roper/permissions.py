@@ -45,11 +45,12 @@ def membership_model():
     return apps.get_model(settings.ROPER_MEMBERSHIP_MODEL)
 
 
-def _access(user) -> tuple[dict[int, frozenset[str]], dict]:
-    """({school id: roles}, {school id: School}) for every school the user belongs to,
-    directly or through a trust. One or two queries, then cached on the user object."""
+def _access(user) -> tuple[dict[int, frozenset[str]], dict, dict[int, frozenset[str]]]:
+    """({school id: roles}, {school id: School}, {trust id: roles}) for every school the
+    user belongs to, directly or through a trust, and the user's trust-level roles. One or
+    two queries, then cached on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {}, {}
+        return {}, {}, {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
@@ -67,13 +68,22 @@ def _access(user) -> tuple[dict[int, frozenset[str]], dict]:
         for school in School.objects.filter(trust_id__in=trust_roles):
             roles.setdefault(school.pk, set()).update(trust_roles[school.trust_id])
             schools[school.pk] = school
-    result = ({sid: frozenset(r) for sid, r in roles.items()}, schools)
+    result = (
+        {sid: frozenset(r) for sid, r in roles.items()},
+        schools,
+        {tid: frozenset(r) for tid, r in trust_roles.items()},
+    )
     setattr(user, _CACHE_ATTR, result)
     return result
 
 
 def roles_by_school(user) -> dict[int, frozenset[str]]:
     return _access(user)[0]
+
+
+def trust_roles(user) -> dict[int, frozenset[str]]:
+    """{trust id: roles} of the user's trust-level memberships (read with the schools')."""
+    return _access(user)[2]
 
 
 def schools_of(user) -> list:

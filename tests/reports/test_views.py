@@ -194,7 +194,10 @@ def test_the_named_governor_saves_commentary_for_the_term(terms, as_user, govern
     saved = Commentary.objects.get(school=terms.school, term=summer)
     assert saved.updated_by == governor
     html = client.get(response.url).content.decode()
-    assert "Triage times improved." in html
+    # In the box, to be edited, under its label and with what to leave out.
+    assert 'id="id_text">\nTriage times improved.</textarea>' in html
+    assert '<label for="id_text" class="form-label">The named governor&#x27;s commentary' in html
+    assert 'aria-describedby="id_text_helptext"' in html and "Do not name a child" in html
     csv_text = client.get(URL, {"term": summer.pk, "format": "csv"}).content.decode()
     assert "Triage times improved." in csv_text
     client.post(reverse("reports:commentary", args=[summer.pk]), {"text": "Edited."})
