@@ -85,3 +85,15 @@ def test_production_settings_pass_check_deploy_with_no_warning():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_plans_for_a_database_held_in_memory():
+    """random_page_cost 1.1 on Roper's connections (roper/settings.py): with PostgreSQL's 4.0
+    the triage dashboard hashed every learner of the school to name 177 of them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
