@@ -10,7 +10,8 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat, timezone
-from django.utils.html import escape, format_html_join
+from django.utils.html import conditional_escape, escape, format_html_join
+from django.utils.safestring import SafeString
 
 from devices.models import Confiscation, Search
 from incidents.models import Entry, Involvement
@@ -88,6 +89,12 @@ def for_page(rows: list[dict]) -> list[dict]:
         if row["concern"] is not None:
             links.append(concern_link(row["concern"].pk))
         row["links"] = format_html_join(", ", "{}", ((link,) for link in links))
+        # The whole row, each cell escaped as the template's {{ }} would (a 3-year
+        # chronology's ~3,000 variables placed one by one were a third of its time).
+        cells = (row["when"], row["kind"], row["links"], row["detail"], row["notes"])
+        row["row"] = SafeString(  # nosec B703 - every cell escaped just here
+            "<tr>" + "".join(f"<td>{conditional_escape(cell)}</td>" for cell in cells) + "</tr>"
+        )
     return rows
 
 
