@@ -87,19 +87,27 @@ class ModelBackend(backends.ModelBackend):
     so a device confirmed, or removed by the admin, counts from the next request on."""
 
     def get_user(self, user_id):
-        confirmed = [
-            Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True))
-            for model in device_classes()
-        ]
-        has_device = ExpressionWrapper(
-            functools.reduce(operator.or_, confirmed), output_field=BooleanField()
-        )
-        users = get_user_model()._default_manager.annotate(**{HAS_DEVICE: has_device})
         try:
-            user = users.get(pk=user_id)
+            user = _users_with_device_flag().get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+@functools.cache
+def _users_with_device_flag():
+    """The users, each with whether they have a confirmed device: built once per process and
+    cloned by each request's `get` (never evaluated itself). Built per request, with
+    django-otp's device models looked up among every model, it was a quarter of the CPU of a
+    check-in at the desk (py-spy on a gunicorn worker at the morning rush)."""
+    confirmed = [
+        Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True))
+        for model in device_classes()
+    ]
+    has_device = ExpressionWrapper(
+        functools.reduce(operator.or_, confirmed), output_field=BooleanField()
+    )
+    return get_user_model()._default_manager.annotate(**{HAS_DEVICE: has_device})
 
 
 def has_device(user) -> bool:
