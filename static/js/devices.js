@@ -42,8 +42,9 @@ document.addEventListener("DOMContentLoaded", () => {
 // (devices/partials/_desk_results.html) drawn from the roster (devices/desk.py roster), kept
 // fresh by each phone moved here and read again every minute (and after an undo, a whole
 // class or a refusal). The server answers instead when nothing in the roster matches (a
-// learner added since it was read), from home time (a held phone's check-out lists who may
-// collect, which the roster does not carry), and when the roster could not be read.
+// learner added since it was read), from home time (when Enter checks phones out, and the
+// desk lists the held phones first: the server's rules, kept in one place for the afternoon),
+// and when the roster could not be read.
 function deskRoster(box, results) {
   const form = box.form;
   const url = form.dataset.roster;
@@ -133,13 +134,21 @@ function deskRoster(box, results) {
       phone = [`Collected ${learner.out}`];
     } else {
       phone = [`In since ${learner.in}${learner.tag ? ` · pouch ${learner.tag}` : ""}`];
-      // Who may collect is the server's to list: its own row, with the check-out form.
-      const query = `${form.dataset.search}?${new URLSearchParams({ q: learner.name })}`;
+      const to = form.dataset.checkOut.replace("/0/", `/${learner.id}/`);
+      const id = `collector-${learner.id}`;
+      const options = learner.collect.map(([guardian, label]) => element("option", { value: guardian }, label));
       action = element(
-        "button",
-        { class: "btn btn-sm btn-secondary", type: "button", "hx-get": query, "hx-target": "#desk-results" },
-        "Check out…",
-        hidden(` ${learner.name}`),
+        "form",
+        { method: "post", action: to, "hx-post": to, "hx-target": "#desk-state", class: "desk-action d-flex gap-1" },
+        element("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token() }),
+        element("label", { class: "visually-hidden", for: id }, "Collected by"),
+        element(
+          "select",
+          { class: "form-select form-select-sm", id, name: "guardian" },
+          element("option", { value: "" }, "The learner"),
+          ...options,
+        ),
+        element("button", { class: "btn btn-sm btn-secondary", type: "submit" }, "Check out", hidden(` ${learner.name}`)),
       );
     }
     return element(

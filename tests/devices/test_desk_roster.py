@@ -13,7 +13,7 @@ from devices import desk, services
 from devices.models import Handover, ParentContactException
 from people.calendar import SchoolCalendar
 from roper.sessions import SEEN_AT
-from tests.factories import LearnerFactory, exemption
+from tests.factories import LearnerFactory, collector, exemption
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
@@ -32,6 +32,8 @@ def test_the_roster_holds_the_schools_learners_as_the_desk_shows_them(as_user, o
         school=world.school, legal_first_name="Robert", preferred_name="Bob", legal_last_name="Ames"
     )
     gone = LearnerFactory(school=world.school, legal_first_name="Gone", active=False)
+    mum = collector(bob, guardian__name="Farah Ames")
+    collector(world.learner, may_collect=False, guardian__name="Not Allowed")
     exempt = LearnerFactory(school=world.school, legal_first_name="Ezra", legal_last_name="Ames")
     medical = exemption(exempt, by=office, decided_by=head)
     ParentContactException.objects.create(
@@ -60,6 +62,8 @@ def test_the_roster_holds_the_schools_learners_as_the_desk_shows_them(as_user, o
         ["P17"],
     )
     assert rows[bob.pk]["contact"] == "Mum calls at lunch"
+    assert rows[bob.pk]["collect"] == [[mum.pk, "Farah Ames (Mother)"]]
+    assert rows[world.learner.pk]["collect"] == []  # (one who may not collect is not listed)
     assert rows[world.learner.pk]["in"] == "" and rows[world.learner.pk]["tags"] == ["P9"]
     assert rows[exempt.pk]["exempt"] == medical.get_reason_display()
     # In the order of the names, as the database sorts them (the page keeps that order).
@@ -86,8 +90,9 @@ def test_the_roster_takes_the_same_queries_whatever_the_size_of_the_school(
     client = as_user(office)
     _roster(client)  # warm the session
     bulk_learners(world.school, 300)
-    # User, memberships; the learners, the previous day's pouch numbers, the home time.
-    with django_assert_max_num_queries(6):
+    # User, memberships; the learners, the previous day's pouch numbers, who may collect,
+    # the home time.
+    with django_assert_max_num_queries(7):
         assert len(_roster(client)["learners"]) == 301
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -86,7 +87,7 @@ def test_the_dashboard_and_the_governors_report_share_one_current_term(world, as
     closed = next(q for q in response.context["queues"] if q[0] == "closed")
     assert closed[1] == "Closed this term"
     assert closed[2] == 1
-    assert [c.pk for c in closed[3]] == [in_the_holiday.pk]
+    assert _listed(closed[3]) == [in_the_holiday.pk]
 
 
 def test_closed_this_term_starts_at_the_terms_first_midnight_in_london(world, as_user):
@@ -103,4 +104,9 @@ def test_closed_this_term_starts_at_the_terms_first_midnight_in_london(world, as
     with time_machine.travel(datetime(2026, 8, 5, 9, tzinfo=LONDON), tick=False):
         response = as_user(world.users["dsl"]).get(reverse("incidents:dashboard"))
     closed = next(q for q in response.context["queues"] if q[0] == "closed")
-    assert [c.pk for c in closed[3]] == [after.pk]
+    assert _listed(closed[3]) == [after.pk]
+
+
+def _listed(rows) -> list[int]:
+    """The concerns a queue's rows link to, in order."""
+    return [int(pk) for row in rows for pk in re.findall(r'href="/incidents/(\d+)/"', row)]
