@@ -80,7 +80,6 @@ def test_the_list_drawn_in_the_browser_is_the_servers_and_sends_nothing_while_ty
         check_accessibility(page)
 
 
-
 def test_enter_asks_without_a_request_and_a_learner_added_since_is_found(
     page, live_server, sign_in
 ):
