@@ -26,7 +26,7 @@ test: $(STAMP)
 ifdef PYTEST_ARGS
 	$(PY) -m pytest $(PYTEST_ARGS)
 else
-	$(PY) -m pytest -n auto -m "not bench"
+	$(PY) -m pytest -n auto --dist worksteal -m "not bench"
 endif
 
 test-bench: $(STAMP)  ## the benchmark harness at the tiny scale (tests/bench), in one process

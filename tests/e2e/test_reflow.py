@@ -160,8 +160,8 @@ class Check:
 # report and the teacher's My reports included); the other personas see subsets of these.
 @pytest.mark.parametrize(
     ("persona", "part", "parts"),
-    [("office", 0, 1), ("head", 0, 2), ("head", 1, 2)],
-    ids=["office", "head-1-of-2", "head-2-of-2"],
+    [("office", 0, 1), *(("head", part, 4) for part in range(4))],
+    ids=["office", *(f"head-{part + 1}-of-4" for part in range(4))],
 )
 def test_every_page_reflows_at_320_px_and_passes_axe(persona, part, parts, demo, page, live_server):
     with time_machine.travel(MORNING, tick=True):
