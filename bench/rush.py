@@ -557,7 +557,7 @@ def rush(
             "desk/search/) for a name the roster does not hold or from home time"
         ),
         "capacity_per_second": max(kept) if kept else 0,
-        "server_cpu_ms_per_check_in": statistics.median(cpu) if cpu else None,
+        "server_cpu_ms_per_check_in": round(statistics.median(cpu), 2) if cpu else None,
         # What two cores would hold with the server alone on them: 2,000 ms / the above.
         "cpu_capacity_per_second": round(2000 / statistics.median(cpu), 1) if cpu else None,
         "at_peak": at_peak,
