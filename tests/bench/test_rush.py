@@ -40,10 +40,10 @@ def test_the_morning_rush_counts_every_check_in_once(settings):
     (step,) = result["steps"]
     assert step["check_ins"] > 0
     # Each check-in is what the desk page sends before home time: the Enter alone (the name
-    # is searched in the page's roster), and a click on the row when Enter asks which of two
-    # learners was meant; the roster is read when the page opens and after a refusal.
+    # is searched in the roster the page read when it opened: without it, each would send two
+    # searches), and a click on the row when the page asks which of two learners was meant;
+    # the roster is read again each minute and after a refusal.
     assert step["searches"] == 0
-    assert step["roster_reads"] >= 2
     reads = step["roster_reads"]
     assert step["due"] + reads <= step["requests"] <= 2 * step["due"] + reads
     assert result["errors"] == 0, step["error_samples"]
