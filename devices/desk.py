@@ -27,8 +27,7 @@ from roper.dates import formatters
 HOME_TIME = time(14, 30)
 MIN_CHARS = 2
 LIMIT = 8
-#: `search(limit=EVERYONE)` with an empty `q`: the school's whole roster, in the order of the
-#: names alone (the page puts the phones not yet in first, as `search` does).
+#: The roster's limit: the school's whole roll.
 EVERYONE = 1_000_000
 #: How many of the day's last entries the desk shows.
 ENTRIES = 10
@@ -116,7 +115,6 @@ def search(
     limit: int = LIMIT,
     home_time: bool | None = None,
     shown: bool = True,
-    collectors: bool = True,
 ) -> list[Learner]:
     """Learners whose name starts with each word typed (first, preferred or last name), or
     whose class or pouch/tag number is the word typed. Each learner carries `today` (today's
@@ -131,7 +129,7 @@ def search(
     is not in yet, from home time those whose phone is still held (`home_time`: whether it
     is; None: the school's home time and the time now decide, in the same query)."""
     words = q.split()
-    if school is None or (len(q.strip()) < MIN_CHARS and limit != EVERYONE):
+    if school is None or len(q.strip()) < MIN_CHARS:
         return []
     school_id = getattr(school, "pk", school)
     if home_time is None:
@@ -154,7 +152,7 @@ def search(
         conditions.append(WORD_SQL.format(pouch=pouch))
     params.append(limit)
     sql = SEARCH_SQL.format(
-        order="" if limit == EVERYONE else LIKELY_SQL,
+        order=LIKELY_SQL,
         home=HOME_SQL if home_time is None else HOME_GIVEN_SQL,
         shown=SHOWN_SQL if shown else "",
         words="".join(conditions),
@@ -169,13 +167,9 @@ def search(
         if not shown:
             continue
         learner.parent_contact_until = _as_date(learner.parent_contact_until)
-    held = [
-        lr
-        for lr in found
-        if shown and collectors and lr.today is not None and lr.today.out_at is None
-    ]
+    held = [lr for lr in found if shown and lr.today is not None and lr.today.out_at is None]
     for learner in found:
-        if shown and collectors and learner not in held:
+        if shown and learner not in held:
             learner.collectors = []  # (set only where not read: a prefetch skips a set one)
     if held:
         prefetch_related_objects(
@@ -209,9 +203,9 @@ def roster(*, school, day: date) -> dict:
     previous day of handovers'), and who may collect their phone (what a held phone's row
     offers: what the desk's search shows of any held phone). The learners come in the order
     of their names as the database sorts them; the page puts those whose phone is not in yet
-    first, as `search` does. Four queries,
-    and plain rows: read as models and formatted by Django's filters, a school of 1,000 took
-    ~100 ms of CPU, the page reads it every minute."""
+    first, as `search` does. Four queries, and plain rows: read as models and formatted by
+    Django's filters, a school of 1,000 took ~100 ms of CPU, and the page reads it every
+    minute."""
     school_id = getattr(school, "pk", school)
     now = timezone.localtime()
     params = [1, Decision.APPROVED, day, day, *[Decision.APPROVED, day, day] * 2]
@@ -237,10 +231,6 @@ def roster(*, school, day: date) -> dict:
     on_day, _ = formatters()
     years = dict(Learner._meta.get_field("year_group").flatchoices)
     reasons = dict(LearnerExemption.Reason.choices)
-    zone = timezone.get_current_timezone()
-
-    def hhmm(value) -> str:
-        return f"{_as_datetime(value).astimezone(zone):%H:%M}" if value else ""
 
     rows = []
     for learner in found:
@@ -266,8 +256,8 @@ def roster(*, school, day: date) -> dict:
                 else "",
                 "contact": Truncator(contact).chars(160) if contact else "",
                 "until": on_day(until) if until else "",
-                "in": hhmm(learner["today_in_at"]) if held else "",
-                "out": hhmm(learner["today_out_at"]) if held else "",
+                "in": _hhmm(learner["today_in_at"]) if held else "",
+                "out": _hhmm(learner["today_out_at"]) if held and learner["today_out_at"] else "",
                 "tag": tag,
                 "tags": sorted({t.upper() for t in (previous.get(learner["id"]), tag) if t}),
                 "collect": collect.get(learner["id"], []),
@@ -296,7 +286,8 @@ def moved(handover: Handover) -> dict:
 
 
 def _hhmm(value) -> str:
-    return timezone.localtime(value).strftime("%H:%M")
+    """A moment's time of day in the school's time zone (raw rows from SQLite are naive)."""
+    return timezone.localtime(_as_datetime(value)).strftime("%H:%M")
 
 
 def _as_date(value):
