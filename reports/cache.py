@@ -2,12 +2,13 @@
 edit (a concern of last term triaged today, a handover of a past day corrected), and they are
 the dearest pages Roper serves.
 
-Each cached report's key carries a version of every school it covers and one of the whole of
-Roper. A change to data a report reads (any save or delete of the reports' models, connected
-in apps.py) gives its school a new version (a change with no school, all schools): the
-next view misses and computes afresh. A version is a random token, not a counter, so that a
-version the cache evicted can never bring an older entry back. The few queryset updates that
-send no signal are bounded by TIMEOUT.
+Each cached report is kept with a version of every school it covers and one of the whole of
+Roper, and is used only while those are still the versions. A change to data a report reads
+(any save or delete of the reports' models, connected in apps.py) gives its school a new
+version (a change with no school, all schools): the next view misses and computes afresh. A
+version is a random token, not a counter, so that a version the cache evicted can never
+bring an older entry back. The few queryset updates that send no signal are bounded by
+TIMEOUT.
 
 Only with a cache every worker shares (settings.SHARED_CACHE, Redis): with each process's
 own memory, one worker would not hear of another's change.
@@ -38,28 +39,39 @@ def _version_key(school_id) -> str:
     return f"{ALL}:{school_id}" if school_id else ALL
 
 
-def _versions(school_ids) -> str:
-    keys = [ALL, *(_version_key(pk) for pk in sorted(school_ids))]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, uuid.uuid4().hex, None)
-    if len(found) < len(keys):
+def _version_keys(school_ids) -> list[str]:
+    return [ALL, *(_version_key(pk) for pk in sorted(school_ids))]
+
+
+def _versions(school_ids, found: dict | None = None) -> str:
+    """The versions of these schools and Roper's, from `found` when they were read already; a
+    version missing (never given, or evicted) is given now."""
+    keys = _version_keys(school_ids)
+    if found is None:
         found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    for key in missing:
+        cache.add(key, uuid.uuid4().hex, None)
+    if missing:
+        found = {**found, **cache.get_many(missing)}
     return ".".join(str(found.get(key)) for key in keys)
 
 
 def cached(kind: str, school_ids, parts, build):
-    """`build()`, or its result cached under `kind`, `parts` and the versions of
-    `school_ids`."""
+    """`build()`, or its result cached under `kind` and `parts` while the versions of
+    `school_ids` (and Roper's) are those it was built with. The entry and the versions are
+    read together, in one round trip to the cache."""
     if not enabled():
         return build()
-    name = ":".join([kind, *map(str, parts), _versions(school_ids)])
+    name = ":".join([kind, *map(str, parts)])
     key = "reports:" + hashlib.sha256(name.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, TIMEOUT)
+    found = cache.get_many([*_version_keys(school_ids), key])
+    versions = _versions(school_ids, found)
+    entry = found.get(key)
+    if entry is not None and entry[0] == versions:
+        return entry[1]
+    value = build()
+    cache.set(key, (versions, value), TIMEOUT)
     return value
 
 

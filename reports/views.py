@@ -24,6 +24,7 @@ from roper.pdf import pdf_response
 from roper.permissions import (
     get_object_or_404,
     has_perm,
+    member_of,
     permission_required,
     require,
     trust_roles,
@@ -53,11 +54,20 @@ def governors(request):
     if param and param != "now":
         if not param.isdigit():
             raise Http404
-        term = Term.objects.select_related("school").get_for_user(
-            request.user, PERMISSION, pk=int(param)
+        # The term and its school's whole calendar in one query; refused as
+        # `get_object_or_404` refuses: another school's term is a 404, a term of the user's
+        # own school that their roles do not cover a 403.
+        terms = list(
+            Term.objects.filter(school__in=member_of(request.user), school__terms__pk=param)
+            .select_related("school")
+            .order_by("starts_on")
         )
+        term = next((t for t in terms if t.pk == int(param)), None)
+        if term is None:
+            raise Http404
         school = term.school
-        calendar = SchoolCalendar(school)
+        require(request.user, PERMISSION, school)
+        calendar = SchoolCalendar(school, terms=terms)
     else:
         school = request.school
         require(request.user, PERMISSION, school)

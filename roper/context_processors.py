@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from roper.navigation import nav_for
+from roper.notifications import unread_count
 from roper.permissions import roles_for, schools_of
 from roper.sessions import idle_limit
 
@@ -20,7 +21,5 @@ def roper(request):
         "my_schools": schools_of(user),
         # Seconds of inactivity before sign-out, for the warning before it (WCAG 2.2.1).
         "idle_seconds": SimpleLazyObject(lambda: idle_limit(user)),
-        "unread_notifications": SimpleLazyObject(
-            lambda: user.notifications.filter(read_at__isnull=True).count()
-        ),
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
     }

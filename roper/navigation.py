@@ -1,10 +1,11 @@
 """The navigation, and where each role lands after signing in. Each item is shown only to
 people who hold its permission in the school they are working in."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from roper.permissions import has_perm
 
@@ -27,7 +28,15 @@ class NavItem:
 
     @property
     def url(self):
-        return reverse(self.url_name)
+        return _reverse(self.url_name, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _reverse(url_name: str, urlconf, prefix: str) -> str:
+    """An item's address: the same for every request of one URLconf and script prefix, so
+    reversed once, not three times per item on every page (base.html reads it for the link
+    and twice for "the page you are on")."""
+    return reverse(url_name, urlconf=urlconf)
 
 
 #: By url name; the apps register their items (their AppConfig.ready): roper imports no app.

@@ -17,6 +17,7 @@ from roper import drafts
 from roper.middleware import SESSION_KEY
 from roper.models import RetentionBatch
 from roper.navigation import landing_for, nav_for
+from roper.notifications import unread_changed
 from roper.permissions import member_of, require, schools_with
 from roper.sessions import SEEN_AT
 
@@ -67,6 +68,7 @@ def notification_read(request, pk):
 @require_POST
 def notification_read_all(request):
     request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    unread_changed([request.user.pk])  # update() sends no post_save
     return redirect("notifications")
 
 
