@@ -22,6 +22,7 @@ def test_page_query_counts_do_not_grow_with_the_data(world, head, client):
         reverse("policies:acknowledgements", args=[policy.slug, 1]),
         reverse("policies:training"),
     ]
+    client.get(urls[0])  # the unread badge's count, kept from the first page
     before = [_count(client, u) for u in urls]
     for n in range(20):
         user = MembershipFactory(school=world.school, roles=["staff"]).user
@@ -29,5 +30,6 @@ def test_page_query_counts_do_not_grow_with_the_data(world, head, client):
         session.attendees.add(user)
         ratified_policy(world.school, title=f"Extra {n}", slug=f"extra-{n}")
         TrainingSessionFactory(school=world.school).attendees.add(user)
+    client.get(urls[0])
     after = [_count(client, u) for u in urls]
     assert after == before
