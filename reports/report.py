@@ -37,7 +37,7 @@ from reports.figures import (
     same_term_last_year,
     span_for_term,
 )
-from reports.models import DEFAULT_THRESHOLD, ReportSettings
+from reports.models import DEFAULT_THRESHOLD, Commentary, ReportSettings
 from reports.suppression import NOT_SHOWN, count_text, fewer_than, suppressed_cells
 from roper.permissions import roles_for
 from roper.roles import Role
@@ -101,6 +101,10 @@ class Report:
     #: completed term's page is then the cached HTML and no template loop (the report's
     #: tables were two thirds of the page's time). Empty: the templates render it.
     body: str = ""
+    #: A school's report: the named governor's commentary on the term (a Commentary, or None
+    #: when none is written), read with the report and cached with it (saving it gives the
+    #: school's reports a new version, as any change to what they read).
+    commentary: object = None
 
     @property
     def suppressed_text(self):
@@ -439,10 +443,13 @@ def school_report(
     *, school: School, term: Term, terms: list[Term], today: date, viewer=None
 ) -> Report:
     """One school, one term (or this term so far), with the previous term and the same term
-    last year, as `viewer` may read it. A completed term's is cached (reports/cache.py)."""
+    last year, as `viewer` may read it, and the named governor's commentary on it. A
+    completed term's is cached (reports/cache.py)."""
 
     def build():
-        return _school_report(school=school, term=term, terms=terms, today=today, viewer=viewer)
+        report = _school_report(school=school, term=term, terms=terms, today=today, viewer=viewer)
+        report.commentary = Commentary.of(term)
+        return report
 
     if term.ends_on >= today:
         return build()

@@ -79,7 +79,7 @@ def governors(request):
     report = school_report(
         school=school, term=term, terms=calendar.terms, today=now, viewer=request.user
     )
-    commentary = Commentary.of(term)
+    commentary = report.commentary
     fmt = request.GET.get("format", "")
     filename = f"governors-report-{slugify(school.name)}-{slugify(str(term))}"
     if fmt:

@@ -75,3 +75,21 @@ def test_a_change_gives_its_school_a_new_version_only_when_it_commits(
         handovers(terms.school, date(2026, 5, 8), 1)
         transaction.set_rollback(True)
     assert report_cache._versions([terms.school.pk]) == before  # rolled back: nothing to do
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_commentary_is_served_with_the_cached_report_and_a_save_shows_at_once(
+    terms, as_user, governor, shared_cache
+):
+    summer = term(terms.school, "summer", 2026)
+    client = as_user(governor)
+    _view(client, summer)
+    with CaptureQueriesContext(connection) as served:
+        page = client.get(URL, {"term": summer.pk}).content.decode()
+    assert "No commentary yet" in page or 'id="id_text">\n</textarea>' in page
+    assert not any("reports_commentary" in q["sql"] for q in served.captured_queries)
+    saved = client.post(reverse("reports:commentary", args=[summer.pk]), {"text": "Fewer phones."})
+    assert saved.status_code == 302
+    page = client.get(URL, {"term": summer.pk}).content.decode()
+    assert "Fewer phones." in page
+    assert "Last saved" in page
