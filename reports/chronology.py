@@ -13,8 +13,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, escape, format_html_join
 from django.utils.safestring import SafeString
 
-from devices.models import Confiscation, Search
-from incidents.models import Entry, Involvement
+from devices.models import Confiscation, CustodyEvent, CustodyState, Search
+from incidents.models import Entry, Involvement, Referral
 from incidents.visibility import concerns_triaged_by, without_concealed
 from roper.links import link_maker
 from roper.permissions import has_perm
@@ -32,28 +32,41 @@ ENTRY_KINDS = [
 
 def learner_chronology(*, learner, user) -> list[dict]:
     """The rows of `learner`'s chronology as `user` may see them, oldest first. A row has
-    `at`, `kind`, `concern` (or None), `text`, `detail`, and `entry` or `confiscation`."""
+    `at`, `kind`, `concern` (or None), `text`, `detail`, and for a device or a search,
+    `confiscation` or `search`."""
     concerns = list(
         concerns_triaged_by(user)
         .filter(Exists(Involvement.objects.filter(concern=OuterRef("pk"), learner=learner)))
         .select_related("category")
+        .only("reported_at", "what_happened", "category__name")
     )
     shown = {c.pk: c for c in concerns}
     rows = [_concern_row(c) for c in concerns]
-    # A learner's history is hundreds of entries: only the columns a row shows, and each
-    # entry's concern from those above (not one more Concern object per entry).
-    entries = Entry.objects.filter(concern_id__in=shown, kind__in=ENTRY_KINDS).only(
-        "concern", "kind", "at", "text", "referral", "referred_at", "contact_who"
+    # A learner's history is hundreds of entries and custody events: read as plain rows (as
+    # models they were a third of the page's time), each entry's concern from those above.
+    kinds, referrals = dict(Entry.Kind.choices), dict(Referral.choices)
+    entries = Entry.objects.filter(concern_id__in=shown, kind__in=ENTRY_KINDS).values_list(
+        "concern_id", "kind", "at", "text", "referral", "referred_at", "contact_who"
     )
-    rows += [_entry_row(e, shown[e.concern_id]) for e in entries]
+    rows += [_entry_row(entry, shown[entry[0]], kinds, referrals) for entry in entries]
     # Devices linked to a concern concealed from the user are left out; a link to a concern
     # is shown only when the user sees that concern in full.
-    confiscations = without_concealed(
-        Confiscation.objects.filter(learner=learner), user, "concern"
-    ).prefetch_related("events")
-    for confiscation in confiscations:
-        concern = shown.get(confiscation.concern_id)
-        rows += [_custody_row(confiscation, event, concern) for event in confiscation.events.all()]
+    confiscations = {
+        c.pk: c
+        for c in without_concealed(Confiscation.objects.filter(learner=learner), user, "concern")
+    }
+    states = dict(CustodyState.choices)
+    events = CustodyEvent.objects.filter(confiscation_id__in=confiscations).values_list(
+        "confiscation_id", "sequence", "state", "at", "note"
+    )
+    by_confiscation: dict[int, list] = {pk: [] for pk in confiscations}  # in their order
+    for event in events:
+        by_confiscation[event[0]].append(event)
+    rows += [
+        _custody_row(confiscations[pk], event, shown, states)
+        for pk, its_events in by_confiscation.items()
+        for event in its_events
+    ]
     # Searches, for those who read the record of searches (devices.searches), on the same
     # secrecy rule as the devices: none whose confiscation is of a concern concealed from them.
     if has_perm(user, "devices.searches", learner.school_id):
@@ -108,28 +121,29 @@ def _concern_row(concern) -> dict:
     }
 
 
-def _entry_row(entry, concern) -> dict:
-    if entry.kind == Entry.Kind.PARENT_CONTACT:
-        detail = entry.contact_who or "Not told"
+def _entry_row(entry, concern, kinds, referrals) -> dict:
+    _, kind, at, text, referral, referred_at, contact_who = entry
+    if kind == Entry.Kind.PARENT_CONTACT:
+        detail = contact_who or "Not told"
     else:
-        detail = entry.get_referral_display() if entry.referral else ""
+        detail = referrals.get(referral, referral) if referral else ""
     return {
-        "at": entry.referred_at or entry.at,
-        "kind": entry.get_kind_display(),
+        "at": referred_at or at,
+        "kind": kinds.get(kind, kind),
         "concern": concern,
-        "text": entry.text,
+        "text": text,
         "detail": detail,
-        "entry": entry,
     }
 
 
-def _custody_row(confiscation, event, concern) -> dict:
+def _custody_row(confiscation, event, shown, states) -> dict:
+    _, sequence, state, at, note = event
     return {
-        "at": event.at,
-        "kind": f"Device {event.get_state_display().lower()}",
-        "concern": concern,
+        "at": at,
+        "kind": f"Device {states.get(state, state).lower()}",
+        "concern": shown.get(confiscation.concern_id),
         # The first movement is the confiscation itself: its reason says what happened.
-        "text": confiscation.reason if event.sequence == 1 else event.note,
+        "text": confiscation.reason if sequence == 1 else note,
         "detail": confiscation.device,
         "confiscation": confiscation,
     }
