@@ -248,13 +248,29 @@ class ConcernPage:
 VIEWS_PER_PAGE = 50
 
 
+#: What of a user the concern's timeline never shows (incidents/timeline.py: names only).
+UNSHOWN_USER_FIELDS = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "email",
+    "is_staff",
+    "date_joined",
+)
+
+
 def concern_page(
     *, concern: Concern, viewer, full: bool, views_before: int | None = None
 ) -> ConcernPage:
     """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
     view shows the information added (no triage notes) and the evidence they uploaded."""
     school = concern.school_id
-    entries = concern.entries.select_related("author", "owner", "assignee", "action_done_by")
+    people = ("author", "owner", "assignee", "action_done_by")
+    # Of the people named, only what the timeline shows of them (their names): a concern's
+    # timeline is hundreds of entries, and each person's whole row was read four times.
+    entries = concern.entries.select_related(*people).defer(
+        *(f"{who}__{field}" for who in people for field in UNSHOWN_USER_FIELDS)
+    )
     if full:
         # The whole timeline is shown: its referrals say which are pending, with no query
         # of their own (as `with_referral_entries` would prefetch them).

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from incidents.models import Concern, Entry, Referral
 from roper.dates import formatters
 from roper.links import url_maker
+from roper.models import AccessLog
 
 
 def for_page(entries, *, concern, may_mark_done) -> list[dict]:
@@ -80,5 +81,27 @@ def for_page(entries, *, concern, may_mark_done) -> list[dict]:
                     + f"\n    {text}\n  </li>\n  "
                 ),
             }
+        )
+    return rows
+
+
+def access_rows(views) -> list[SafeString]:
+    """The rows of the page's access log (who viewed the record, or was refused it), each
+    formatted once: 50 rows placed by the template, with their `|date`, were an eighth of the
+    page's time. The HTML is what the template wrote (tests/incidents/test_concern_page.py)."""
+    _, moment = formatters()
+    actions = {value: escape(str(label)) for value, label in AccessLog.Action.choices}
+    rows = []
+    for view in views:
+        what = escape(view.what)
+        if view.outcome == AccessLog.Outcome.REFUSED:
+            done = f'<span class="badge text-bg-danger">Refused</span> {escape(view.action)} {what}'
+        else:
+            done = f"{actions.get(view.action) or escape(view.action)} {what}"
+        rows.append(
+            SafeString(  # nosec B703 - every value escaped just here
+                f"<tr><td>{escape(view.user_name)}</td><td>{moment(view.at)}</td>"
+                f"<td>{done}</td></tr>"
+            )
         )
     return rows

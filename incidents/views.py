@@ -197,6 +197,7 @@ def _detail(request, concern, full, forms=None, status=200):
         "timeline": timeline.for_page(
             page.entries, concern=concern, may_mark_done=page.may_mark_done
         ),
+        "access_rows": timeline.access_rows(page.views),
         "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
         "open_form": next(iter(forms), None),
     }

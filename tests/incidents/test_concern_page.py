@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
@@ -188,3 +189,32 @@ def test_the_timeline_shows_the_same_entries_as_before(world, as_user):
     assert "Referral: Children&#x27;s social care" in before
     assert "done by a former user on 14 Jul 2026 23:30" in before
     assert before.count("Mark this action done") == 2
+
+
+#: The access log's rows as the template wrote them before (issue 17).
+ACCESS_BEFORE = Template(
+    """{% for v in views %}<tr><td>{{ v.user_name }}</td><td>{{ v.at|date:"j M Y H:i" }}</td><td>{% if v.outcome == "refused" %}<span class="badge text-bg-danger">Refused</span> {{ v.action }} {{ v.what }}{% else %}{{ v.get_action_display }} {{ v.what }}{% endif %}</td></tr>{% endfor %}"""  # noqa: E501
+)
+
+
+def test_the_access_log_shows_the_same_rows_as_before(world, as_user):
+    from roper.models import AccessLog
+
+    concern = learner_concern(world)
+    dsl = world.users["dsl"]
+    common = {"school": world.school, "obj": concern}
+    with time_machine.travel(datetime(2026, 7, 14, 23, 30, tzinfo=LONDON), tick=False):
+        AccessLog.record_access(user=dsl, what="concern <b>1</b> & more", **common)
+        AccessLog.record_access(
+            user=world.users["teacher"], outcome=AccessLog.Outcome.REFUSED, what="concern", **common
+        )
+        AccessLog.record_access(
+            user=dsl, action=AccessLog.Action.DOWNLOAD, what="evidence", **common
+        )
+    response = as_user(dsl).get(reverse("incidents:detail", args=[concern.pk]))
+    page = response.content.decode()
+    before = ACCESS_BEFORE.render(Context({"views": response.context["views"]}))
+    assert len(response.context["views"]) == 4  # the three above and this view
+    assert f"<tbody>{before}</tbody>" in page
+    assert "14 Jul 2026 23:30" in before and "concern &lt;b&gt;1&lt;/b&gt; &amp; more" in before
+    assert "Refused</span> view concern" in before and "Downloaded evidence" in before
