@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import CreateView, DetailView, ListView
@@ -123,7 +124,12 @@ def desk_search(request):
     return render(
         request,
         "devices/partials/_desk_results.html",
-        {"results": results, "q": q, "min_chars": desk.MIN_CHARS},
+        {
+            "results": results,
+            "rows": desk.result_rows(results, csrf_input(request)),
+            "q": q,
+            "min_chars": desk.MIN_CHARS,
+        },
     )
 
 
