@@ -108,5 +108,4 @@ def test_the_rows_are_the_templates_byte_for_byte(busy_school, now):  # noqa: F8
                 if lr.parent_contact:
                     kinds.add("until" if lr.parent_contact_until else "contact")
     # Every kind of row was compared, not only the commonest.
-    print(sorted(kinds))
     assert kinds >= {"exempt", "not in", "collected", "held", "held, collectors", "contact"}
