@@ -10,7 +10,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape, escape, format_html_join
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 
 from devices.models import Confiscation, CustodyEvent, CustodyState, Search
@@ -101,7 +101,7 @@ def for_page(rows: list[dict]) -> list[dict]:
             links.append(confiscation_link(row["confiscation"].pk))
         if row["concern"] is not None:
             links.append(concern_link(row["concern"].pk))
-        row["links"] = format_html_join(", ", "{}", ((link,) for link in links))
+        row["links"] = SafeString(", ".join(links))  # nosec B703 - links made safe above
         # The whole row, each cell escaped as the template's {{ }} would (a 3-year
         # chronology's ~3,000 variables placed one by one were a third of its time).
         cells = (row["when"], row["kind"], row["links"], row["detail"], row["notes"])
@@ -109,6 +109,12 @@ def for_page(rows: list[dict]) -> list[dict]:
             "<tr>" + "".join(f"<td>{conditional_escape(cell)}</td>" for cell in cells) + "</tr>"
         )
     return rows
+
+
+def rows_html(rows: list[dict]) -> SafeString:
+    """The table's rows as one piece of HTML, as the template's loop placed them (its
+    whitespace too): 600 iterations of a template loop cost more than the join."""
+    return SafeString("".join(f"\n  {row['row']}\n  " for row in rows))  # nosec B703
 
 
 def _concern_row(concern) -> dict:

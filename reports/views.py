@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from people.calendar import SchoolCalendar
 from people.models import Learner, Membership, School, Term, Trust
-from reports.chronology import for_page, learner_chronology
+from reports.chronology import for_page, learner_chronology, rows_html
 from reports.evidence import evidence_pack, trust_document, trust_pack
 from reports.forms import CommentaryForm
 from reports.models import Commentary
@@ -388,7 +388,11 @@ def chronology(request, pk):
         school=learner.school_id,
         what=f"chronology of learner {learner.pk}",
     )
-    return render(request, "reports/chronology.html", {"learner": learner, "events": events})
+    return render(
+        request,
+        "reports/chronology.html",
+        {"learner": learner, "events": events, "rows": rows_html(events)},
+    )
 
 
 @permission_required("learners.subject_access", model=Learner)
