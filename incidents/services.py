@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from functools import reduce
 from html import escape
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -46,6 +47,10 @@ from roper.locking import locked
 from roper.models import AccessLog
 from roper.notifications import notification_send
 from roper.uploads import IMAGE_TYPES, PDF_TYPES, served_type, upload_check
+
+User = get_user_model()
+#: What of a person the timeline shows: their name.
+NAME_FIELDS = ("first_name", "last_name", "username", "is_active")
 
 #: The filtering and monitoring review: its owner is reminded this long before it is due.
 FILTERING_REMINDER_BEFORE = timedelta(days=30)
@@ -248,15 +253,22 @@ class ConcernPage:
 VIEWS_PER_PAGE = 50
 
 
-#: What of a user the concern's timeline never shows (incidents/timeline.py: names only).
-UNSHOWN_USER_FIELDS = (
-    "password",
-    "last_login",
-    "is_superuser",
-    "email",
-    "is_staff",
-    "date_joined",
-)
+#: The people an entry names (its author, the owner and the assignee it records, who marked
+#: the action done).
+ENTRY_PEOPLE = ("author", "owner", "assignee", "action_done_by")
+
+
+def _with_people(entries: list[Entry]) -> None:
+    """Each entry's people, read once for the whole timeline, with only what it shows of them
+    (their names): a concern's timeline is hundreds of entries naming a handful of people, and
+    joined to each entry every person was read and built again, four times a row."""
+    ids = {getattr(e, f"{who}_id") for e in entries for who in ENTRY_PEOPLE} - {None}
+    people = {u.pk: u for u in User.objects.filter(pk__in=ids).only(*NAME_FIELDS)} if ids else {}
+    for entry in entries:
+        for who in ENTRY_PEOPLE:
+            pk = getattr(entry, f"{who}_id")
+            if pk is not None:
+                setattr(entry, who, people[pk])
 
 
 def concern_page(
@@ -265,12 +277,7 @@ def concern_page(
     """The page of `concern` for `viewer`, who may open it (`full`: in full). The reporter's
     view shows the information added (no triage notes) and the evidence they uploaded."""
     school = concern.school_id
-    people = ("author", "owner", "assignee", "action_done_by")
-    # Of the people named, only what the timeline shows of them (their names): a concern's
-    # timeline is hundreds of entries, and each person's whole row was read four times.
-    entries = concern.entries.select_related(*people).defer(
-        *(f"{who}__{field}" for who in people for field in UNSHOWN_USER_FIELDS)
-    )
+    entries = concern.entries.all()
     if full:
         # The whole timeline is shown: its referrals say which are pending, with no query
         # of their own (as `with_referral_entries` would prefetch them).
@@ -283,6 +290,7 @@ def concern_page(
                 Q(kind__in=Entry.REPORTER_KINDS) | Q(kind=Entry.Kind.ACTION, assignee=viewer)
             )
         )
+    _with_people(entries)
     owns = viewer.pk == concern.owner_id or (concern.owner_id is None and full)
     markable = frozenset(
         e.pk

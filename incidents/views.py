@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import re
 from datetime import date
 
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -180,6 +182,15 @@ def _concern(request, pk) -> tuple[Concern, bool]:
     return concern, full
 
 
+@functools.cache
+def _blank_addition_form() -> SafeString:
+    return SafeString(  # nosec B703 - crispy's own output
+        Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(
+            Context({"form": AdditionForm(concern=None)})
+        )
+    )
+
+
 def _detail(request, concern, full, forms=None, status=200):
     """The concern's page, with the forms its viewer may use. The record and close forms
     are drawn only when asked for (`concern_record` and `concern_close` answer a GET with
@@ -199,6 +210,10 @@ def _detail(request, concern, full, forms=None, status=200):
         ),
         "access_rows": timeline.access_rows(page.views),
         "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
+        # The blank form as crispy draws it, drawn once per process (it is the same on every
+        # concern's page: its fields do not depend on the concern); a form sent back with its
+        # errors is drawn afresh.
+        "blank_addition_form": None if "addition_form" in forms else _blank_addition_form(),
         "open_form": next(iter(forms), None),
     }
     if page.can_record:

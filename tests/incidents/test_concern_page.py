@@ -66,6 +66,8 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
     client = as_user(world.users[persona])
     url = reverse("incidents:detail", args=[concern.pk])
     client.get(url)  # the first view marks it read
+    # A short timeline naming one person (their names are read once, for all the entries).
+    Entry.objects.create(concern=concern, kind="note", author=world.users["head"], text="One")
     with CaptureQueriesContext(connection) as short:
         client.get(url)
     Entry.objects.bulk_create(
@@ -218,3 +220,22 @@ def test_the_access_log_shows_the_same_rows_as_before(world, as_user):
     assert f"<tbody>{before}</tbody>" in page
     assert "14 Jul 2026 23:30" in before and "concern &lt;b&gt;1&lt;/b&gt; &amp; more" in before
     assert "Refused</span> view concern" in before and "Downloaded evidence" in before
+
+
+def test_the_add_information_form_is_drawn_blank_and_again_with_its_errors(world, as_user):
+    concern = learner_concern(world)
+    client = as_user(world.users["dsl"])
+    url = reverse("incidents:detail", args=[concern.pk])
+    blank = client.get(url).content.decode()
+    assert 'name="text"' in blank and 'name="evidence"' in blank
+    assert "is-invalid" not in blank
+    # The blank form is the same on every page, drawn once: a second concern's is identical.
+    other = learner_concern(world)
+    again = client.get(reverse("incidents:detail", args=[other.pk])).content.decode()
+    part = re.compile(r'(<div id="div_id_text".*?)<button class="btn btn-secondary"', re.S)
+    assert part.search(blank).group(1) == part.search(again).group(1)
+    # Sent back empty: drawn afresh, with its error, and the next blank one has none.
+    sent = client.post(reverse("incidents:add", args=[concern.pk]), {"text": ""})
+    assert sent.status_code == 400
+    assert "Fill in “Information to add”." in part.search(sent.content.decode()).group(1)
+    assert "is-invalid" not in part.search(client.get(url).content.decode()).group(1)
