@@ -310,12 +310,17 @@ def concern_page(
     if full:
         # Paged by the last entry shown, not by page number: each view of this page adds an
         # entry, which would push one row from page to page unseen.
+        # As plain rows (named tuples, not 50 models: a tenth of the page's time).
         rows = AccessLog.objects.filter(
             content_type=ContentType.objects.get_for_model(Concern), object_id=concern.pk
-        ).only("user_name", "at", "action", "what", "outcome")
+        )
         if views_before is not None:
             rows = rows.filter(pk__lt=views_before)
-        rows = list(rows.order_by("-pk")[: VIEWS_PER_PAGE + 1])
+        rows = list(
+            rows.order_by("-pk").values_list(
+                "pk", "user_name", "at", "action", "what", "outcome", named=True
+            )[: VIEWS_PER_PAGE + 1]
+        )
         views = rows[:VIEWS_PER_PAGE]
         views_older = rows[VIEWS_PER_PAGE - 1].pk if len(rows) > VIEWS_PER_PAGE else None
     return ConcernPage(
