@@ -278,12 +278,13 @@ def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
         listed_only=False,
         status__in=Policy.REVIEWED,
     )
-    # Without the texts: every ratified version of every policy is read (the latest of each
-    # kept), and the texts, each version's and its policy's, were most of what came back.
+    # Only what the panel shows (the policy's title and link, the version's number and
+    # date): every ratified version of every policy is read (the latest of each kept), and
+    # their texts and the policies' other columns were most of what came back.
     current = (
         PolicyVersion.objects.filter(policy__in=policies)
         .select_related("policy")
-        .defer("body", "policy__body")
+        .only("policy_id", "number", "ratified_on", "policy__title", "policy__slug")
         .current()
     )
     done = set(
