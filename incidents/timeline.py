@@ -85,6 +85,25 @@ def for_page(entries, *, concern, may_mark_done) -> list[dict]:
     return rows
 
 
+def timeline_html(rows: list[dict], csrf_input: str) -> SafeString:
+    """The timeline's entries (`for_page`) as one piece of HTML, each action the viewer may
+    mark done with its form (`csrf_input`: the form's hidden token field), as the template's
+    loop placed them: 200 iterations of a template loop cost more than the join."""
+    done = (
+        '<form method="post" action="{}" class="mb-1">' + csrf_input + "\n        "
+        '<button class="btn btn-outline-success btn-sm" type="submit">Mark this action done'
+        "</button></form>"
+    )
+    return SafeString(  # nosec B703 - each part escaped in for_page, the URL here
+        "".join(
+            row["head"]
+            + (done.format(escape(row["done_url"])) if row["done_url"] else "")
+            + row["tail"]
+            for row in rows
+        )
+    )
+
+
 def access_rows(views) -> list[SafeString]:
     """The rows of the page's access log (who viewed the record, or was refused it), each
     formatted once: 50 rows placed by the template, with their `|date`, were an eighth of the

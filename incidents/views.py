@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView, DetailView, ListView
@@ -203,11 +204,15 @@ def _detail(request, concern, full, forms=None, status=200):
         views_before=int(before) if before.isdigit() else None,
     )
     forms = forms or {}
+    token = get_token(request)
     context = {
         **vars(page),
-        "timeline": timeline.for_page(
-            page.entries, concern=concern, may_mark_done=page.may_mark_done
+        "timeline": timeline.timeline_html(
+            timeline.for_page(page.entries, concern=concern, may_mark_done=page.may_mark_done),
+            format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
         ),
+        # One token for every form of the page, the timeline's and the template's.
+        "csrf_token": token,
         "access_rows": timeline.access_rows(page.views),
         "addition_form": forms.get("addition_form") or AdditionForm(concern=concern),
         # The blank form as crispy draws it, drawn once per process (it is the same on every
