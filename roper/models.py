@@ -83,7 +83,13 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        # A record's log, newest first (the concern page lists it 50 at a time, paged by
+        # id): read from the index, not every view of a record ever made sorted.
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-id"], name="accesslog_record_newest"
+            )
+        ]
 
     def __str__(self):
         return f"{self.user_name} {self.description} at {self.at}"

@@ -240,3 +240,21 @@ def test_the_add_information_form_is_drawn_blank_and_again_with_its_errors(world
     assert sent.status_code == 400
     assert "Fill in “Information to add”." in part.search(sent.content.decode()).group(1)
     assert "is-invalid" not in part.search(client.get(url).content.decode()).group(1)
+
+
+@pytest.mark.postgres
+def test_the_access_log_is_read_newest_first_from_its_index(world, as_user):
+    """A record viewed for years: the page reads its 50 newest views from the index, not every
+    view ever made sorted (roper/migrations/0009_accesslog_record_newest.py)."""
+    concern = learner_concern(world)
+    client = as_user(world.users["dsl"])
+    url = reverse("incidents:detail", args=[concern.pk])
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    sql = next(q["sql"] for q in queries.captured_queries if 'FROM "roper_accesslog"' in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "accesslog_record_newest" in plan
+    assert "Sort" not in plan
