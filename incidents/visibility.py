@@ -21,7 +21,7 @@ numbering). `concealed_q(user)` says which; `without_concealed(queryset, user, c
 drops the rows of any model that hang from such a concern. Every derived view asks these two.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from incidents.models import Concern, Evidence, Involvement
 from roper.permissions import holders_roles, roles_by_school
@@ -77,9 +77,15 @@ def full_access_q(user, roles: Roles = None) -> Q:
     q = Q(pk__in=[])
     dsl = _schools(user, roles, R.DSL, R.DEPUTY_DSL)
     if dsl:
-        # A staff allegation only when routed to them: the routed branch below (the DSL and
-        # deputy hold a triage role), so that PostgreSQL reads who it was routed to once.
-        q |= Q(school_id__in=dsl, is_staff_case=False)
+        # A staff allegation only when routed to them. Every concern is routed to the DSL, so
+        # "routed to them" as an EXISTS was read by PostgreSQL as a hash of every concern of
+        # the school's history, in each query of a page; looked up for the staff allegations
+        # alone (a scalar subquery is never hashed, and is reached only when the concern is
+        # one), it reads a row or two a page.
+        routed_staff = Concern.routed_to.through.objects.filter(
+            concern_id=OuterRef("pk"), user_id=user.pk
+        ).values("concern_id")[:1]
+        q |= Q(school_id__in=dsl) & (Q(is_staff_case=False) | Q(pk=Subquery(routed_staff)))
     head = _schools(user, roles, R.HEADTEACHER)
     if head:
         q |= Q(school_id__in=head, is_about_head=False)
@@ -91,7 +97,7 @@ def full_access_q(user, roles: Roles = None) -> Q:
         q |= Q(school_id__in=chair, is_about_head=True)
     # Whoever a concern was routed or escalated to (e.g. the chair, for an untriaged staff
     # allegation) sees it, if they hold a triage role there.
-    triage = sorted(set(_schools(user, roles, *roles_holding("incidents.triage"))) | set(dsl))
+    triage = sorted(set(_schools(user, roles, *roles_holding("incidents.triage"))) - set(dsl))
     if triage:
         q |= Q(school_id__in=triage) & routed
     return q

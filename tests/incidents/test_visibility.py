@@ -1,4 +1,6 @@
-from incidents.visibility import can_see, can_triage, concerns_visible_to
+import pytest
+
+from incidents.visibility import can_see, can_triage, concerns_triaged_by, concerns_visible_to
 from tests.factories import (
     head_allegation,
     learner_concern,
@@ -49,3 +51,32 @@ def test_the_admin_sees_only_their_own_reports(world):
 def test_another_schools_dsl_sees_nothing_of_this_school(world):
     concern = learner_concern(world)
     assert not can_see(world.users["outsider"], concern)
+
+
+@pytest.mark.postgres
+def test_the_dsls_routed_staff_allegations_are_looked_up_not_hashed(world):
+    """Every concern is routed to the DSL: read as a hash of every concern ever routed to them
+    (in each query of the dashboard), "routed to me" grew with the school's history. It is
+    looked up for the staff allegations alone (issue 17)."""
+    from django.db import connection
+
+    from incidents.models import Concern
+    from tests.incidents.bulk import bulk_concerns
+
+    dsl = world.users["dsl"]
+    # A school with years of concerns, each routed to the DSL, and a staff allegation.
+    bulk_concerns(world.school, world.users["teacher"], world.learner, 3000)
+    routed = Concern.routed_to.through
+    routed.objects.bulk_create(
+        routed(concern_id=pk, user_id=dsl.pk) for pk in Concern.objects.values_list("pk", flat=True)
+    )
+    staff_allegation(world)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_concern, incidents_concern_routed_to")
+        sql, params = (
+            concerns_triaged_by(dsl).filter(status=Concern.Status.NEW).query.sql_with_params()
+        )
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "hashed SubPlan" not in plan
+    assert concerns_triaged_by(dsl).count() == Concern.objects.count()
