@@ -253,7 +253,9 @@ def test_the_access_log_is_read_newest_first_from_its_index(world, as_user):
         client.get(url)
     sql = next(q["sql"] for q in queries.captured_queries if 'FROM "roper_accesslog"' in q["sql"])
     with connection.cursor() as cursor:
+        # Whatever the table's statistics: a plan that needs no sort is taken when there is one.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "accesslog_record_newest" in plan
