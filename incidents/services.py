@@ -302,7 +302,8 @@ def concern_page(
     )
     evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
     confiscations = (
-        concern.confiscations.select_related("learner")
+        # What the page shows of each: its link, device and state.
+        concern.confiscations.only("pk", "device", "state")
         if permissions.has_perm(viewer, "devices.confiscations", school)
         else []
     )

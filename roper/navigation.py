@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from roper.permissions import has_perm
+from roper.permissions import has_perm, roles_for
+from roper.roles import roles_holding
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,23 @@ _NAV: dict[str, NavItem] = {}
 _LANDING: dict[str, tuple[int, str]] = {}
 
 
+@functools.lru_cache(maxsize=256)
+def _shown_to(roles: frozenset[str]) -> tuple[NavItem, ...]:
+    """The items whose permission one of `roles` holds, in order (`has_perm`'s rule, for
+    roles held in one school): the same for everyone holding the same roles, so worked out
+    once per set of roles, not for every item on every page."""
+    return tuple(
+        item
+        for item in sorted(_NAV.values(), key=lambda i: i.order)
+        if any(roles & roles_holding(p) for p in item.permissions)
+    )
+
+
 def register(*items: NavItem) -> None:
     """Add items to the navigation (again: replaced, so an app may register twice)."""
     for item in items:
         _NAV[item.url_name] = item
+    _shown_to.cache_clear()
 
 
 def register_landing(permission: str, url_name: str, order: int) -> None:
@@ -75,9 +89,7 @@ def nav_for(user, school) -> list[NavItem]:
     if school is None:
         return []
     items = []
-    for item in sorted(_NAV.values(), key=lambda i: i.order):
-        if not any(has_perm(user, p, school) for p in item.permissions):
-            continue
+    for item in _shown_to(roles_for(user, school)):
         waiting = item.count(user, school) if item.count else 0
         items.append(replace(item, label=f"{item.label} ({waiting})") if waiting else item)
     return items
