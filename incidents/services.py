@@ -328,7 +328,12 @@ def concern_page(
         concern=concern,
         full=full,
         entries=entries,
-        involvements=concern.involvements.select_related("learner", "staff"),
+        # Their names, kind and part: what the page shows of each.
+        involvements=concern.involvements.select_related("learner", "staff").only(
+            *("concern", "kind", "part", "name", "learner", "staff"),
+            *("learner__legal_first_name", "learner__preferred_name", "learner__legal_last_name"),
+            *("staff__first_name", "staff__last_name", "staff__username"),
+        ),
         evidence=evidence,
         confiscations=confiscations,
         referrals_pending=[Referral(r).label for r in concern.referrals_pending] if full else [],
