@@ -89,18 +89,16 @@ def timeline_html(rows: list[dict], csrf_input: str) -> SafeString:
     """The timeline's entries (`for_page`) as one piece of HTML, each action the viewer may
     mark done with its form (`csrf_input`: the form's hidden token field), as the template's
     loop placed them: 200 iterations of a template loop cost more than the join."""
-    done = (
-        '<form method="post" action="{}" class="mb-1">' + csrf_input + "\n        "
-        '<button class="btn btn-outline-success btn-sm" type="submit">Mark this action done'
-        "</button></form>"
+    button = (
+        f'{csrf_input}\n        <button class="btn btn-outline-success btn-sm" '
+        'type="submit">Mark this action done</button></form>'
     )
+
+    def done(url: str) -> str:
+        return f'<form method="post" action="{escape(url)}" class="mb-1">{button}' if url else ""
+
     return SafeString(  # nosec B703 - each part escaped in for_page, the URL here
-        "".join(
-            row["head"]
-            + (done.format(escape(row["done_url"])) if row["done_url"] else "")
-            + row["tail"]
-            for row in rows
-        )
+        "".join(row["head"] + done(row["done_url"]) + row["tail"] for row in rows)
     )
 
 

@@ -280,6 +280,14 @@ def demo(_demo_snapshot, db):
 
 
 @pytest.fixture
+def shared_cache(settings):
+    """As with Redis (settings.SHARED_CACHE): what Roper keeps only in a cache every worker
+    shares (completed terms' reports, the unread badge's count) is kept, whatever the
+    test's cache backend."""
+    settings.SHARED_CACHE = True
+
+
+@pytest.fixture
 def as_user(client):
     """Sign the test client in as a user and return it."""
 

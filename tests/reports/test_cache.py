@@ -17,11 +17,6 @@ URL = reverse("reports:governors")
 PER_DAY = re.compile(r"Phones handed in per day \(median\)</t[hd]>\s*<td[^>]*>\s*([^<\s]+)")
 
 
-@pytest.fixture
-def shared_cache(settings):
-    settings.SHARED_CACHE = True
-
-
 def _view(client, summer):
     with CaptureQueriesContext(connection) as queries:
         html = client.get(URL, {"term": summer.pk}).content.decode()

@@ -220,11 +220,6 @@ def test_the_number_of_queries_does_not_grow_with_the_data(terms, as_user, head)
     assert len(many) == len(few)
 
 
-@pytest.fixture
-def shared_cache(settings):
-    settings.SHARED_CACHE = True
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_completed_terms_pack_is_cached_until_a_late_edit(terms, as_user, head, shared_cache):
     summer = term(terms.school, "summer", 2026)

@@ -15,11 +15,6 @@ from roper.notifications import notification_send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shared_cache(settings):
-    settings.SHARED_CACHE = True
-
-
 def _badge(client) -> tuple[int, int]:
     """(the unread count the badge shows, 0 for no badge; queries of notifications)."""
     with CaptureQueriesContext(connection) as queries:
