@@ -13,7 +13,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Q,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -65,7 +76,8 @@ NOT_A_CANDIDATE = (
 )
 
 
-#: The open queues of the triage dashboard; it also shows the concerns closed this term.
+#: The open queues of the triage dashboard, one per status (`_queue_rows`); it also shows the
+#: concerns closed this term.
 QUEUES = [
     ("new", "New", Q(status=Concern.Status.NEW)),
     ("in_progress", "In progress", Q(status=Concern.Status.IN_PROGRESS)),
@@ -81,19 +93,20 @@ DANGER_BADGE = ' <span class="badge text-bg-danger">danger</span>'
 def _dashboard_row(concern: dict, key: str, now, link, day, moment, risks) -> SafeString:
     """The concern's row in queue `key`, as the page shows it: formatted here once per row,
     every value escaped (the template's loop over 200 rows of 8 cells, with its lookups and
-    filters per cell, was a third of the page's time). `concern`: its ROW_FIELDS and
-    `learners`."""
+    filters per cell, was a third of the page's time). `concern`: its ROW_FIELDS, `when`
+    and `learners`."""
+    when = concern["when"]  # QUEUE_WHEN: the closed's date, the new's deadline
     if key == "closed":
-        triage = day(timezone.localtime(concern["closed_at"]))
+        triage = day(timezone.localtime(when))
     elif key != "new":
         triage = "Triaged"
-    elif concern["deadline"] is None:
+    elif when is None:
         triage = ""
-    elif concern["deadline"] < now:
-        late = escape(timesince(concern["deadline"], now))
+    elif when < now:
+        late = escape(timesince(when, now))
         triage = f'<strong class="text-danger">Overdue by {late}</strong>'
     else:
-        triage = escape(f"in {timeuntil(concern['deadline'], now)}")
+        triage = escape(f"in {timeuntil(when, now)}")
     owner = f"{concern['owner_first'] or ''} {concern['owner_last'] or ''}".strip()
     cells = (
         f"{link(concern['pk'])}{DANGER_BADGE if concern['immediate_danger'] else ''}",
@@ -121,46 +134,61 @@ ROW_NAMES = {
     # four were a tenth of the page's time.
     "read": ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField()),
 }
-#: The one timestamp more a queue's rows show: the new queue's deadline, the closed's date.
-QUEUE_FIELDS = {"new": ("deadline",), "closed": ("closed_at",)}
+#: The one timestamp more a queue's rows show (`when`): the new queue's deadline, the
+#: closed's date.
+QUEUE_WHEN = {"new": "deadline", "closed": "closed_at"}
+
+
+def _queue_rows(concerns, counted: Q) -> dict[str, tuple[int, list[dict]]]:
+    """status -> (how many, the most urgent `QUEUE_SIZE` rows) of the `counted` concerns of
+    each status, in one query: each concern's place in its queue and the queue's size are
+    window functions (five queries, a count and one per queue, were each compiled and sent).
+    The open queues' most urgent first: the earliest deadline (none last), then the oldest
+    report; the closed, the latest closed first. The concern's number breaks ties, so that a
+    refresh shows the same rows."""
+    is_closed = Q(status=Concern.Status.CLOSED)
+    # One ordering for every queue: the open queues' keys are null in the closed's, and the
+    # closed's in theirs.
+    order = [
+        Case(When(is_closed, then=None), default=F("deadline")).asc(nulls_last=True),
+        Case(When(is_closed, then=None), default=F("reported_at")).asc(),
+        Case(When(is_closed, then=F("closed_at"))).desc(),
+        Case(When(is_closed, then=None), default=F("pk")).asc(),
+        F("pk").desc(),
+    ]
+    when = Case(
+        *[When(status=status, then=F(field)) for status, field in QUEUE_WHEN.items()],
+        output_field=DateTimeField(),
+    )
+    rows = (
+        concerns.filter(counted)
+        .annotate(
+            size=Window(Count("pk"), partition_by=[F("status")]),
+            place=Window(RowNumber(), partition_by=[F("status")], order_by=order),
+        )
+        .filter(place__lte=QUEUE_SIZE)
+        .values(*ROW_FIELDS, "status", "size", when=when, **ROW_NAMES)
+        .order_by("status", "place")
+    )
+    found: dict[str, tuple[int, list[dict]]] = {}
+    for row in rows:
+        found.setdefault(row["status"], (row["size"], []))[1].append(row)
+    return found
 
 
 def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
     """(key, label, how many, the rows of the most urgent `QUEUE_SIZE`, as the page shows
-    them) for each queue of `concerns`, and the concerns closed this term, latest first. A
-    fixed number of queries."""
+    them) for each queue of `concerns`, and the concerns closed this term, latest first. Two
+    queries: the queues (`_queue_rows`), then their learners."""
     term_start = SchoolCalendar(school).current_term_start()
     # From the term's first midnight: a range on closed_at that its index answers.
     since = timezone.make_aware(datetime.combine(term_start, time.min))
     closed = Q(status=Concern.Status.CLOSED, closed_at__gte=since)
     # Only the rows counted are read: the open ones and those closed this term, not every
     # concern the school ever had.
-    counted = reduce(operator.or_, [q for _, _, q in QUEUES], closed)
-    counts = concerns.filter(counted).aggregate(
-        **{key: Count("pk", filter=q) for key, _, q in QUEUES},
-        closed=Count("pk", filter=closed),
-    )
-
-    def rows(key):
-        return concerns.values(*ROW_FIELDS, *QUEUE_FIELDS.get(key, ()), **ROW_NAMES)
-
-    queues = [
-        (
-            key,
-            label,
-            counts[key],
-            list(rows(key).filter(q).order_by("deadline", "reported_at")[:QUEUE_SIZE]),
-        )
-        for key, label, q in QUEUES
-    ]
-    queues.append(
-        (
-            "closed",
-            "Closed this term",
-            counts["closed"],
-            list(rows("closed").filter(closed).order_by("-closed_at")[:QUEUE_SIZE]),
-        )
-    )
+    found = _queue_rows(concerns, reduce(operator.or_, [q for _, _, q in QUEUES], closed))
+    labels = [(key, label) for key, label, _ in QUEUES] + [("closed", "Closed this term")]
+    queues = [(key, label, *found.get(key, (0, []))) for key, label in labels]
     # The learners of every queue's concerns in one query, not one per queue.
     learners = {}
     listed = {concern["pk"] for _, _, _, found in queues for concern in found}
