@@ -620,7 +620,9 @@ def actions_for(*, user, school):
             concern__school=school,
             concern__in=concerns_visible_to(user).values("pk"),
         )
-        .select_related("concern", "concern__category")
+        # What the list shows (incidents/partials/_actions.html): the concern's number, not
+        # its row and its category's, which were most of what came back.
+        .only("concern_id", "action_due", "text")
         .order_by(F("action_due").asc(nulls_last=True), "at")
     )
 

@@ -495,7 +495,12 @@ class DashboardView(PermissionMixin, ListView):
             queues=services.dashboard_queues(concerns=self.object_list, school=school, now=now),
             now=now,
             queue_size=services.QUEUE_SIZE,
-            categories=Category.objects.for_user(self.request.user, self.permission, school=school),
+            category_options=_options(
+                Category.objects.for_user(
+                    self.request.user, self.permission, school=school
+                ).values_list("pk", "name"),
+                self.request.GET.get("category", ""),
+            ),
             owner_options=_options(
                 (
                     (pk, f"{first} {last}".strip() or username)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -280,19 +280,16 @@ def acknowledgements_outstanding(*, user, school) -> list[PolicyVersion]:
     )
     # Only what the panel shows (the policy's title and link, the version's number and
     # date): every ratified version of every policy is read (the latest of each kept), and
-    # their texts and the policies' other columns were most of what came back.
+    # their texts and the policies' other columns were most of what came back. Whether the
+    # user read each is read with it (a query of its own was a tenth of the panel's time).
     current = (
         PolicyVersion.objects.filter(policy__in=policies)
         .select_related("policy")
         .only("policy_id", "number", "ratified_on", "policy__title", "policy__slug")
+        .annotate(read=Exists(Acknowledgement.objects.filter(user=user, version=OuterRef("pk"))))
         .current()
     )
-    done = set(
-        Acknowledgement.objects.filter(user=user, version__in=list(current.values())).values_list(
-            "version_id", flat=True
-        )
-    )
-    todo = [v for v in current.values() if v.pk not in done]
+    todo = [v for v in current.values() if not v.read]
     return sorted(todo, key=lambda v: v.policy.title)
 
 

@@ -284,9 +284,14 @@ def _concerns(spans, result, categories, viewer):
     for kind in Referral.values:
         if required[kind]:
             aggs[f"required_{kind}"] = Count("pk", filter=Q(category_id__in=required[kind]))
-    for row in _rows(concerns, spans, "reported_at", **aggs):
+    # Per span and category: the span's figures are the sum of its categories' (a query of
+    # its own for the categories read the same concerns again).
+    for row in _rows(concerns, spans, "reported_at", group=("category__key",), **aggs):
         if row["span"] >= 0:
-            result[row["span"]].concerns.update({k: v for k, v in row.items() if k != "span"})
+            fig = result[row["span"]]
+            for key in aggs:
+                fig.concerns[key] = fig.concerns.get(key, 0) + row[key]
+            fig.by_category[row["category__key"]] = row["total"]
 
     # Referrals made, and made in time where the category requires them: one pass over the
     # referral entries, grouped by span and kind.
@@ -348,11 +353,6 @@ def _concerns(spans, result, categories, viewer):
         c["untriaged"] = c["total"] - c["triaged"]
         c["median_triage"] = t.get("median")
         c["longest_triage"] = t.get("longest")
-
-    # By category (GROUP BY span, category key).
-    for row in _rows(concerns, spans, "reported_at", group=("category__key",), n=Count("pk")):
-        if row["span"] >= 0:
-            result[row["span"]].by_category[row["category__key"]] = row["n"]
 
 
 def _triage_times(concerns, spans) -> dict[int, dict]:

@@ -36,6 +36,12 @@ def session_queries() -> int:
     return 0 if settings.SHARED_CACHE else 1
 
 
+def badge_queries() -> int:
+    """What a full page spends on the unread-notifications badge, for query budgets: nothing
+    while the count is in a shared cache (roper/notifications.py), one query without."""
+    return 0 if settings.SHARED_CACHE else 1
+
+
 def _redis_available() -> str | None:
     if not settings.REDIS_URL:
         return "REDIS_URL is not set"

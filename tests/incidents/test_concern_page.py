@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Concern, Entry
-from tests.conftest import session_queries
+from tests.conftest import badge_queries, session_queries
 from tests.factories import MembershipFactory, UserFactory, learner_concern, report
 
 LONDON = ZoneInfo("Europe/London")
@@ -77,7 +77,7 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
     for _ in range(3):  # more people the concern could be passed to
         MembershipFactory(school=world.school, roles=["deputy_dsl"])
     with (
-        django_assert_max_num_queries(queries + session_queries()),
+        django_assert_max_num_queries(queries + session_queries() + badge_queries()),
         CaptureQueriesContext(connection) as long,
     ):
         response = client.get(url)
