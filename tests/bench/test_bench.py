@@ -121,3 +121,20 @@ def test_run_reminders_is_measured_and_rolled_back(seeded, db):
     # The seeded data has a policy overdue for review and acknowledgements outstanding.
     assert out["reminders_sent"] > 0
     assert _counts() == before
+
+
+def test_the_desk_is_measured_before_home_time_whatever_the_hour(seeded, db):
+    """bench/cases.py `before_home_time`: the benchmark's schools' home time is the end of the
+    day while it runs (a run after 14:30 measured the afternoon's desk), then as it was: a
+    school's own setting is put back, a setting made for the run is removed."""
+    from datetime import time
+
+    from devices.desk import home_time
+    from devices.models import DeviceSettings
+
+    first, second = School.objects.filter(name__startswith="Bench ").order_by("pk")[:2]
+    DeviceSettings.objects.create(school=first, home_time=time(15, 5))
+    with cases.before_home_time():
+        assert home_time(first) == home_time(second) == cases.MORNING_UNTIL
+    assert home_time(first) == time(15, 5)
+    assert not DeviceSettings.objects.filter(school=second).exists()
