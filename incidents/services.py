@@ -186,9 +186,9 @@ def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
     closed = Q(status=Concern.Status.CLOSED, closed_at__gte=since)
     # Only the rows counted are read: the open ones and those closed this term, not every
     # concern the school ever had.
-    found = _queue_rows(concerns, reduce(operator.or_, [q for _, _, q in QUEUES], closed))
+    by_status = _queue_rows(concerns, reduce(operator.or_, [q for _, _, q in QUEUES], closed))
     labels = [(key, label) for key, label, _ in QUEUES] + [("closed", "Closed this term")]
-    queues = [(key, label, *found.get(key, (0, []))) for key, label in labels]
+    queues = [(key, label, *by_status.get(key, (0, []))) for key, label in labels]
     # The learners of every queue's concerns in one query, not one per queue.
     learners = {}
     listed = {concern["pk"] for _, _, _, found in queues for concern in found}
