@@ -19,7 +19,7 @@ from django.test import override_settings
 from people.models import Learner, School
 from tests import cache as test_cache
 from tests import demo as demo_copy
-from tests import flush
+from tests import flush, template_db
 from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory, TrustFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -195,6 +195,16 @@ def _world_ids(world: World) -> dict:
         "learners": (world.learner.pk, world.other_learner.pk),
         "users": {name: user.pk for name, user in world.users.items()},
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """pytest-django's own (a database per xdist worker), each made on PostgreSQL as a copy of
+    one migrated template (tests/template_db.py) instead of by migrating it from empty."""
+    settings_dict = connection.settings_dict
+    template = template_db.migrated_template(settings_dict)
+    if template:
+        settings_dict.setdefault("TEST", {})["TEMPLATE"] = template
 
 
 @pytest.fixture(scope="session")

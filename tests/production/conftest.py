@@ -6,7 +6,9 @@ cannot drift; only the bind address changes. Around it, the environment of a rea
 DEBUG=false, HTTPS=true behind a proxy (the browser sends `X-Forwarded-Proto: https`), a
 random SECRET_KEY, two-factor enforced, ALLOWED_HOSTS, and a fresh database with `migrate` and
 `seed_demo` — a PostgreSQL database created and dropped here when DATABASE_URL is PostgreSQL
-(as under CI), else a temporary SQLite file. No broker: Celery tasks run in the web process.
+(as under CI; a copy of the tests' migrated template, tests/template_db.py, so that its
+`migrate` finds the work done), else a temporary SQLite file. No broker: Celery tasks run in
+the web process.
 
 The tests are marked `browser` (Chromium) and `production`. Under xdist (`make test`) they go,
 all of them, to one worker (tests/conftest.py `pytest_xdist_make_scheduler`), so the server is
@@ -30,6 +32,7 @@ import pytest
 from django.core.management.utils import get_random_secret_key
 
 from bench.rush import dockerfile_command as dockerfile_argv
+from tests import template_db
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - the same Chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +95,11 @@ class _Database:
             conn.execute(sql)
 
     def create(self):
+        """PostgreSQL: a copy of the test template (tests/template_db.py), itself made by
+        `manage.py migrate` from empty; the server's own `migrate` then runs as at a deploy,
+        and finds it done."""
         if self.config:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            self._admin(f'CREATE DATABASE "{self.name}"')
+            template_db.copy(self.config, self.name)
 
     def drop(self):
         if self.config:
