@@ -440,6 +440,15 @@ class Entry(models.Model):
                 condition=models.Q(kind="triage"),
                 name="entry_first_triage",
             ),
+            # The governors' report: the actions of a term (by when they were given), and the
+            # entries that record a referral, read from the index alone (not every entry).
+            models.Index(fields=["at"], condition=models.Q(kind="action"), name="entry_action_at"),
+            models.Index(
+                fields=["concern"],
+                include=["kind", "referral", "referred_at", "at"],
+                condition=models.Q(kind__in=["referral", "parent_contact"]),
+                name="entry_records_referral",
+            ),
         ]
 
     def __str__(self):

@@ -85,3 +85,13 @@ def test_the_trust_report_takes_the_same_queries_with_more_schools(
     with django_assert_max_num_queries(small):
         response = client.get(reverse("reports:trust"), {"term": "summer-2026"})
     assert response.content.decode().count('<th scope="col" class="num">') >= 6
+
+
+def test_the_referral_index_holds_every_kind_of_entry_that_records_a_referral():
+    """The report reads the entries that record a referral from a partial index alone
+    (incidents/models.py `entry_records_referral`); a kind added to RECORDS_REFERRAL but not
+    to the index would send the report back to reading every entry."""
+    index = next(i for i in Entry._meta.indexes if i.name == "entry_records_referral")
+    (lookup, kinds), *_ = index.condition.children
+    assert lookup == "kind__in"
+    assert set(kinds) == set(Entry.RECORDS_REFERRAL)
