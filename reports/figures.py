@@ -42,6 +42,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import connections
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
     IntegerField,
@@ -51,6 +52,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from devices.models import (
@@ -229,19 +231,37 @@ def _as_python_median(value, count: int):
 
 def figures_for(spans: list[Span], *, today: date | None = None, viewer=None) -> list[Figures]:
     """The figures of each span, in the order given, as `viewer` may read them."""
+    return figures_and_trend(spans, [], today=today, viewer=viewer)[0]
+
+
+def figures_and_trend(
+    spans: list[Span], trend: list[Span], *, today: date | None = None, viewer=None
+) -> tuple[list[Figures], list[int]]:
+    """`figures_for(spans)` and `concern_trend(trend)` at once: the trend's spans that are
+    among `spans` (a report's term, the previous term, the same term last year) or apart
+    from them (its other terms) are counted by the figures' own query of the concerns."""
     today = today or SchoolCalendar.today()
     result = [Figures(span) for span in spans]
     if not spans:
-        return result
+        return result, concern_trend(trend, viewer=viewer)
     school_ids = sorted({s.school_id for s in spans})
     categories = list(
         Category.objects.filter(school_id__in=school_ids).values_list("pk", "required_referrals")
     )
-    _concerns(spans, result, categories, viewer)
+    # A span that overlaps a figures' span without being one would lose the concerns they
+    # share (each concern is counted in the first span it falls in): counted on its own.
+    apart = [t for t in trend if t in spans or not any(_overlap(t, s) for s in spans if s != t)]
+    counted = _concerns(spans, result, categories, viewer, also=apart)
     _devices(spans, result, viewer)
     _policies(spans, result, school_ids, today)
     _lessons(spans, result, viewer)
-    return result
+    rest = [t for t in trend if not any(s == t for s, _ in counted)]
+    counted += zip(rest, concern_trend(rest, viewer=viewer), strict=True)
+    return result, [next(n for s, n in counted if s == t) for t in trend]
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.school_id == b.school_id and a.start <= b.end and b.start <= a.end
 
 
 def category_labels(school_ids) -> dict[str, str]:
@@ -261,7 +281,9 @@ def category_labels(school_ids) -> dict[str, str]:
 COUNTED_STATUSES = [s for s in Concern.Status.values if s != Concern.Status.WITHDRAWN]
 
 
-def _concerns(spans, result, categories, viewer):
+def _concerns(spans, result, categories, viewer, also=()) -> list[tuple[Span, int]]:
+    """The concern figures of `spans` into `result`; returns (span, number of concerns) for
+    each span of `spans` and `also` (spans that overlap none of `spans` but may be one)."""
     concerns = without_concealed(Concern.objects.counted(), viewer)
     required = {kind: [] for kind in Referral.values}
     for pk, kinds in categories:
@@ -286,8 +308,13 @@ def _concerns(spans, result, categories, viewer):
             aggs[f"required_{kind}"] = Count("pk", filter=Q(category_id__in=required[kind]))
     # Per span and category: the span's figures are the sum of its categories' (a query of
     # its own for the categories read the same concerns again).
-    for row in _rows(concerns, spans, "reported_at", group=("category__key",), **aggs):
-        if row["span"] >= 0:
+    every = [*spans, *(t for t in also if t not in spans)]
+    totals = [0] * len(every)
+    for row in _rows(concerns, every, "reported_at", group=("category__key",), **aggs):
+        if row["span"] < 0:
+            continue
+        totals[row["span"]] += row["total"]
+        if row["span"] < len(spans):
             fig = result[row["span"]]
             for key in aggs:
                 fig.concerns[key] = fig.concerns.get(key, 0) + row[key]
@@ -353,6 +380,7 @@ def _concerns(spans, result, categories, viewer):
         c["untriaged"] = c["total"] - c["triaged"]
         c["median_triage"] = t.get("median")
         c["longest_triage"] = t.get("longest")
+    return list(zip(every, totals, strict=True))
 
 
 def _triage_times(concerns, spans) -> dict[int, dict]:
@@ -458,10 +486,12 @@ def _devices(spans, result, viewer):
     ):
         if row["span"] >= 0:
             result[row["span"]].devices["days_reconciled"] = row["n"]
+    # Per span and reason: the span's figures are the sum of its reasons'.
     for row in _rows(
         confiscations,
         spans,
         "confiscated_at",
+        group=("reason_kind",),
         n=Count("pk"),
         parent=Count("pk", filter=Q(state=CustodyState.RELEASED)),
         police=Count("pk", filter=Q(state=CustodyState.POLICE)),
@@ -469,32 +499,36 @@ def _devices(spans, result, viewer):
     ):
         if row["span"] >= 0:
             d = result[row["span"]].devices
-            d["confiscations"] = row["n"]
-            d["confiscation_ends"] = {key: row[key] for key, _ in CONFISCATION_ENDS}
-    for row in _rows(confiscations, spans, "confiscated_at", group=("reason_kind",), n=Count("pk")):
-        if row["span"] >= 0:
-            reasons = result[row["span"]].devices.setdefault("confiscation_reasons", {})
-            reasons[row["reason_kind"]] = row["n"]
+            d["confiscations"] = d.get("confiscations", 0) + row["n"]
+            ends = d.setdefault("confiscation_ends", {key: 0 for key, _ in CONFISCATION_ENDS})
+            for key, _ in CONFISCATION_ENDS:
+                ends[key] += row[key]
+            d.setdefault("confiscation_reasons", {})[row["reason_kind"]] = row["n"]
+    # What was granted, of four kinds of decision: one query (a UNION ALL of one per kind).
     granted: dict[int, dict] = {}
     approved = Q(status=Decision.APPROVED)
-    for model, group, prefix in (
-        (StaffException, "kind", "staff_"),
-        (LearnerExemption, "reason", "exemption_"),
-        (ParentContactException, None, "parent_contact"),
-        (CurriculumUseRequest, None, "curriculum"),
-    ):
-        rows = _rows(
-            model.objects.filter(approved),
+    selects = [
+        _rows(
+            model.objects.filter(approved).annotate(
+                key=Concat(Value(prefix), F(group), output_field=CharField())
+                if group
+                else Value(prefix, output_field=CharField())
+            ),
             spans,
             "decided_at",
-            group=(group,) if group else (),
+            group=("key",),
             n=Count("pk"),
         )
-        for row in rows:
-            if row["span"] < 0:
-                continue
-            key = f"{prefix}{row[group]}" if group else prefix
-            granted.setdefault(row["span"], {})[key] = row["n"]
+        for model, group, prefix in (
+            (StaffException, "kind", "staff_"),
+            (LearnerExemption, "reason", "exemption_"),
+            (ParentContactException, None, "parent_contact"),
+            (CurriculumUseRequest, None, "curriculum"),
+        )
+    ]
+    for row in selects[0].union(*selects[1:], all=True):
+        if row["span"] >= 0:
+            granted.setdefault(row["span"], {})[row["key"]] = row["n"]
     for i, fig in enumerate(result):
         d = fig.devices
         days = handed_in.get(i, {})
@@ -706,6 +740,8 @@ def _lessons(spans, result, viewer):
 def concern_trend(spans: list[Span], *, viewer=None) -> list[int]:
     """Concerns reported in each span (one query), as `viewer` may read them."""
     counts = [0] * len(spans)
+    if not spans:
+        return counts
     concerns = without_concealed(Concern.objects.counted(), viewer)
     for row in _rows(concerns, spans, "reported_at", n=Count("pk")):
         if row["span"] >= 0:

@@ -31,7 +31,7 @@ from reports.figures import (
     Figures,
     Span,
     category_labels,
-    concern_trend,
+    figures_and_trend,
     figures_for,
     policy_table,
     same_term_last_year,
@@ -468,7 +468,11 @@ def _school_report(
     compare = [calendar.previous_term(term), same_term_last_year(term, terms)]
     spans = [span_for_term(term, terms, today=today)]
     spans += [span_for_term(t, terms) for t in compare if t]
-    figures = figures_for(spans, today=today, viewer=viewer)
+    # The trend: concerns of the last terms up to this one (counted with the figures).
+    index = terms.index(term)
+    trend_terms = terms[max(0, index - TREND_TERMS + 1) : index + 1]
+    trend_spans = [span_for_term(t, terms, today=today) for t in trend_terms]
+    figures, trend = figures_and_trend(spans, trend_spans, today=today, viewer=viewer)
     columns: list[Figures | None] = [figures[0]]
     rest = iter(figures[1:])
     columns += [next(rest) if t else None for t in compare]
@@ -477,11 +481,6 @@ def _school_report(
     withheld = withheld_rows(viewer, [school.pk])
     tables, hidden = build_tables(columns, specs, threshold, withheld=withheld)
 
-    # The trend: concerns of the last terms up to this one.
-    index = terms.index(term)
-    trend_terms = terms[max(0, index - TREND_TERMS + 1) : index + 1]
-    trend_spans = [span_for_term(t, terms, today=today) for t in trend_terms]
-    trend = concern_trend(trend_spans, viewer=viewer)
     # A term whose total the tables hide is hidden in the trend too.
     hidden_totals = {
         t.pk for col, t in enumerate([term, *compare]) if t and (col, "concerns.total") in hidden

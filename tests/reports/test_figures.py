@@ -6,12 +6,17 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from devices.models import CustodyState
+from devices.models import Confiscation, ConfiscationReason, CustodyState
 from incidents.models import Concern, Entry, Referral
 from people.calendar import SchoolCalendar
 from policies.models import Acknowledgement, ReviewTrigger, TrainingAttendance, TrainingSettings
 from reports.figures import (
+    Span,
+    concern_trend,
+    figures_and_trend,
     figures_for,
     same_term_last_year,
     span_for_term,
@@ -183,6 +188,9 @@ def test_devices(school):
     staff_exception(school, london(2026, 5, 1), kind="relationship")
     curriculum_request(school, london(2026, 6, 1))
     curriculum_request(school, london(2026, 8, 1))  # autumn's report
+    Confiscation.objects.filter(confiscated_at=london(2026, 5, 7)).update(
+        reason_kind=ConfiscationReason.IMAGES
+    )
     d = figures(school).devices
     # 13 Apr – 21 Jul 2026: 72 weekdays, less the two May bank holidays.
     assert d["school_days"] == 70
@@ -191,6 +199,9 @@ def test_devices(school):
     assert d["days_reconciled"] == 2
     assert d["confiscations"] == 4
     assert d["confiscation_ends"] == {"parent": 2, "police": 1, "held": 1}
+    reasons = d["confiscation_reasons"]
+    assert reasons[ConfiscationReason.IMAGES] == 1
+    assert sum(reasons.values()) == 4
     assert d["granted"]["staff_device"] == 1
     assert d["granted"]["staff_relationship"] == 1
     assert d["curriculum_approved"] == 1
@@ -275,3 +286,38 @@ def test_confiscations_are_counted_by_reason_and_never_show_what_happened(terms,
     assert rows[(table, "Used during lessons or school time without permission (§5.3)")] == "5"
     assert rows[(table, "Photos or recordings taken without consent (§5.1)")] == "4"
     assert "Zanzibar" not in html and "Zanzibar" not in csv_text
+
+
+def test_the_trend_is_counted_with_the_figures_and_as_on_its_own(school):
+    """The report's trend (its last terms' concerns) comes from the figures' own query; a
+    span that overlaps a figures' span without being one is counted apart, so that no concern
+    is lost to the span it shares."""
+    terms = terms_of(school)
+    for at in [london(2025, 5, 1), london(2025, 10, 1), london(2025, 10, 2), london(2026, 2, 1)]:
+        concern(school, at=at)
+    for day in (1, 2, 3):
+        concern(school, at=london(2026, 5, day))
+    concern(school, at=london(2026, 5, 4), status=Concern.Status.WITHDRAWN)  # not counted
+    concern(school, at=london(2026, 10, 1))  # after the spans: in none
+    spans = [summer(school), span_for_term(term(school, "spring", 2026), terms)]
+    trend = [span_for_term(t, terms) for t in terms[:4]]
+    overlapping = Span(school.pk, date(2026, 3, 1), date(2026, 5, 1))  # summer's 1 May
+    figures, counts = figures_and_trend(spans, [*trend, overlapping], today=date(2026, 11, 24))
+    assert counts == [1, 2, 1, 3, 1]
+    assert counts == [*concern_trend(trend), *concern_trend([overlapping])]
+    assert [f.concerns["total"] for f in figures] == [3, 1]
+
+
+def test_a_trend_within_the_figures_spans_costs_no_query_of_its_own(school):
+    terms = terms_of(school)
+    spans = [summer(school), span_for_term(term(school, "spring", 2026), terms)]
+    trend = [span_for_term(t, terms) for t in terms[:4]]
+    today = date(2026, 11, 24)
+    with CaptureQueriesContext(connection) as alone:
+        figures_for(spans, today=today)
+    with CaptureQueriesContext(connection) as together:
+        figures_and_trend(spans, trend, today=today)
+    assert len(together) == len(alone)
+    with CaptureQueriesContext(connection) as none:
+        assert concern_trend([]) == []
+    assert len(none) == 0
