@@ -535,7 +535,7 @@ def _school_report(
         Section(
             "Policies",
             [tables["Policies and training"]],
-            extra=[{"policies": policy_table(school.pk, today=today)}],
+            extra=[{"policies": policy_table(school.pk, today=today, staff=columns[0].staff)}],
             note="Policy status and review dates are as they are today.",
         ),
         Section("Lessons learnt", [tables["Lessons learnt"]]),
