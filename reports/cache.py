@@ -40,7 +40,14 @@ def _version_key(school_id) -> str:
 
 
 def _version_keys(school_ids) -> list[str]:
-    return [ALL, *(_version_key(pk) for pk in sorted(school_ids))]
+    return [ALL, *(_version_key(pk) for pk in sorted(school_ids, key=str))]
+
+
+def handovers_of(school_id) -> str:
+    """What stands for a school's handovers of past days in place of a school id: their own
+    version, given anew by a late edit of one (and by nothing else), under which the daily
+    counts of completed terms are cached apart from the reports (reports/figures.py)."""
+    return f"handovers:{school_id}"
 
 
 def _versions(school_ids, found: dict | None = None) -> str:
@@ -104,6 +111,8 @@ def on_change(sender, instance, **kwargs):
     name = sender.__name__
     if name == "DeskEntry":
         return  # the desk's log: no report reads it
-    if name == "Handover" and instance.school_day == SchoolCalendar.today():
-        return  # today's desk: no completed term holds today
+    if name == "Handover":
+        if instance.school_day == SchoolCalendar.today():
+            return  # today's desk: no completed term holds today
+        changed_on_commit(handovers_of(instance.school_id))  # a late edit of a past day
     changed_on_commit(getattr(instance, "school_id", None))

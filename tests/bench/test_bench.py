@@ -98,6 +98,7 @@ def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
         "chronology",
         "governors",
         "governors_first",
+        "governors_cold",
         "dashboard_trust",
         # Each first view before its cached view (bench/cases.py, trust_cases).
         "evidence_school_first",
