@@ -100,6 +100,12 @@ def migrated_template(settings_dict) -> str | None:
 def copy(settings_dict, name: str) -> None:
     """A fresh database `name`, a copy of the migrated template (PostgreSQL only)."""
     template = migrated_template(settings_dict)
+    drop(settings_dict, name)
+    with _admin(settings_dict) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def drop(settings_dict, name: str) -> None:
+    """Database `name` gone, if it was there (its connections ended)."""
     with _admin(settings_dict) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

@@ -80,20 +80,6 @@ class _Database:
             self.config = None
             self.url = f"sqlite:///{tmp / 'roper.sqlite3'}"
 
-    def _admin(self, sql: str):
-        import psycopg
-
-        c = self.config
-        with psycopg.connect(
-            dbname="postgres",
-            user=c["USER"] or None,
-            password=c["PASSWORD"] or None,
-            host=c["HOST"] or None,
-            port=c["PORT"] or None,
-            autocommit=True,
-        ) as conn:
-            conn.execute(sql)
-
     def create(self):
         """PostgreSQL: a copy of the test template (tests/template_db.py), itself made by
         `manage.py migrate` from empty; the server's own `migrate` then runs as at a deploy,
@@ -103,7 +89,7 @@ class _Database:
 
     def drop(self):
         if self.config:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            template_db.drop(self.config, self.name)
 
 
 @dataclass
