@@ -1,0 +1,142 @@
+"""New rows written with one plain INSERT each, its SQL made once from the model.
+
+For the morning rush's one write, the desk's check-in (a handover, its history row and the
+desk's entry): `Model.save()` spent ~1.5 ms of Python on those three rows, building and
+compiling each INSERT and, for the history row, a model instance of its own, three times the
+time PostgreSQL took to store them (bench/README.md, seventh pass).
+
+`insert` does what `save()` does for a new row, in the same order and from the same
+definitions: pre_save's receivers (roper.text cleans short text), each field's own pre_save
+(a default, auto_now_add) and its conversion for the database; then, for a model with
+simple_history's `HistoricalRecords`, the history row that history would write ("+", the
+row's values, the date and the user given). One thing it does not: post_save is not sent.
+The receivers of post_save of the models written this way are listed in
+`POST_SAVE_ACCOUNTED`, with why each has nothing to do; tests/roper/test_rows.py fails when a
+receiver is added, and compares the rows written with what `save()` writes.
+"""
+
+import functools
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models import Model
+from django.db.models.signals import pre_save
+from django.utils import timezone
+
+#: post_save receivers of the models `insert` writes, by model label, and why each has
+#: nothing to do for the rows written here (tests/roper/test_rows.py keeps this true).
+POST_SAVE_ACCOUNTED = {
+    "devices.Handover": {
+        # simple_history's record of the new row: `insert` writes that row itself.
+        "HistoricalRecords.post_save",
+        # reports/cache.py: a handover of today is in no completed term; check-ins are today's.
+        "on_change",
+    },
+    "devices.DeskEntry": {
+        "on_change",  # reports/cache.py: no report reads the desk's log
+    },
+}
+
+#: simple_history's own columns of a history row (the rest are the row's values).
+HISTORY_OWN = ("history_date", "history_type", "history_user_id", "history_change_reason")
+
+
+def _into(table: str, fields) -> str:
+    """INSERT INTO the table (its columns): names from the models, quoted; no value."""
+    quote = connections["default"].ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    return f"INSERT INTO {quote(table)} ({columns})"  # noqa: S608 - names from the models
+
+
+@functools.cache
+def _statement(model, returning: bool) -> tuple[str, tuple]:
+    """(INSERT statement, the fields it writes, in order): every concrete field but the
+    auto-incremented key. (PostgreSQL and SQLite quote names alike.)"""
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if f is not meta.auto_field)
+    sql = f"{_into(meta.db_table, fields)} VALUES ({', '.join(['%s'] * len(fields))})"
+    if returning:
+        quote = connections["default"].ops.quote_name
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields
+
+
+@functools.cache
+def _history_model(model):
+    attribute = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, attribute).model if attribute else None
+
+
+@functools.cache
+def _history_statement(model, after_row: bool) -> tuple[str, tuple]:
+    """(INSERT of the history row, the history model's fields it writes, in order). Every
+    field is simple_history's own or one of the row's (checked: a history model with a field
+    of another kind cannot be written here). `after_row`: the statement follows the row's
+    INSERT (the CTE `r`), which gives it the row's key; otherwise the key is a parameter."""
+    history = _history_model(model)
+    own, row = set(HISTORY_OWN), {f.attname for f in model._meta.concrete_fields}
+    fields = tuple(f for f in history._meta.concrete_fields if f is not history._meta.auto_field)
+    for field in fields:
+        if field.attname not in own and field.attname not in row:
+            raise ImproperlyConfigured(
+                f"{history.__name__}.{field.name} is neither simple_history's nor "
+                f"{model.__name__}'s: roper.rows cannot write its history."
+            )
+    quote = connections["default"].ops.quote_name
+    pk = model._meta.pk
+    values = [
+        f"r.{quote(pk.column)}" if after_row and f.attname == pk.attname else "%s" for f in fields
+    ]
+    sql = _into(history._meta.db_table, fields)
+    if after_row:
+        returning = f"RETURNING {quote(pk.column)}"
+        return f"{sql} SELECT {', '.join(values)} FROM r {returning}", fields  # noqa: S608
+    return f"{sql} VALUES ({', '.join(values)})", fields
+
+
+def insert(instance: Model, *, history_user=None, history_date=None, using="default") -> Model:
+    """Insert `instance`, a new row, as `instance.save()` would (module docstring), and its
+    history row when its model keeps one (`history_user`, `history_date`: who and when, as
+    simple_history's record would say): on PostgreSQL in one statement (a CTE), elsewhere in
+    two. Returns the instance, saved, with its key."""
+    model = type(instance)
+    connection = connections[using]
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    sql, fields = _statement(model, True)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    history = _history_model(model)
+    with connection.cursor() as cursor:
+        if history is None:
+            cursor.execute(sql, values)
+            instance.pk = cursor.fetchone()[0]
+        else:
+            together = connection.vendor == "postgresql"  # an INSERT in a WITH
+            history_sql, columns = _history_statement(model, together)
+            own = {
+                "history_date": history_date or timezone.now(),
+                "history_type": "+",
+                "history_user_id": getattr(history_user, "pk", history_user),
+                "history_change_reason": None,
+            }
+            by_name = {f.attname: v for f, v in zip(fields, values, strict=True)}
+            pk = model._meta.pk.attname
+
+            def history_values():
+                return [
+                    f.get_db_prep_save(own[f.attname], connection)
+                    if f.attname in own
+                    else by_name[f.attname]
+                    for f in columns
+                    if not (together and f.attname == pk)
+                ]
+
+            if together:
+                cursor.execute(f"WITH r AS ({sql}) {history_sql}", values + history_values())
+                instance.pk = cursor.fetchone()[0]
+            else:
+                cursor.execute(sql, values)
+                instance.pk = by_name[pk] = cursor.fetchone()[0]
+                cursor.execute(history_sql, history_values())
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
