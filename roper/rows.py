@@ -10,9 +10,9 @@ definitions: pre_save's receivers (roper.text cleans short text), each field's o
 (a default, auto_now_add) and its conversion for the database; then, for a model with
 simple_history's `HistoricalRecords`, the history row that history would write ("+", the
 row's values, the date and the user given). One thing it does not: post_save is not sent.
-The receivers of post_save of the models written this way are listed in
-`POST_SAVE_ACCOUNTED`, with why each has nothing to do; tests/roper/test_rows.py fails when a
-receiver is added, and compares the rows written with what `save()` writes.
+A caller lists the receivers of post_save of the models it writes this way, with why each has
+nothing to do (devices/services.py POST_SAVE_ACCOUNTED); tests/devices/test_rows.py fails when
+a receiver is added, and compares the rows written with what `save()` writes.
 """
 
 import functools
@@ -22,20 +22,6 @@ from django.db import connections
 from django.db.models import Model
 from django.db.models.signals import pre_save
 from django.utils import timezone
-
-#: post_save receivers of the models `insert` writes, by model label, and why each has
-#: nothing to do for the rows written here (tests/roper/test_rows.py keeps this true).
-POST_SAVE_ACCOUNTED = {
-    "devices.Handover": {
-        # simple_history's record of the new row: `insert` writes that row itself.
-        "HistoricalRecords.post_save",
-        # reports/cache.py: a handover of today is in no completed term; check-ins are today's.
-        "on_change",
-    },
-    "devices.DeskEntry": {
-        "on_change",  # reports/cache.py: no report reads the desk's log
-    },
-}
 
 #: simple_history's own columns of a history row (the rest are the row's values).
 HISTORY_OWN = ("history_date", "history_type", "history_user_id", "history_change_reason")

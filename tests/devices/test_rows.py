@@ -1,5 +1,6 @@
-"""roper/rows.py: a row inserted with its plain INSERT is the row `save()` would have written,
-with the same history row, and no post_save receiver is left out unaccounted."""
+"""roper/rows.py, as the desk's check-in uses it: a row inserted with its plain INSERT is the
+row `save()` would have written, with the same history row, and no post_save receiver is left
+out unaccounted."""
 
 from datetime import date
 
@@ -8,6 +9,7 @@ from django.apps import apps
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from devices import services
 from devices.models import DeskEntry, Handover
 from roper import rows
 from tests.factories import LearnerFactory, UserFactory
@@ -85,10 +87,10 @@ def _name(receiver) -> str:
     return getattr(receiver, "__qualname__", repr(receiver))
 
 
-@pytest.mark.parametrize("label", sorted(rows.POST_SAVE_ACCOUNTED))
+@pytest.mark.parametrize("label", sorted(services.POST_SAVE_ACCOUNTED))
 def test_every_post_save_receiver_of_the_models_written_is_accounted_for(label):
     """insert() sends no post_save: a receiver added to one of these models must be looked at
-    (and run by the desk's check-in, or listed in rows.POST_SAVE_ACCOUNTED with why not)."""
+    (run by the desk's check-in, or listed in services.POST_SAVE_ACCOUNTED with why not)."""
     model = apps.get_model(label)
     sync, asynchronous = post_save._live_receivers(model)
-    assert {_name(r) for r in [*sync, *asynchronous]} == rows.POST_SAVE_ACCOUNTED[label]
+    assert {_name(r) for r in [*sync, *asynchronous]} == services.POST_SAVE_ACCOUNTED[label]
