@@ -1,7 +1,7 @@
 """What the handover desk reads: the search, today's counts and the last entries. Each is a
 fixed number of queries, whatever the size of the school."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connections
 from django.db.models import (
@@ -21,7 +21,7 @@ from devices.models import (
     LearnerExemption,
 )
 from people.models import Guardianship, Learner
-from roper.dates import formatters
+from roper.dates import as_datetime, formatters
 from roper.links import url_maker
 
 #: Home time when a school has not set its own (DeviceSettings.home_time, Europe/London):
@@ -290,7 +290,7 @@ def moved(handover: Handover) -> dict:
 
 def _hhmm(value) -> str:
     """A moment's time of day in the school's time zone (raw rows from SQLite are naive)."""
-    return timezone.localtime(_as_datetime(value)).strftime("%H:%M")
+    return timezone.localtime(as_datetime(value)).strftime("%H:%M")
 
 
 def _as_date(value):
@@ -307,17 +307,10 @@ def _today(learner, day: date) -> Handover | None:
     if learner.today_id is None:
         return None
     known = {"school_id": learner.school_id, "learner_id": learner.pk, "school_day": day}
-    known |= {name: _as_datetime(getattr(learner, f"today_{name}")) for name in TODAY_FIELDS}
+    known |= {name: as_datetime(getattr(learner, f"today_{name}")) for name in TODAY_FIELDS}
     # `from_db` reads the values in the order of the model's fields, whatever the names' order.
     names = [f.attname for f in Handover._meta.concrete_fields if f.attname in known]
     return Handover.from_db(Handover.objects.db, names, [known[name] for name in names])
-
-
-def _as_datetime(value):
-    """A timestamp column read by a raw query: SQLite gives it naive (in UTC)."""
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value, UTC)
-    return value
 
 
 #: Today's counts: COUNT(*) and COUNT(out_at), answered from the index alone

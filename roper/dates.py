@@ -4,7 +4,7 @@ filter resolves the format and the month's name on every call, which was a large
 those pages' time. The month names are read once, in the active language."""
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 
 from django.utils import dateformat, timezone
@@ -24,3 +24,11 @@ def formatters() -> tuple[Callable[[date], str], Callable[[datetime], str]]:
         return f"{day(at)} {at.hour:02d}:{at.minute:02d}"
 
     return day, moment
+
+
+def as_datetime(value):
+    """A timestamp column read by a raw query, aware: SQLite gives it naive (in UTC). Any
+    other value is given back as it is."""
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
