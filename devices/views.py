@@ -55,7 +55,9 @@ def _state_context(request, school, message="", level="success"):
     return {
         "day": day,
         "counts": desk.counts(school=school, day=day),
-        "entries": desk.last_entries(school=school, day=day),
+        "entry_rows": desk.entry_rows(
+            desk.last_entries(school=school, day=day), csrf_input(request)
+        ),
         "entries_shown": desk.ENTRIES,
         "message": message,
         "level": level,
@@ -76,7 +78,7 @@ def _respond(request, school, message, level="success", *, moved=None, changed=T
         context = {"message": message, "level": level}
         if moved is not None:
             context["counts"] = desk.counts(school=school, day=moved.school_day)
-            context["entry"] = moved.entry
+            (context["entry_row"],) = desk.entry_rows([moved.entry], csrf_input(request))
         response = reswap(render(request, "devices/partials/_desk_change.html", context), "none")
         if moved is not None:
             # The page's roster takes the learner's phone as it is now (devices.js).

@@ -3,14 +3,16 @@ for byte, as the template drew it before (issue 17), for every kind of row: not 
 or without a pouch and with who may collect, collected, exempt, with a parent-contact
 exception (long, with markup), at the morning rush and from home time."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
-from devices import desk
-from devices.models import ParentContactException
+from devices import desk, services
+from devices.models import DeskEntry, ParentContactException
 from tests.devices.test_desk_sql import AFTERNOON, MORNING, QUERIES, TODAY, busy_school  # noqa: F401
 from tests.factories import GuardianFactory, GuardianshipFactory
 
@@ -109,3 +111,49 @@ def test_the_rows_are_the_templates_byte_for_byte(busy_school, now):  # noqa: F8
                     kinds.add("until" if lr.parent_contact_until else "contact")
     # Every kind of row was compared, not only the commonest.
     assert kinds >= {"exempt", "not in", "collected", "held", "held, collectors", "contact"}
+
+
+#: The last entries' row as its template drew it (devices/partials/_desk_entry.html).
+ENTRY_BEFORE = Template(
+    """      <tr{% if entry.undone %} class="text-decoration-line-through text-body-secondary"{% endif %}>
+        <td>{{ entry.at|time:"H:i" }}</td>
+        <td>{{ entry.handover.learner.name }} <span class="text-body-secondary">{{ entry.handover.learner.details }}</span></td>
+        <td>{{ entry.get_kind_display }}{% if entry.kind == "out" and entry.handover.collected_by %} ({{ entry.handover.collected_by.name }}){% endif %}</td>
+        <td>{% if entry.can_undo %}
+          <form method="post" action="{% url 'devices:desk_undo' entry.pk %}" hx-post="{% url 'devices:desk_undo' entry.pk %}" hx-target="#desk-state">{% csrf_token %}
+            <button class="btn btn-sm btn-link p-0" type="submit">Undo<span class="visually-hidden"> {{ entry.get_kind_display|lower }} of {{ entry.handover.learner.name }}</span></button>
+          </form>{% endif %}</td>
+      </tr>
+"""  # noqa: E501
+)
+
+
+def test_the_last_entries_rows_are_the_templates_byte_for_byte(world, office):
+    """Every kind of entry: a check-in that may still be undone, one too old to, an undone
+    one, a check-out to a parent and one by the learner, for a name with markup in it."""
+    learner = world.learner
+    learner.legal_first_name, learner.preferred_name = "<b>Amy</b> & Co", ""
+    learner.save()
+    parent = GuardianFactory(name="Mr <i>O'Brien</i>")
+    GuardianshipFactory(learner=learner, guardian=parent, may_collect=True)
+    field = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', TOKEN)
+    with time_machine.travel(MORNING, tick=False):
+        handover = services.handover_check_in(learner=learner, by=office, tag="P9")
+        services.handover_check_out(learner=learner, by=office, guardian=parent)
+        services.handover_undo(entry=DeskEntry.objects.get(kind="out"), by=office)
+        services.handover_check_out(learner=learner, by=office)
+    with time_machine.travel(MORNING + timedelta(minutes=3), tick=False):
+        entries = desk.last_entries(school=world.school, day=TODAY)
+        assert {e.kind for e in entries} == {"in", "out", "undo_out"}
+        assert any(e.undone for e in entries) and any(e.can_undo for e in entries)
+        assert handover.pk == entries[0].handover_id
+        for entry in entries:
+            before = ENTRY_BEFORE.render(Context({"entry": entry, "csrf_token": TOKEN}))
+            (row,) = desk.entry_rows([entry], field)
+            assert row == before
+    with time_machine.travel(MORNING + timedelta(minutes=30), tick=False):
+        entries = desk.last_entries(school=world.school, day=TODAY)
+        assert not any(e.can_undo for e in entries)
+        for entry in entries:
+            before = ENTRY_BEFORE.render(Context({"entry": entry, "csrf_token": TOKEN}))
+            assert desk.entry_rows([entry], field) == [before]
