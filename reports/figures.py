@@ -41,16 +41,16 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connections
 from django.db.models import (
-    Case,
+    BooleanField,
     CharField,
     Count,
+    Expression,
     F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -167,23 +167,55 @@ class Figures:
     staff: frozenset = frozenset()
 
 
+class _Spans(Expression):
+    """The spans' conditions on one pair of columns (the school's, the moment's or the
+    day's), written straight to SQL: as a filter, whether a row falls in any span
+    (`bucket=False`); as a value, the index of the first span it falls in, or -1. The SQL is
+    what `Case(When(Q(...)))` over each span wrote, without building and resolving three
+    lookups a span for each of the report's dozen queries (~10 ms of CPU a first view)."""
+
+    def __init__(self, bounds: tuple, field_name: str, *, school: str, dates: bool, bucket: bool):
+        """`bounds`: (school id, first, last) of each span, the days' (`dates`: BETWEEN) or
+        the moments' (first, first after)."""
+        super().__init__(output_field=IntegerField() if bucket else BooleanField())
+        self.bounds, self.dates, self.bucket = bounds, dates, bucket
+        self.refs = [F(school), F(field_name)]
+
+    def get_source_expressions(self):
+        return self.refs
+
+    def set_source_expressions(self, exprs):
+        self.refs = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        (school, _), (moment, _) = (compiler.compile(ref) for ref in self.refs)
+        if self.dates:
+            condition = f"({school} = %s AND {moment} BETWEEN %s AND %s)"
+            adapt = connection.ops.adapt_datefield_value
+        else:
+            condition = f"({school} = %s AND {moment} >= %s AND {moment} < %s)"
+            adapt = connection.ops.adapt_datetimefield_value
+        conditions, params = [condition] * len(self.bounds), []
+        for school_id, first, last in self.bounds:
+            params += [school_id, adapt(first), adapt(last)]
+        if not self.bucket:
+            return f"({' OR '.join(conditions) or '1 = 0'})", params
+        whens = "".join(f" WHEN {c} THEN {i}" for i, c in enumerate(conditions))
+        return f"CASE{whens} ELSE -1 END", params
+
+
 def _bucket(spans: list[Span], field_name: str, *, dates: bool = False, school="school_id"):
     """(filter, bucket expression): rows of any span, and the index of the span they fall in."""
-    whens, match = [], Q()
-    for i, span in enumerate(spans):
-        if dates:
-            q = Q(**{school: span.school_id, f"{field_name}__range": (span.start, span.end)})
-        else:
-            q = Q(
-                **{
-                    school: span.school_id,
-                    f"{field_name}__gte": span.start_at,
-                    f"{field_name}__lt": span.end_before,
-                }
-            )
-        whens.append(When(q, then=Value(i)))
-        match |= q
-    return match, Case(*whens, default=Value(-1), output_field=IntegerField())
+    bounds = tuple(
+        (span.school_id, span.start, span.end)
+        if dates
+        else (span.school_id, span.start_at, span.end_before)
+        for span in spans
+    )
+    return tuple(
+        _Spans(bounds, field_name, school=school, dates=dates, bucket=bucket)
+        for bucket in (False, True)
+    )
 
 
 def _rows(queryset, spans, field_name, *, dates=False, school="school_id", group=(), **aggs):
