@@ -151,29 +151,20 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
             if not tag and not holder:
                 tag = carried or ""  # a pouch number carries over …
             # … unless last time's pouch is another learner's today.
-            # The rush's one write: plain INSERTs made once from the models (roper/rows.py).
-            handover = rows.insert(
-                Handover(
-                    school_id=learner.school_id,
-                    learner=learner,
-                    school_day=day,
-                    tag=tag,
-                    in_at=now,
-                    received_by=by,
-                ),
-                history_user=by,
-                history_date=now,
+            # The rush's one write: the handover, its history and the desk's entry in one
+            # INSERT statement made once from the models (roper/rows.py).
+            handover = Handover(
+                school_id=learner.school_id,
+                learner=learner,
+                school_day=day,
+                tag=tag,
+                in_at=now,
+                received_by=by,
             )
-            handover.entry = rows.insert(
-                DeskEntry(
-                    school_id=learner.school_id,
-                    handover=handover,
-                    kind=DeskEntry.Kind.IN,
-                    at=now,
-                    by=by,
-                    reason=reason,
-                )
+            handover.entry = DeskEntry(
+                school_id=learner.school_id, kind=DeskEntry.Kind.IN, at=now, by=by, reason=reason
             )
+            rows.insert(handover, history_user=by, history_date=now, child=handover.entry)
     except IntegrityError:
         # Without row locks (SQLite) the unique constraint is the last line of defence.
         raise Refused(f"{learner.name}'s phone was already checked in.") from None

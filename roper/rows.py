@@ -80,49 +80,126 @@ def _history_statement(model, after_row: bool) -> tuple[str, tuple]:
     return f"{sql} VALUES ({', '.join(values)})", fields
 
 
-def insert(instance: Model, *, history_user=None, history_date=None, using="default") -> Model:
-    """Insert `instance`, a new row, as `instance.save()` would (module docstring), and its
+@functools.cache
+def _child_statement(parent, child) -> tuple[str, tuple, object]:
+    """(INSERT of a `child` row that follows its parent's INSERT (the CTE `r`), the fields it
+    writes, its foreign key to `parent`, which it takes from `r`)."""
+    (fk,) = (f for f in child._meta.concrete_fields if f.is_relation and f.related_model is parent)
+    _, fields = _statement(child, False)
+    quote = connections["default"].ops.quote_name
+    values = [f"r.{quote(parent._meta.pk.column)}" if f is fk else "%s" for f in fields]
+    returning = f"RETURNING {quote(child._meta.pk.column)}, {quote(fk.column)}"
+    into = _into(child._meta.db_table, fields)
+    return f"{into} SELECT {', '.join(values)} FROM r {returning}", fields, fk  # noqa: S608
+
+
+def _values(instance, fields, connection, *, skip=None) -> list:
+    """The database's values of `instance`'s `fields` (but `skip`), as save() prepares them."""
+    return [
+        f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields if f is not skip
+    ]
+
+
+def insert(
+    instance: Model, *, history_user=None, history_date=None, child=None, using="default"
+) -> Model:
+    """Insert `instance`, a new row, as `instance.save()` would (module docstring), with its
     history row when its model keeps one (`history_user`, `history_date`: who and when, as
-    simple_history's record would say): on PostgreSQL in one statement (a CTE), elsewhere in
-    two. Returns the instance, saved, with its key."""
+    simple_history's record would say), and `child`, a new row whose foreign key refers to
+    `instance` (set here): on PostgreSQL in one statement (INSERTs in a WITH), elsewhere one
+    after the other. Returns the instance, saved, with its key (and `child` saved too)."""
     model = type(instance)
     connection = connections[using]
-    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    if connection.vendor != "postgresql":
+        _insert_apart(instance, history_user, history_date, connection, using)
+        if child is not None:
+            (fk,) = (f for f in type(child)._meta.concrete_fields if f.related_model is model)
+            setattr(child, fk.name, instance)
+            _insert_apart(child, None, None, connection, using)
+        return instance
+    sent = [instance] if child is None else [instance, child]
+    for row in sent:
+        pre_save.send(sender=type(row), instance=row, raw=False, using=using, update_fields=None)
     sql, fields = _statement(model, True)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    history = _history_model(model)
+    values = _values(instance, fields, connection)
+    steps, params = [f"r AS ({sql})"], list(values)
+    last, last_params = None, []
+    if _history_model(model) is not None:
+        history_sql, columns = _history_statement(model, True)
+        last, last_params = (
+            history_sql,
+            _history_values(
+                model, fields, values, columns, connection, history_user, history_date, pk=None
+            ),
+        )
+    if child is not None:
+        child_sql, child_fields, fk = _child_statement(model, type(child))
+        if last is not None:
+            steps.append(f"h AS ({last})")
+            params += last_params
+        last, last_params = child_sql, _values(child, child_fields, connection, skip=fk)
+    if last is None:  # no history, no child: the row's INSERT alone
+        _insert_apart(instance, None, None, connection, using, sent=True)
+        return instance
     with connection.cursor() as cursor:
-        if history is None:
-            cursor.execute(sql, values)
+        cursor.execute(f"WITH {', '.join(steps)} {last}", params + last_params)
+        if child is None:
             instance.pk = cursor.fetchone()[0]
         else:
-            together = connection.vendor == "postgresql"  # an INSERT in a WITH
-            history_sql, columns = _history_statement(model, together)
-            own = {
-                "history_date": history_date or timezone.now(),
-                "history_type": "+",
-                "history_user_id": getattr(history_user, "pk", history_user),
-                "history_change_reason": None,
-            }
-            by_name = {f.attname: v for f, v in zip(fields, values, strict=True)}
-            pk = model._meta.pk.attname
+            child.pk, instance.pk = cursor.fetchone()
+            setattr(child, fk.name, instance)
+    for row in sent:
+        row._state.adding = False
+        row._state.db = using
+    return instance
 
-            def history_values():
-                return [
-                    f.get_db_prep_save(own[f.attname], connection)
-                    if f.attname in own
-                    else by_name[f.attname]
-                    for f in columns
-                    if not (together and f.attname == pk)
-                ]
 
-            if together:
-                cursor.execute(f"WITH r AS ({sql}) {history_sql}", values + history_values())
-                instance.pk = cursor.fetchone()[0]
-            else:
-                cursor.execute(sql, values)
-                instance.pk = by_name[pk] = cursor.fetchone()[0]
-                cursor.execute(history_sql, history_values())
+def _history_values(model, fields, values, columns, connection, user, date, *, pk) -> list:
+    """The history row's values: simple_history's own ("+", `date`, `user`), and the row's
+    (`values` of its `fields`, and its key `pk`; None: the statement takes the key from the
+    row's INSERT)."""
+    own = {
+        "history_date": date or timezone.now(),
+        "history_type": "+",
+        "history_user_id": getattr(user, "pk", user),
+        "history_change_reason": None,
+    }
+    row = {f.attname: v for f, v in zip(fields, values, strict=True)}
+    key = model._meta.pk.attname
+    if pk is not None:
+        row[key] = pk
+    return [
+        f.get_db_prep_save(own[f.attname], connection) if f.attname in own else row[f.attname]
+        for f in columns
+        if not (pk is None and f.attname == key)
+    ]
+
+
+def _insert_apart(instance, history_user, history_date, connection, using, sent=False) -> None:
+    """`insert` one statement at a time (SQLite, a laptop's: no INSERT in a WITH); `sent`:
+    pre_save was sent already."""
+    model = type(instance)
+    if not sent:
+        pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    sql, fields = _statement(model, True)
+    values = _values(instance, fields, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+        if _history_model(model) is not None:
+            history_sql, columns = _history_statement(model, False)
+            cursor.execute(
+                history_sql,
+                _history_values(
+                    model,
+                    fields,
+                    values,
+                    columns,
+                    connection,
+                    history_user,
+                    history_date,
+                    pk=instance.pk,
+                ),
+            )
     instance._state.adding = False
     instance._state.db = using
-    return instance

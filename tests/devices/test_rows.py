@@ -48,15 +48,20 @@ def test_a_check_in_written_by_insert_is_the_one_save_writes():
     saved_entry = DeskEntry.objects.create(
         school_id=other.school_id, handover=saved, kind="in", at=when, by=office
     )
+    # The handover, its history row and the desk's entry referring to it: one statement on
+    # PostgreSQL, three elsewhere.
+    inserted_entry = DeskEntry(school_id=learner.school_id, kind="in", at=when, by=office)
     inserted = rows.insert(
-        _handover(learner, office, when, "12"), history_user=office, history_date=when
-    )
-    inserted_entry = rows.insert(
-        DeskEntry(school_id=learner.school_id, handover=inserted, kind="in", at=when, by=office)
+        _handover(learner, office, when, "12"),
+        history_user=office,
+        history_date=when,
+        child=inserted_entry,
     )
 
-    assert inserted.pk and not inserted._state.adding
+    assert inserted.pk and not inserted._state.adding and not inserted_entry._state.adding
     assert inserted_entry.pk and inserted_entry.handover_id == inserted.pk
+    assert inserted_entry.handover is inserted
+    assert DeskEntry.objects.get(pk=inserted_entry.pk).handover_id == inserted.pk
     as_saved = _row(Handover, saved.pk) | {"learner_id": learner.pk}
     assert _row(Handover, inserted.pk) == as_saved
     history = Handover.history.model
@@ -94,3 +99,15 @@ def test_every_post_save_receiver_of_the_models_written_is_accounted_for(label):
     model = apps.get_model(label)
     sync, asynchronous = post_save._live_receivers(model)
     assert {_name(r) for r in [*sync, *asynchronous]} == services.POST_SAVE_ACCOUNTED[label]
+
+
+@pytest.mark.django_db
+def test_a_row_without_history_or_child_is_inserted_alone():
+    learner, office = LearnerFactory(), UserFactory()
+    handover = _handover(learner, office, timezone.now(), "")
+    handover.save()
+    entry = rows.insert(
+        DeskEntry(school_id=learner.school_id, handover=handover, kind="in", by=office)
+    )
+    assert DeskEntry.objects.get(pk=entry.pk).handover_id == handover.pk
+    assert entry.at is not None  # the field's default, as save() gives it
