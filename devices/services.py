@@ -51,13 +51,16 @@ def _needs_reason(school_id: int, day: date, reason: str) -> None:
 #: (learner, school_day) index, however long the learner's history); another learner's
 #: handover today under the pouch number typed, or else under the carried one (an empty one
 #: compared as NULL: no row, instead of the school's hundreds of thousands of handovers
-#: without a pouch number read through the UPPER(tag) index). In SQL: built with Django's
+#: without a pouch number read through the UPPER(tag) index); and the day's counts
+#: (desk.COUNTS), which the desk shows after the check-in with its own phone added (check-ins
+#: of the school wait for its lock, so none can come between; a check-out at another desk
+#: shows at the next action, as it would a moment later). In SQL: built with Django's
 #: expressions the same query cost 2 ms of CPU a check-in, thirty times this.
-CHECK_IN_STATE = """
+CHECK_IN_STATE = f"""
 WITH carried AS (
     SELECT tag FROM devices_handover WHERE learner_id = %s AND undone_at IS NULL
     ORDER BY school_day DESC LIMIT 1
-)
+), today (handed_in, collected) AS ({desk.COUNTS})
 SELECT
     (SELECT id FROM devices_handover
      WHERE learner_id = %s AND school_day = %s AND undone_at IS NULL LIMIT 1),
@@ -66,8 +69,10 @@ SELECT
     (SELECT id FROM devices_handover
      WHERE school_id = %s AND school_day = %s AND undone_at IS NULL AND learner_id <> %s
        AND UPPER(tag) = UPPER(NULLIF(COALESCE(NULLIF(%s, ''), (SELECT tag FROM carried)), ''))
-     LIMIT 1)
-"""
+     LIMIT 1),
+    today.handed_in, today.collected
+FROM today
+"""  # noqa: S608 - desk.COUNTS, a constant
 
 
 #: The post_save receivers of the rows a check-in writes with `rows.insert` (which sends no
@@ -98,12 +103,12 @@ WHERE l.id = %s FOR NO KEY UPDATE
 
 
 def _check_in_state(*, learner: Learner, day: date, tag: str) -> tuple:
-    """(today's handover id, reconciled, carried pouch number, holder's handover id) of
-    CHECK_IN_STATE, read once CHECK_IN_LOCK is held (in a transaction); the ids are None when
-    there is none. SQLite has no row locks (one writer at a time, and the unique constraint):
-    the state alone."""
+    """(today's handover id, reconciled, carried pouch number, holder's handover id, the
+    day's phones handed in, collected) of CHECK_IN_STATE, read once CHECK_IN_LOCK is held (in
+    a transaction); the ids are None when there is none. SQLite has no row locks (one writer
+    at a time, and the unique constraint): the state alone."""
     school, pk = learner.school_id, learner.pk
-    state = [pk, pk, day, school, day, school, day, pk, tag]
+    state = [pk, school, day, pk, day, school, day, school, day, pk, tag]
     with connections[Handover.objects.db].cursor() as cursor:
         if cursor.db.vendor != "postgresql":
             cursor.execute(CHECK_IN_STATE, state)
@@ -122,14 +127,14 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
     """Check a learner's phone in. `tag` is the pouch number typed at the desk: refused when
     another learner's phone is in under it today. Without one, the learner's last pouch
     number carries over, unless another learner has it today (then none). The desk entry
-    written is the handover's `entry`."""
+    written is the handover's `entry`; the day's counts with it, its `counts`."""
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
     tag = tag.strip()[: Handover._meta.get_field("tag").max_length]
     try:
         with transaction.atomic():
             # CHECK_IN_LOCK, then CHECK_IN_STATE.
-            existing, reconciled, carried, holder = _check_in_state(
+            existing, reconciled, carried, holder, handed_in, collected = _check_in_state(
                 learner=learner, day=day, tag=tag
             )
             if existing:
@@ -165,6 +170,7 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
                 school_id=learner.school_id, kind=DeskEntry.Kind.IN, at=now, by=by, reason=reason
             )
             rows.insert(handover, history_user=by, history_date=now, child=handover.entry)
+            handover.counts = desk.counts_of(handed_in + 1, collected)
     except IntegrityError:
         # Without row locks (SQLite) the unique constraint is the last line of defence.
         raise Refused(f"{learner.name}'s phone was already checked in.") from None

@@ -77,7 +77,10 @@ def _respond(request, school, message, level="success", *, moved=None, changed=T
     if moved is not None or not changed:
         context = {"message": message, "level": level}
         if moved is not None:
-            context["counts"] = desk.counts(school=school, day=moved.school_day)
+            # A check-in read them with its state (services.CHECK_IN_STATE).
+            context["counts"] = getattr(moved, "counts", None) or desk.counts(
+                school=school, day=moved.school_day
+            )
             (context["entry_row"],) = desk.entry_rows([moved.entry], csrf_input(request))
         response = reswap(render(request, "devices/partials/_desk_change.html", context), "none")
         if moved is not None:

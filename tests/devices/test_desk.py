@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from devices import services
+from devices import desk, services
 from devices.models import DeskEntry, DeviceSettings, Handover, ParentContactException
 from people.models import Learner
 from tests.factories import LearnerFactory, collector, exemption
@@ -197,18 +197,32 @@ def test_enter_answers_with_only_what_changed(
     """The desk's state is not read again after a check-in: the answer is the message, the
     day's counts and the new entry, which htmx puts at the top of the last entries."""
     bob = LearnerFactory(school=world.school, legal_first_name="Bob", legal_last_name="Ames")
+    cy = LearnerFactory(school=world.school, legal_first_name="Cy", legal_last_name="Moss")
     client = as_user(office)
     client.post(reverse("devices:desk_check_in", args=[bob.pk]), **HTMX)
+    # Cy's phone in and collected, at another desk.
+    services.handover_check_in(learner=cy, by=office)
+    services.handover_check_out(learner=cy, by=office)
     client.get(reverse("devices:desk"))  # warm the session
-    # User, memberships, home time, the search; the row locks, the check-in's state, the
-    # handover, its history row, the desk entry (and the savepoint around them); the counts.
-    with django_assert_max_num_queries(12):
+    # User, memberships, the search with the home time; then the row locks with the
+    # check-in's state and the day's counts (one message), the handover with its history
+    # row and the desk entry (one statement), and the savepoint around them. (SQLite: the
+    # state alone, and the three rows one INSERT each.)
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 10):
         response = client.post(reverse("devices:desk_enter"), {"q": "amel"}, **HTMX)
     content = response.content.decode()
     assert response["HX-Reswap"] == "none"  # every part says where it goes
     assert '<div id="desk-message" hx-swap-oob="innerHTML">' in content
     assert "Amelia Khan (Oak): phone in." in content
-    assert 'id="desk-counts" hx-swap-oob="true"' in content and 'id="count-in">2<' in content
+    # The day's counts with Amelia's phone: as the day's counts read afresh say.
+    assert 'id="desk-counts" hx-swap-oob="true"' in content
+    assert desk.counts(school=world.school, day=MORNING.date()) == {
+        "handed_in": 3,
+        "collected": 1,
+        "still_held": 2,
+    }
+    assert 'id="count-in">3<' in content and 'id="count-out">1<' in content
+    assert 'id="count-held">2<' in content
     assert '<tbody hx-swap-oob="afterbegin:#desk-entries">' in content
     assert "checked in of Amelia Khan</span></button>" in content  # its undo
     assert "Bob Ames" not in content  # the earlier entries are not sent again
