@@ -1,4 +1,5 @@
-"""New rows written with one plain INSERT each, its SQL made once from the model.
+"""New rows written with plain INSERTs, their SQL made once from the models: on PostgreSQL a
+row, its history row and a row referring to it in one statement.
 
 For the morning rush's one write, the desk's check-in (a handover, its history row and the
 desk's entry): `Model.save()` spent ~1.5 ms of Python on those three rows, building and
