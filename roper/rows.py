@@ -77,7 +77,7 @@ def _history_statement(model, after_row: bool) -> tuple[str, tuple]:
     sql = _into(history._meta.db_table, fields)
     if after_row:
         returning = f"RETURNING {quote(pk.column)}"
-        return f"{sql} SELECT {', '.join(values)} FROM r {returning}", fields  # noqa: S608
+        return f"{sql} SELECT {', '.join(values)} FROM r {returning}", fields  # noqa: S608  # nosec B608
     return f"{sql} VALUES ({', '.join(values)})", fields
 
 
@@ -91,7 +91,7 @@ def _child_statement(parent, child) -> tuple[str, tuple, object]:
     values = [f"r.{quote(parent._meta.pk.column)}" if f is fk else "%s" for f in fields]
     returning = f"RETURNING {quote(child._meta.pk.column)}, {quote(fk.column)}"
     into = _into(child._meta.db_table, fields)
-    return f"{into} SELECT {', '.join(values)} FROM r {returning}", fields, fk  # noqa: S608
+    return f"{into} SELECT {', '.join(values)} FROM r {returning}", fields, fk  # noqa: S608  # nosec B608
 
 
 def _values(instance, fields, connection, *, skip=None) -> list:
