@@ -82,10 +82,17 @@ def _history_statement(model, after_row: bool) -> tuple[str, tuple]:
 
 
 @functools.cache
+def _foreign_key(parent, child):
+    """`child`'s one foreign key to `parent` (a model with two, or none, cannot be a child)."""
+    (fk,) = (f for f in child._meta.concrete_fields if f.is_relation and f.related_model is parent)
+    return fk
+
+
+@functools.cache
 def _child_statement(parent, child) -> tuple[str, tuple, object]:
     """(INSERT of a `child` row that follows its parent's INSERT (the CTE `r`), the fields it
     writes, its foreign key to `parent`, which it takes from `r`)."""
-    (fk,) = (f for f in child._meta.concrete_fields if f.is_relation and f.related_model is parent)
+    fk = _foreign_key(parent, child)
     _, fields = _statement(child, False)
     quote = connections["default"].ops.quote_name
     values = [f"r.{quote(parent._meta.pk.column)}" if f is fk else "%s" for f in fields]
@@ -114,8 +121,7 @@ def insert(
     if connection.vendor != "postgresql":
         _insert_apart(instance, history_user, history_date, connection, using)
         if child is not None:
-            (fk,) = (f for f in type(child)._meta.concrete_fields if f.related_model is model)
-            setattr(child, fk.name, instance)
+            setattr(child, _foreign_key(model, type(child)).name, instance)
             _insert_apart(child, None, None, connection, using)
         return instance
     sent = [instance] if child is None else [instance, child]
