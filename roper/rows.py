@@ -109,20 +109,32 @@ def _values(instance, fields, connection, *, skip=None) -> list:
 
 
 def insert(
-    instance: Model, *, history_user=None, history_date=None, child=None, using="default"
+    instance: Model,
+    *,
+    history_user=None,
+    history_date=None,
+    child=None,
+    then: str = "",
+    using="default",
 ) -> Model:
     """Insert `instance`, a new row, as `instance.save()` would (module docstring), with its
     history row when its model keeps one (`history_user`, `history_date`: who and when, as
     simple_history's record would say), and `child`, a new row whose foreign key refers to
     `instance` (set here): on PostgreSQL in one statement (INSERTs in a WITH), elsewhere one
-    after the other. Returns the instance, saved, with its key (and `child` saved too)."""
+    after the other; `then`: SQL sent with that statement, after it (";COMMIT" of a
+    roper.sql.transaction). Returns the instance, saved, with its key (and `child` saved
+    too)."""
     model = type(instance)
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or (_history_model(model) is None and child is None):
+        # One statement at a time (the row's INSERT alone, when it has no more).
         _insert_apart(instance, history_user, history_date, connection, using)
         if child is not None:
             setattr(child, _foreign_key(model, type(child)).name, instance)
             _insert_apart(child, None, None, connection, using)
+        if then:
+            with connection.cursor() as cursor:
+                cursor.execute(then.lstrip(";"))
         return instance
     sent = [instance] if child is None else [instance, child]
     for row in sent:
@@ -145,11 +157,8 @@ def insert(
             steps.append(f"h AS ({last})")
             params += last_params
         last, last_params = child_sql, _values(child, child_fields, connection, skip=fk)
-    if last is None:  # no history, no child: the row's INSERT alone
-        _insert_apart(instance, None, None, connection, using, sent=True)
-        return instance
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(steps)} {last}", params + last_params)
+        cursor.execute(f"WITH {', '.join(steps)} {last}{then}", params + last_params)
         if child is None:
             instance.pk = cursor.fetchone()[0]
         else:
@@ -182,12 +191,10 @@ def _history_values(model, fields, values, columns, connection, user, date, *, p
     ]
 
 
-def _insert_apart(instance, history_user, history_date, connection, using, sent=False) -> None:
-    """`insert` one statement at a time (SQLite, a laptop's: no INSERT in a WITH); `sent`:
-    pre_save was sent already."""
+def _insert_apart(instance, history_user, history_date, connection, using) -> None:
+    """`insert` one statement at a time (SQLite, a laptop's: no INSERT in a WITH)."""
     model = type(instance)
-    if not sent:
-        pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     sql, fields = _statement(model, True)
     values = _values(instance, fields, connection)
     with connection.cursor() as cursor:
