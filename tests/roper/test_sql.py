@@ -101,7 +101,8 @@ def test_an_error_in_the_transaction_undoes_what_it_wrote():
     learner = LearnerFactory()
     with pytest.raises(RuntimeError), sql.transaction() as tx, connection.cursor() as cursor:
         cursor.execute(
-            f"{tx.begin}UPDATE people_learner SET class_name = 'X' WHERE id = %s", [learner.pk]
+            f"{tx.begin}UPDATE people_learner SET class_name = 'X' WHERE id = %s",  # noqa: S608
+            [learner.pk],
         )
         raise RuntimeError("a bug after the first statement")
     assert _idle()
@@ -110,7 +111,8 @@ def test_an_error_in_the_transaction_undoes_what_it_wrote():
     # A block that sends no COMMIT itself is committed at its end.
     with sql.transaction() as tx, connection.cursor() as cursor:
         cursor.execute(
-            f"{tx.begin}UPDATE people_learner SET class_name = 'Y' WHERE id = %s", [learner.pk]
+            f"{tx.begin}UPDATE people_learner SET class_name = 'Y' WHERE id = %s",  # noqa: S608
+            [learner.pk],
         )
     assert _idle()
     connection.close()
