@@ -85,8 +85,7 @@ DANGER_BADGE = ' <span class="badge text-bg-danger">danger</span>'
 def _dashboard_row(concern: dict, key: str, now, link, day, moment, risks) -> SafeString:
     """The concern's row in queue `key`, as the page shows it: formatted here once per row,
     every value escaped (the template's loop over 200 rows of 8 cells, with its lookups and
-    filters per cell, was a third of the page's time). `concern`: its ROW_FIELDS, `when`
-    and `learners`."""
+    filters per cell, was a third of the page's time). `concern`: a row of `_queue_rows`."""
     when = concern["when"]  # QUEUE_WHEN: the closed's date, the new's deadline
     if key == "closed":
         triage = day(timezone.localtime(when))
@@ -103,7 +102,7 @@ def _dashboard_row(concern: dict, key: str, now, link, day, moment, risks) -> Sa
     cells = (
         f"{link(concern['pk'])}{DANGER_BADGE if concern['immediate_danger'] else ''}",
         escape(concern["category_name"]),
-        escape(", ".join(concern["learners"])),
+        escape(concern["learners"]),
         moment(concern["reported_at"]),
         triage,
         escape(risks.get(concern["risk_level"]) or "–"),
@@ -126,7 +125,7 @@ def _dashboard_row(concern: dict, key: str, now, link, day, moment, risks) -> Sa
 #: refresh shows the same rows.
 QUEUE_SQL = """
 SELECT q.id, q.reported_at, q.immediate_danger, q.risk_level, q.status, q.size, q.deadline,
-    q.closed_at, cat.name, u.first_name, u.last_name, q.read_at IS NOT NULL
+    q.closed_at, cat.name, u.first_name, u.last_name, q.read_at IS NOT NULL, ({learners})
 FROM (
     SELECT c.*, COUNT(*) OVER w AS size, ROW_NUMBER() OVER w AS place
     FROM ({concerns}) c
@@ -143,6 +142,26 @@ LEFT JOIN auth_user u ON u.id = q.owner_id
 WHERE q.place <= %s
 ORDER BY q.status, q.place
 """
+#: The learners of a concern listed, as the row shows them ("Amelia Khan (Oak), …", in the
+#: order they were added), by database: PostgreSQL orders inside the aggregate, SQLite (3.40
+#: has no ORDER BY there) concatenates a subquery's rows in its order. Read with the rows: a
+#: query of their own cost ~2 ms (its ORM build, planning and a round trip).
+QUEUE_LEARNERS = {
+    "postgresql": """
+    SELECT string_agg({name}, ', ' ORDER BY i.id)
+    FROM incidents_involvement i JOIN people_learner l ON l.id = i.learner_id
+    WHERE i.concern_id = q.id""",
+    "sqlite": """
+    SELECT group_concat(name, ', ') FROM (
+        SELECT {name} AS name
+        FROM incidents_involvement i JOIN people_learner l ON l.id = i.learner_id
+        WHERE i.concern_id = q.id ORDER BY i.id)""",
+}
+#: A learner's name as the desk and the dashboard show it (Learner.name, and the class).
+LEARNER_NAME_SQL = (
+    "COALESCE(NULLIF(l.preferred_name, ''), l.legal_first_name) || ' ' || l.legal_last_name"
+    " || ' (' || l.class_name || ')'"
+)
 #: The concern's columns QUEUE_SQL reads.
 QUEUE_COLUMNS = (
     "id",
@@ -165,18 +184,20 @@ def _queue_rows(concerns, counted: Q) -> dict[str, tuple[int, list[dict]]]:
     """status -> (how many, the most urgent `QUEUE_SIZE` rows) of the `counted` concerns of
     each status, in one query (QUEUE_SQL). A row: pk, reported_at, immediate_danger,
     risk_level, status, size, when (QUEUE_WHEN), category_name, owner_first, owner_last and
-    read (whether it was read)."""
+    read (whether it was read) and learners (their names, joined)."""
     inner, params = (
         concerns.filter(counted).order_by().values(*QUEUE_COLUMNS).query.sql_with_params()
     )
     closed = Concern.Status.CLOSED
     with connections[concerns.db].cursor() as cursor:
+        learners = QUEUE_LEARNERS[cursor.db.vendor].format(name=LEARNER_NAME_SQL)
         cursor.execute(
-            QUEUE_SQL.format(concerns=inner), [*params, closed, closed, closed, closed, QUEUE_SIZE]
+            QUEUE_SQL.format(concerns=inner, learners=learners),
+            [*params, closed, closed, closed, closed, QUEUE_SIZE],
         )
         found: dict[str, tuple[int, list[dict]]] = {}
         for pk, reported, danger, risk, status, size, deadline, closed_at, *names in cursor:
-            category, first, last, read = names
+            category, first, last, read, learners = names
             when = {"deadline": deadline, "closed_at": closed_at}.get(QUEUE_WHEN.get(status))
             row = {
                 "pk": pk,
@@ -189,6 +210,7 @@ def _queue_rows(concerns, counted: Q) -> dict[str, tuple[int, list[dict]]]:
                 "owner_first": first,
                 "owner_last": last,
                 "read": bool(read),
+                "learners": learners or "",
             }
             found.setdefault(status, (size, []))[1].append(row)
     return found
@@ -197,7 +219,7 @@ def _queue_rows(concerns, counted: Q) -> dict[str, tuple[int, list[dict]]]:
 def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
     """(key, label, how many, the rows of the most urgent `QUEUE_SIZE`, as the page shows
     them) for each queue of `concerns`, and the concerns closed this term, latest first. Two
-    queries: the queues (`_queue_rows`), then their learners."""
+    queries: the term's start, then the queues with their learners (`_queue_rows`)."""
     term_start = SchoolCalendar(school).current_term_start()
     # From the term's first midnight: a range on closed_at that its index answers.
     since = timezone.make_aware(datetime.combine(term_start, time.min))
@@ -207,31 +229,13 @@ def dashboard_queues(*, concerns, school, now=None) -> list[tuple]:
     by_status = _queue_rows(concerns, reduce(operator.or_, [q for _, _, q in QUEUES], closed))
     labels = [(key, label) for key, label, _ in QUEUES] + [("closed", "Closed this term")]
     queues = [(key, label, *by_status.get(key, (0, []))) for key, label in labels]
-    # The learners of every queue's concerns in one query, not one per queue.
-    learners = {}
-    listed = {concern["pk"] for _, _, _, found in queues for concern in found}
-    for concern_id, first, preferred, last, class_name in (
-        Involvement.objects.filter(concern_id__in=listed, learner__isnull=False)
-        .order_by("pk")
-        .values_list(
-            "concern_id",
-            "learner__legal_first_name",
-            "learner__preferred_name",
-            "learner__legal_last_name",
-            "learner__class_name",
-        )
-    ):
-        learners.setdefault(concern_id, []).append(f"{preferred or first} {last} ({class_name})")
     now = now or timezone.now()
     link = link_maker("incidents:detail", "#")
     day, moment = formatters()
     risks = dict(Concern.Risk.choices)
     out = []
     for key, label, count, found in queues:
-        shown = []
-        for concern in found:
-            concern["learners"] = learners.get(concern["pk"], [])
-            shown.append(_dashboard_row(concern, key, now, link, day, moment, risks))
+        shown = [_dashboard_row(row, key, now, link, day, moment, risks) for row in found]
         out.append((key, label, count, shown))
     return out
 

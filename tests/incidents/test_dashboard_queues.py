@@ -65,3 +65,28 @@ def test_an_empty_queue_says_none_and_the_page_counts_every_concern(world, as_us
     assert f'In progress <span class="badge text-bg-secondary">{in_progress}</span>' in page
     assert 'Awaiting referral <span class="badge text-bg-secondary">0</span>' in page
     assert "<p>None.</p>" in page
+
+
+def test_a_row_names_its_learners_in_the_order_they_were_added(world, as_user):
+    """Their preferred name where they have one, and their class; a visitor or a member of
+    staff involved is not listed among the learners; a concern with no learner shows none."""
+    from tests.factories import LearnerFactory, report
+
+    jo = LearnerFactory(
+        school=world.school, legal_first_name="Joanna", preferred_name="Jo", legal_last_name="Bell"
+    )
+    ben = LearnerFactory(
+        school=world.school, legal_first_name="Ben", legal_last_name="Ames", class_name="Ash"
+    )
+    teacher = world.users["teacher"]
+    both = report(
+        world.school,
+        teacher,
+        people=[(jo, "child"), ("A visitor", "witness"), (ben, "child"), (teacher, "witness")],
+    )
+    nobody = report(world.school, teacher, people=[("A visitor", "witness")])
+    page = as_user(world.users["dsl"]).get(reverse("incidents:dashboard")).content.decode()
+    row = page.split(f"#{both.pk}<", 1)[1].split("</tr>", 1)[0]
+    assert "<td>Jo Bell (Oak), Ben Ames (Ash)</td>" in row
+    row = page.split(f"#{nobody.pk}<", 1)[1].split("</tr>", 1)[0]
+    assert "</td><td></td><td>" in row  # category, then no learner
