@@ -18,6 +18,11 @@ COMMIT, sent alone as Django's `atomic()` sends them, is a round trip of its own
 
 Elsewhere (SQLite), and inside an `atomic()` block (a caller's, a test's), the statements are
 sent as written and the transaction is Django's `atomic()` (a savepoint inside a block).
+
+A prepared statement lives on the server's connection: Roper talks to PostgreSQL directly
+through psycopg's pool (docker-compose.yml). A pooler in transaction mode between them
+(PgBouncer's `pool_mode = transaction`) would hand the EXECUTE to a connection that never saw
+the PREPARE; such a deployment needs the pooler in session mode.
 """
 
 import weakref
