@@ -157,7 +157,8 @@ QUEUE_LEARNERS = {
         FROM incidents_involvement i JOIN people_learner l ON l.id = i.learner_id
         WHERE i.concern_id = q.id ORDER BY i.id)""",
 }
-#: A learner's name as the desk and the dashboard show it (Learner.name, and the class).
+#: A learner's name on a dashboard row: `Learner.name` (the preferred name, else the legal
+#: first name) and the class, in SQL (tests/incidents/test_dashboard_queues.py checks both).
 LEARNER_NAME_SQL = (
     "COALESCE(NULLIF(l.preferred_name, ''), l.legal_first_name) || ' ' || l.legal_last_name"
     " || ' (' || l.class_name || ')'"
