@@ -353,8 +353,9 @@ def concern_page(
     )
     evidence = [e for e in concern.evidence.all() if full or e.uploaded_by_id == viewer.pk]
     confiscations = (
-        # What the page shows of each: its link, device and state.
-        concern.confiscations.only("pk", "device", "state")
+        # What the page shows of each: its link, device and state (and the concern: the
+        # related manager sets it on each row, and a deferred one is a query a row).
+        concern.confiscations.only("pk", "device", "state", "concern")
         if permissions.has_perm(viewer, "devices.confiscations", school)
         else []
     )

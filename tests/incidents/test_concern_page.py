@@ -12,10 +12,18 @@ from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from devices.models import Confiscation
 from incidents.models import Concern, Entry
 from tests.conftest import badge_queries, session_queries
-from tests.factories import MembershipFactory, UserFactory, learner_concern, report
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    confiscation_at,
+    learner_concern,
+    report,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -76,6 +84,9 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
     )
     for _ in range(3):  # more people the concern could be passed to
         MembershipFactory(school=world.school, roles=["deputy_dsl"])
+    for n in range(3):  # phones confiscated with it (each was a query: a deferred concern_id)
+        confiscation = confiscation_at(world.school, timezone.now(), reason=f"Phone {n}")
+        Confiscation.objects.filter(pk=confiscation.pk).update(concern=concern, device=f"Ph{n}")
     with (
         django_assert_max_num_queries(queries + session_queries() + badge_queries()),
         CaptureQueriesContext(connection) as long,
@@ -83,6 +94,7 @@ def test_the_page_makes_the_same_few_queries_for_a_long_timeline(
         response = client.get(url)
     assert len(long) == len(short)
     assert "Note number 199" in response.content.decode()
+    assert "Ph2 (" in response.content.decode()
 
 
 def test_the_record_forms_are_drawn_only_when_opened_and_work_without_javascript(world, as_user):
