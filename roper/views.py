@@ -50,8 +50,10 @@ class NotificationListView(ListView):
 
     def get_queryset(self):
         # A person's notifications are their own; no school permission is involved.
+        # (With the recipient: the related manager sets it on each row, and a deferred one
+        # would be a query a row.)
         return self.request.user.notifications.only(
-            "title", "url", "urgency", "created_at", "read_at"
+            "recipient", "title", "url", "urgency", "created_at", "read_at"
         )
 
 
