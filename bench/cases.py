@@ -257,8 +257,9 @@ def only_match(learner, everyone) -> bool:
     )
 
 
-def school_cases(part: Part) -> list[Case]:
-    """Desk, dashboard, concern, chronology and governor report at a standalone school."""
+def school_cases(part: Part, tag: str = "") -> list[Case]:
+    """Desk, dashboard, concern, chronology and governor report at a standalone school; with
+    `tag`, each case's key ends with it, and its name says the years of history."""
     school = School.objects.get(name=part.school_name(1))
     prefix = f"{part.key}-01"
     cases = []
@@ -385,7 +386,16 @@ def school_cases(part: Part) -> list[Case]:
             before=forget_reports([school.pk], handovers=True),
         )
     )
+    if tag:
+        for case in cases:
+            case.key += tag
+            case.name += f" [{part.years} years of history]"
     return cases
+
+
+def history_tag(part: Part) -> str:
+    """The key's ending of a case measured at a school with less history (`school_cases`)."""
+    return f"@{part.years}y"
 
 
 def trust_cases(part: Part, runs: int) -> list[Case]:
@@ -447,15 +457,19 @@ def trust_cases(part: Part, runs: int) -> list[Case]:
     ]
 
 
-def run_cases(scale_parts, runs: int = 20, warmup: int = 2) -> dict:
+def run_cases(scale_parts, runs: int = 20, warmup: int = 2, history=()) -> dict:
     """Every page case of the parts given, interleaved with the floor (the minimal signed-in
     view) and the anonymous /healthz; returns {"floor_ms": …, "floor": …, "cases": [...]}
-    where each case's `ratio` is to the floor of the same run."""
+    where each case's `ratio` is to the floor of the same run. The school cases of the
+    `history` parts (a school with fewer years) are measured in the same rounds, each key
+    ending with `history_tag`."""
     with override_settings(ROOT_URLCONF=BENCH_URLCONF):
         first = scale_parts[0]
         cases = reference_cases(f"{first.key}-01-office")
         for part in scale_parts:
             cases += trust_cases(part, runs) if part.in_trust else school_cases(part)
+        for part in history:
+            cases += school_cases(part, tag=history_tag(part))
         try:
             results = measure_interleaved(cases, runs=runs, warmup=warmup)
         finally:

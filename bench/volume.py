@@ -8,7 +8,9 @@ others in the same database (the benchmark's database holds both `school` and `t
 - `trust`: 20 schools × 1,000 learners, 1 school year, concerns at a realistic 2–5 % of
   learners a term, a trust-level DSL and governor (`Membership(trust=…, school=None)`);
 - `tiny` and `tiny+`: the same shape, small, for the test suite (tiny+ is a little bigger,
-  to show that no page's number of queries grows with the data).
+  to show that no page's number of queries grows with the data);
+- `school-2y` (and `tiny-2y`): `school` (`tiny`'s school) with two years of history instead
+  of three, to show that no page's time grows with the years.
 
 History runs from `years` × 365 days ago to yesterday (today is left empty for the desk and
 the morning rush). Rows are written in bulk: the large tables (handovers, desk entries,
@@ -105,6 +107,11 @@ SCALES: dict[str, tuple[Part, ...]] = {
     # ~1,150 concerns a term: 10,000+ over the three years.
     "school": (Part("school", 1, 1500, 3, 0.77, False, 200),),
     "trust": (Part("trust", 20, 1000, 1, 0.035, True, 60),),
+    # The school with two years of history instead of three (its size, its concerns a term,
+    # its long-running concern alike): each school page is measured at both, in the same run,
+    # to show that no page's time grows with the years (bench/run.py `history_growth`).
+    "school-2y": (Part("twoyear", 1, 1500, 2, 0.77, False, 200),),
+    "tiny-2y": (Part("tiny2y", 1, 40, 2, 0.6, False, 25),),
 }
 
 #: Category key -> share of concerns (device misuse and messages dominate; the rare, grave

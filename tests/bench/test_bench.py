@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from bench import cases, reminders
-from bench.run import verdicts
+from bench.run import GROWS_BY_DESIGN, history_growth, markdown, verdicts
 from bench.volume import SCALES, seed
 from devices.models import Handover
 from incidents.models import Concern, Involvement
@@ -36,6 +36,7 @@ def seeded(django_db_setup, django_db_blocker):
         try:
             seed("tiny", log=quiet)
             seed("tiny+", log=quiet)
+            seed("tiny-2y", log=quiet)
             yield
         finally:
             transaction.set_rollback(True)
@@ -71,8 +72,12 @@ def test_seeding_twice_changes_nothing(seeded, db):
 def grown(seeded, django_db_blocker):
     """The page cases at tiny and tiny+, once for the module."""
     with django_db_blocker.unblock():
-        small = cases.run_cases(cases.parts("tiny"), runs=1, warmup=1)
+        small = cases.run_cases(
+            cases.parts("tiny"), runs=1, warmup=1, history=cases.parts("tiny-2y")
+        )
         bigger = cases.run_cases(cases.parts("tiny+"), runs=1, warmup=1)
+    small["history"] = history_growth(small["cases"])
+    small["cases"] = [c for c in small["cases"] if "@" not in c["key"]]
     grew = {
         a["key"]: (a["queries"], b["queries"])
         for a, b in zip(small["cases"], bigger["cases"], strict=True)
@@ -113,6 +118,44 @@ def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
     # The check-in case leaves no handover of today behind.
     assert not Handover.objects.filter(school_day=SchoolCalendar.today()).exists()
     assert verdicts(small)  # every case has its targets
+
+
+def test_each_school_page_is_measured_at_two_years_of_history_beside_three(grown, db):
+    """bench/run.py `history_growth`: every school page of the run is measured again at a
+    school with two years of history, in the same rounds; the chronology is set apart, and
+    the pages have the same number of queries at both."""
+    small, _, _ = grown
+    history = small["history"]
+    school_pages = [c["key"] for c in small["cases"]][1:10]  # desk search … governors_cold
+    assert [row["key"] for row in history["rows"]] == school_pages
+    assert {row["fewer_years"] for row in history["rows"]} == {"2y"}
+    apart = [row["key"] for row in history["rows"] if row["apart"]]
+    assert apart == list(GROWS_BY_DESIGN) == ["chronology"]
+    for row in history["rows"]:
+        two, three = row["queries"].split(" / ")
+        assert two == three, row
+        assert row["fewer_ms"] > 0 and row["three_years_ms"] > 0
+    assert "queries equal: yes" in history["figure"]
+    report = markdown(
+        {**small, "date": "d", "commit": "c" * 12, "database": "db", "verdicts": verdicts(small)}
+    )
+    assert "| desk_search | " in report and "no page's time grows with years" in report
+
+
+def test_a_page_that_grows_with_the_years_fails_the_history_check():
+    def case(key, ms, queries=5):
+        return {"key": key, "median_ms": ms, "queries": queries}
+
+    flat = history_growth([case("dashboard_school", 10.5), case("dashboard_school@2y", 10.0)])
+    assert flat["met"] and flat["rows"][0]["growth"] == 1.05
+    grows = history_growth([case("dashboard_school", 15.0), case("dashboard_school@2y", 10.0)])
+    assert not grows["met"] and "1.5×" in grows["figure"]
+    more_queries = history_growth(
+        [case("dashboard_school", 10.0, 6), case("dashboard_school@2y", 10.0, 5)]
+    )
+    assert not more_queries["met"] and "queries equal: NO" in more_queries["figure"]
+    chronology = history_growth([case("chronology", 30.0), case("chronology@2y", 20.0)])
+    assert chronology["met"] and chronology["rows"][0]["apart"]
 
 
 def test_run_reminders_is_measured_and_rolled_back(seeded, db):
