@@ -219,12 +219,12 @@ def before_home_time():
         )
 
 
-def forget_reports(school_ids, *, handovers=False):
+def forget_reports(school_ids, *, late_edit=None):
     """The cached reports of these schools go (a first view), as after a change to their data
-    (a concern triaged); with `handovers`, as after a late edit of a past day's handover too
-    (their completed terms' daily counts, cached apart: reports/figures.py). The other
+    (a concern triaged); with `late_edit` (a past day), as after a late edit of a handover of
+    that day too (its month's daily counts, cached apart: reports/figures.py). The other
     cases' cached reports, sessions and the rest of the cache stay."""
-    also = [reports_cache.handovers_of(pk) for pk in school_ids] if handovers else []
+    also = [reports_cache.handovers_of(pk, late_edit) for pk in school_ids] if late_edit else []
     return lambda: reports_cache.forget([*school_ids, *also])
 
 
@@ -383,7 +383,10 @@ def school_cases(part: Part, tag: str = "") -> list[Case]:
             "governors_cold",
             f"governor report ({term}, completed: first view after a late edit of a handover)",
             lambda: governor.get(report, {"term": term.pk}),
-            before=forget_reports([school.pk], handovers=True),
+            # A handover of a day in the middle of the term reported, corrected.
+            before=forget_reports(
+                [school.pk], late_edit=term.starts_on + (term.ends_on - term.starts_on) / 2
+            ),
         )
     )
     if tag:

@@ -43,11 +43,13 @@ def _version_keys(school_ids) -> list[str]:
     return [ALL, *(_version_key(pk) for pk in sorted(school_ids, key=str))]
 
 
-def handovers_of(school_id) -> str:
-    """What stands for a school's handovers of past days in place of a school id: their own
-    version, given anew by a late edit of one (and by nothing else), under which the daily
-    counts of completed terms are cached apart from the reports (reports/figures.py)."""
-    return f"handovers:{school_id}"
+def handovers_of(school_id, day) -> str:
+    """What stands for a school's handovers of the past days of `day`'s month in place of a
+    school id: their own version, given anew by a late edit of one of them (and by nothing
+    else), under which those days' counts are cached apart from the reports
+    (reports/figures.py `_handover_days`). A late edit reads one month again, not the three
+    terms a report compares."""
+    return f"handovers:{school_id}:{day:%Y-%m}"
 
 
 def _versions(school_ids, found: dict | None = None) -> str:
@@ -64,14 +66,18 @@ def _versions(school_ids, found: dict | None = None) -> str:
     return ".".join(str(found.get(key)) for key in keys)
 
 
+def _entry_key(kind: str, parts) -> str:
+    name = ":".join([kind, *map(str, parts)])
+    return "reports:" + hashlib.sha256(name.encode()).hexdigest()
+
+
 def cached(kind: str, school_ids, parts, build):
     """`build()`, or its result cached under `kind` and `parts` while the versions of
     `school_ids` (and Roper's) are those it was built with. The entry and the versions are
     read together, in one round trip to the cache."""
     if not enabled():
         return build()
-    name = ":".join([kind, *map(str, parts)])
-    key = "reports:" + hashlib.sha256(name.encode()).hexdigest()
+    key = _entry_key(kind, parts)
     found = cache.get_many([*_version_keys(school_ids), key])
     versions = _versions(school_ids, found)
     entry = found.get(key)
@@ -80,6 +86,38 @@ def cached(kind: str, school_ids, parts, build):
     value = build()
     cache.set(key, (versions, value), TIMEOUT)
     return value
+
+
+def cached_each(kind: str, parts: list[tuple], version_of, build) -> dict:
+    """{part: value} for each of `parts`: its value cached under `kind` and the part while
+    the version of `version_of(part)` (what stands for a school: `handovers_of`) and Roper's
+    are those it was built with, else built. The entries and their versions are read in one
+    round trip, those missing built by one call, `build(missing) -> {part: value}`, and
+    written in one more."""
+    if not enabled():
+        return build(list(parts))
+    keys = {part: _entry_key(kind, part) for part in parts}
+    own = {part: _version_key(version_of(part)) for part in parts}
+    version_keys = [ALL, *sorted(set(own.values()))]
+    found = cache.get_many([*version_keys, *keys.values()])
+    missing = [key for key in version_keys if key not in found]
+    for key in missing:
+        cache.add(key, uuid.uuid4().hex, None)
+    if missing:
+        found = {**found, **cache.get_many(missing)}
+    versions = {part: f"{found.get(ALL)}.{found.get(own[part])}" for part in parts}
+    values, todo = {}, []
+    for part in parts:
+        entry = found.get(keys[part])
+        if entry is not None and entry[0] == versions[part]:
+            values[part] = entry[1]
+        else:
+            todo.append(part)
+    if todo:
+        built = build(todo)
+        cache.set_many({keys[part]: (versions[part], built[part]) for part in todo}, TIMEOUT)
+        values |= built
+    return values
 
 
 def changed(school_id=None) -> None:
@@ -114,5 +152,6 @@ def on_change(sender, instance, **kwargs):
     if name == "Handover":
         if instance.school_day == SchoolCalendar.today():
             return  # today's desk: no completed term holds today
-        changed_on_commit(handovers_of(instance.school_id))  # a late edit of a past day
+        # A late edit of a past day: that month's counts are read again.
+        changed_on_commit(handovers_of(instance.school_id, instance.school_day))
     changed_on_commit(getattr(instance, "school_id", None))

@@ -474,25 +474,85 @@ def _handover_days(spans, today: date) -> dict[int, dict]:
     """span index -> {days, handovers, not_collected, days_not_collected, median}: the school
     days of the span with phones handed in, and the median of their daily counts.
 
-    The daily counts are the dearest figures (every handover of three terms). Those of a
-    completed span (none of its days is today) change only by a late edit of a past day's
-    handover, which gives the school's handovers a version of their own (reports/cache.py
-    `handovers_of`): they are cached under it, apart from the report, so that a change to
-    anything else (a concern triaged, today's check-ins) does not read them again."""
+    The daily counts are the dearest figures (every handover of three terms). Those of past
+    days change only by a late edit of a handover, which gives the school's handovers of that
+    month a version of their own (reports/cache.py `handovers_of`): the counts of a completed
+    span's days are cached by month under it, apart from the report, so that a change to
+    anything else (a concern triaged, today's check-ins) does not read them again, and a late
+    edit reads its month again, not the three terms."""
     done = [i for i, span in enumerate(spans) if span.end < today]
     if not report_cache.enabled() or not done:
         return _handover_days_read(spans)
-    rest = [i for i in range(len(spans)) if i not in done]
-    cached = report_cache.cached(
-        "handover-days",
-        {report_cache.handovers_of(spans[i].school_id) for i in done},
-        [(spans[i].school_id, spans[i].start, spans[i].end) for i in done],
-        lambda: _handover_days_read([spans[i] for i in done]),
+    months = {i: _months(spans[i], today) for i in done}
+    counts = report_cache.cached_each(
+        "handover-month",
+        sorted({month for i in done for month in months[i]}),
+        lambda month: report_cache.handovers_of(month[0], month[1]),
+        _day_counts,
     )
-    days = {done[j]: figures for j, figures in cached.items()}
+    days = {}
+    for i in done:
+        span = spans[i]
+        per_day = [
+            count
+            for month in months[i]
+            for day, count in counts[month].items()
+            if span.start <= day <= span.end
+        ]
+        if per_day:
+            days[i] = _days_figures(per_day)
+    rest = [i for i in range(len(spans)) if i not in done]
     if rest:
         days |= {rest[j]: f for j, f in _handover_days_read([spans[i] for i in rest]).items()}
     return days
+
+
+@dataclass(frozen=True)
+class _Month:
+    """The past days of one month of a school's handovers: [start, end], end before today."""
+
+    school_id: int
+    start: date
+    end: date
+
+
+def _months(span, today: date) -> list[tuple[int, date, date]]:
+    """(school, first day, last day read) of each month `span` touches: the whole month, or
+    up to yesterday (the entry's key then changes with the day, so no day that could still
+    change is ever cached)."""
+    out, first, yesterday = [], span.start.replace(day=1), today - timedelta(days=1)
+    while first <= span.end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        out.append((span.school_id, first, min(following - timedelta(days=1), yesterday)))
+        first = following
+    return out
+
+
+def _day_counts(months) -> dict[tuple, dict[date, tuple[int, int]]]:
+    """{month: {day: (phones handed in, collected)}} for (school, first, last) months."""
+    rows = _rows_by_span(
+        Handover.objects.filter(undone_at__isnull=True),
+        [_Month(*month) for month in months],
+        "school_day",
+        group=("school_day",),
+        n=Count("*"),
+        collected=Count("out_at"),
+    )
+    counts: dict[tuple, dict] = {month: {} for month in months}
+    for row in rows:
+        counts[months[row["span"]]][row["school_day"]] = (row["n"], row["collected"])
+    return counts
+
+
+def _days_figures(counts: list[tuple[int, int]]) -> dict:
+    """The figures of a span from its days' (handed in, collected)."""
+    return {
+        "days": len(counts),
+        "handovers": sum(n for n, _ in counts),
+        "not_collected": sum(n - collected for n, collected in counts),
+        "days_not_collected": sum(1 for n, collected in counts if n > collected),
+        "median": _median([n for n, _ in counts]),
+    }
 
 
 def _handover_days_read(spans) -> dict[int, dict]:
@@ -525,16 +585,7 @@ def _handover_days_read(spans) -> dict[int, dict]:
     per_day: dict[int, list[tuple[int, int]]] = {}
     for row in days:
         per_day.setdefault(row["span"], []).append((row["n"], row["collected"]))
-    return {
-        span: {
-            "days": len(counts),
-            "handovers": sum(n for n, _ in counts),
-            "not_collected": sum(n - collected for n, collected in counts),
-            "days_not_collected": sum(1 for n, collected in counts if n > collected),
-            "median": _median([n for n, _ in counts]),
-        }
-        for span, counts in per_day.items()
-    }
+    return {span: _days_figures(counts) for span, counts in per_day.items()}
 
 
 def _devices(spans, result, viewer, today):

@@ -6,13 +6,16 @@ import re
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from people.calendar import SchoolCalendar
 from reports import cache as report_cache
+from reports import figures
 from tests.factories import concern, handovers, london, term
+from tests.reports.conftest import TODAY
 
 URL = reverse("reports:governors")
 PER_DAY = re.compile(r"Phones handed in per day \(median\)</t[hd]>\s*<td[^>]*>\s*([^<\s]+)")
@@ -68,8 +71,10 @@ def test_a_change_gives_its_school_a_new_version_only_when_it_commits(
         # Not yet committed: another worker reading now gets the old figures, and may cache
         # them, under the old version, which the commit then retires.
         assert given == []
-    # For the five handovers (of a past day: their own version too) and their learners.
-    assert set(given) == {terms.school.pk, report_cache.handovers_of(terms.school.pk)}
+    # For the five handovers (of a past day: their month's own version too) and their
+    # learners.
+    may = report_cache.handovers_of(terms.school.pk, date(2026, 5, 1))
+    assert set(given) == {terms.school.pk, may}
     monkeypatch.undo()
     with transaction.atomic():
         handovers(terms.school, date(2026, 5, 8), 1)
@@ -118,3 +123,61 @@ def test_past_handovers_are_read_again_only_after_a_late_edit_of_one(
         html = client.get(URL, {"term": summer.pk}).content.decode()
     assert any('"devices_handover"' in q["sql"] for q in queries.captured_queries)
     assert PER_DAY.search(html).group(1) == "15"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_edit_reads_its_month_again_not_the_three_terms(
+    terms, as_user, governor, shared_cache
+):
+    """The daily counts of completed terms are cached by month: a late edit of a May
+    handover reads May's handovers again, not the summer term, the spring term and last
+    summer that the report compares."""
+    summer = term(terms.school, "summer", 2026)
+    handovers(terms.school, date(2026, 5, 6), 10)
+    handovers(terms.school, date(2026, 3, 10), 4)  # the spring term's
+    client = as_user(governor)
+    assert _view(client, summer)[0] == "10"
+    handovers(terms.school, date(2026, 5, 7), 20)  # a late edit: a day of that term
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(URL, {"term": summer.pk}).content.decode()
+    (read,) = [q["sql"] for q in queries.captured_queries if '"devices_handover"' in q["sql"]]
+    assert "'2026-05-01'" in read and "'2026-05-31'" in read
+    assert "'2026-04-" not in read and "'2026-06-" not in read and "'2025-" not in read
+    assert PER_DAY.search(html).group(1) == "15"
+
+
+def test_a_months_counts_are_cached_only_up_to_yesterday(terms, shared_cache):
+    """A completed span that ends this month: its month is cached up to yesterday, the last
+    day that can no longer change by a check-in (today's send no version), so a span read
+    tomorrow sees today's phones."""
+    school = terms.school
+    handovers(school, date(2026, 11, 20), 3)
+    before = figures._handover_days(
+        [figures.Span(school.pk, date(2026, 11, 2), date(2026, 11, 20))], TODAY
+    )
+    assert before[0]["handovers"] == 3
+    handovers(school, TODAY, 5)  # today's check-ins: no late edit, no new version
+    with time_machine.travel(TODAY + timedelta(days=1)):
+        after = figures._handover_days(
+            [figures.Span(school.pk, date(2026, 11, 2), TODAY)], TODAY + timedelta(days=1)
+        )
+    assert after[0]["handovers"] == 8 and after[0]["days"] == 2
+
+
+@pytest.mark.parametrize("days", [3, 4])  # a median of an odd and of an even number of days
+def test_the_cached_daily_figures_are_those_read_from_the_handovers(terms, settings, days):
+    school = terms.school
+    for n in range(days):
+        handovers(school, date(2026, 5, 4 + n), 2 + 3 * n, uncollected=n % 2)
+    handovers(school, date(2026, 6, 1), 7)
+    spans = [
+        figures.Span(school.pk, date(2026, 4, 13), date(2026, 7, 21)),
+        figures.Span(school.pk, date(2026, 5, 5), date(2026, 5, 31)),
+    ]
+    read = figures._handover_days(spans, TODAY)
+    settings.SHARED_CACHE = True
+    cached = figures._handover_days(spans, TODAY)  # built, then served
+    assert figures._handover_days(spans, TODAY) == cached == read
+    assert [type(f["median"]) for f in cached.values()] == [
+        type(f["median"]) for f in read.values()
+    ]
