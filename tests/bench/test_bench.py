@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from bench import cases, reminders
-from bench.run import GROWS_BY_DESIGN, history_growth, markdown, verdicts
+from bench.run import GROWS_BY_DESIGN, history_growth, issue_table, markdown, verdicts
 from bench.volume import SCALES, seed
 from devices.models import Handover
 from incidents.models import Concern, Involvement
@@ -136,10 +136,20 @@ def test_each_school_page_is_measured_at_two_years_of_history_beside_three(grown
         assert two == three, row
         assert row["fewer_ms"] > 0 and row["three_years_ms"] > 0
     assert "queries equal: yes" in history["figure"]
+    table = issue_table(small, None)
     report = markdown(
-        {**small, "date": "d", "commit": "c" * 12, "database": "db", "verdicts": verdicts(small)}
+        {
+            **small,
+            "date": "d",
+            "commit": "c" * 12,
+            "database": "db",
+            "issue_table": table,
+            "verdicts": verdicts(small),
+        }
     )
     assert "| desk_search | " in report and "no page's time grows with years" in report
+    # The issue's table as it was filed, beside today's and this run's figures.
+    assert "| check-in (Enter path) | ~9× (37 ms) | — | " in report
 
 
 def test_a_page_that_grows_with_the_years_fails_the_history_check():
