@@ -21,6 +21,7 @@ from devices.models import (
     LearnerExemption,
 )
 from people.models import Guardianship, Learner
+from roper import sql
 from roper.dates import as_datetime, formatters
 from roper.links import url_maker
 
@@ -105,9 +106,105 @@ POUCH_SQL = """
                         %s))"""
 
 
+#: On PostgreSQL, each word typed is the learners it finds, read by index: a name from the
+#: word (in upper case) up to the word followed by the last character Unicode has, and that
+#: starts with it (the range is what an index can use in a prepared statement's one plan,
+#: where a LIKE whose pattern is a parameter reads every learner of the school), or the
+#: class; with one word, the learners whose pouch number it is. The same rules as WORD_SQL
+#: and POUCH_SQL (tests/devices/test_desk_sql.py holds both to the models').
+PG_WORD_SQL = """
+  AND l.id = ANY(ARRAY(
+      {names}
+      UNION ALL
+      SELECT n.id FROM people_learner n WHERE n.school_id = %s AND UPPER(n.class_name) = UPPER(%s)
+      {pouch}))"""
+PG_NAME_SQL = """SELECT n.id FROM people_learner n WHERE n.school_id = %s
+        AND UPPER(n.{column}) ~>=~ UPPER(%s) AND UPPER(n.{column}) ~<~ (UPPER(%s) || chr(1114111))
+        AND starts_with(UPPER(n.{column}), UPPER(%s))"""
+PG_POUCH_SQL = """UNION ALL
+      SELECT p.learner_id FROM devices_handover p
+      WHERE p.undone_at IS NULL AND UPPER(p.tag) = UPPER(%s) AND p.school_day <= %s
+        AND p.school_day >= COALESCE(
+            (SELECT MAX(q.school_day) FROM devices_handover q
+             WHERE q.school_id = %s AND q.school_day < %s AND q.undone_at IS NULL),
+            %s)"""
+NAMES = ("legal_first_name", "preferred_name", "legal_last_name")
+#: Searches of up to this many words are prepared (one statement per shape: words, rows
+#: shown or not, home time given or not); longer ones, rare, are sent as written.
+PREPARED_WORDS = 3
+_PREPARED: dict[tuple, sql.Prepared] = {}
+
+
+def _prepared(shape: tuple, statement: str, types: list[str]) -> sql.Prepared:
+    """The search's prepared statement of this shape (made once per process)."""
+    if shape not in _PREPARED:
+        name = "desk_search_" + "_".join(str(int(part)) for part in shape)
+        _PREPARED[shape] = sql.Prepared(name, statement, tuple(types))
+    return _PREPARED[shape]
+
+
 def _like_prefix(word: str) -> str:
     """`word` as the start of a LIKE pattern (Django's own escaping for `istartswith`)."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_statement(
+    *, school_id, words: list[str], day: date, limit: int, home_time: bool | None, shown: bool
+) -> tuple[str, list]:
+    """`search`'s statement and its parameters: on PostgreSQL, a prepared statement's
+    EXECUTE (prepared on this connection if it is not yet) for up to PREPARED_WORDS words;
+    elsewhere, or with more words, the statement itself."""
+    # Each parameter with its PostgreSQL type (for the prepared statement).
+    if home_time is None:
+        now = timezone.localtime().time().replace(microsecond=0)
+        params: list = [now.isoformat(), school_id, HOME_TIME.isoformat()]
+        types = ["time", "bigint", "time"]
+    else:
+        params, types = [1 if home_time else 0], ["integer"]
+    params += [Decision.APPROVED, day, day]
+    types += ["text", "date", "date"]
+    if shown:
+        params += [Decision.APPROVED, day, day] * 2
+        types += ["text", "date", "date"] * 2
+    params += [day, school_id]
+    types += ["date", "bigint"]
+    connection = connections[Learner.objects.db]
+    prepared = (
+        connection.vendor == "postgresql"
+        and len(words) <= PREPARED_WORDS
+        and sql.server_encoding(connection) == "UTF8"  # (chr(1114111): PG_NAME_SQL)
+    )
+    conditions = []
+    for word in words:
+        pouch = ""
+        if prepared:
+            names = "\n      UNION ALL\n      ".join(PG_NAME_SQL.format(column=c) for c in NAMES)
+            params += [school_id, word, word, word] * len(NAMES) + [school_id, word]
+            types += ["bigint", "text", "text", "text"] * len(NAMES) + ["bigint", "text"]
+            if len(words) == 1:
+                pouch = PG_POUCH_SQL
+                params += [word, day, school_id, day, day]
+                types += ["text", "date", "bigint", "date", "date"]
+            conditions.append(PG_WORD_SQL.format(names=names, pouch=pouch))
+            continue
+        prefix = _like_prefix(word)
+        params += [prefix, prefix, prefix, word]
+        if len(words) == 1:
+            pouch = POUCH_SQL
+            params += [word, day, school_id, day, day]
+        conditions.append(WORD_SQL.format(pouch=pouch))
+    params.append(limit)
+    types.append("bigint")
+    statement = SEARCH_SQL.format(
+        order=LIKELY_SQL,
+        home=HOME_SQL if home_time is None else HOME_GIVEN_SQL,
+        shown=SHOWN_SQL if shown else "",
+        words="".join(conditions),
+    )
+    if prepared:
+        shape = (len(words), shown, home_time is None)
+        statement = _prepared(shape, statement, types).sql(connection)
+    return statement, params
 
 
 def search(
@@ -126,7 +223,8 @@ def search(
     and, when the rows are `shown` (not for Enter, which shows none), `collectors` (guardians
     who may collect: read only when a phone is held) and `parent_contact` /
     `parent_contact_until` (the details and end date of a parent-contact exception in force
-    today, or None). One query (two when a phone listed is held and the rows are shown).
+    today, or None). One query (two when a phone listed is held and the rows are shown; on
+    PostgreSQL, a prepared statement: `search_statement`).
 
     The learners the desk most likely means come first: before home time those whose phone
     is not in yet, from home time those whose phone is still held (`home_time`: whether it
@@ -134,33 +232,15 @@ def search(
     words = q.split()
     if school is None or len(q.strip()) < MIN_CHARS:
         return []
-    school_id = getattr(school, "pk", school)
-    if home_time is None:
-        now = timezone.localtime().time().replace(microsecond=0)
-        params: list = [now.isoformat(), school_id, HOME_TIME.isoformat()]
-    else:
-        params = [1 if home_time else 0]
-    params += [Decision.APPROVED, day, day]
-    if shown:
-        params += [Decision.APPROVED, day, day] * 2
-    params += [day, school_id]
-    conditions = []
-    for word in words:
-        prefix = _like_prefix(word)
-        params += [prefix, prefix, prefix, word]
-        pouch = ""
-        if len(words) == 1:
-            pouch = POUCH_SQL
-            params += [word, day, school_id, day, day]
-        conditions.append(WORD_SQL.format(pouch=pouch))
-    params.append(limit)
-    sql = SEARCH_SQL.format(
-        order=LIKELY_SQL,
-        home=HOME_SQL if home_time is None else HOME_GIVEN_SQL,
-        shown=SHOWN_SQL if shown else "",
-        words="".join(conditions),
+    statement, params = search_statement(
+        school_id=getattr(school, "pk", school),
+        words=words,
+        day=day,
+        limit=limit,
+        home_time=home_time,
+        shown=shown,
     )
-    found = list(Learner.objects.raw(sql, params))
+    found = list(Learner.objects.raw(statement, params))
     for learner in found:
         learner.today = _today(learner, day)
         learner.exemption = (
@@ -213,9 +293,9 @@ def roster(*, school, day: date) -> dict:
     now = timezone.localtime()
     params = [1, Decision.APPROVED, day, day, *[Decision.APPROVED, day, day] * 2]
     params += [day, school_id, EVERYONE]
-    sql = SEARCH_SQL.format(order="", home=HOME_GIVEN_SQL, shown=SHOWN_SQL, words="")
+    statement = SEARCH_SQL.format(order="", home=HOME_GIVEN_SQL, shown=SHOWN_SQL, words="")
     with connections[Handover.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         names = [column[0] for column in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         cursor.execute(PREVIOUS_TAGS, [school_id, school_id, day])

@@ -3,8 +3,11 @@ phone of the morning rush: prepared once per connection, and a transaction whose
 COMMIT travel in the messages of its first and last statements.
 
 PostgreSQL plans a statement every time it is sent. The desk's check-in's lock and state took
-~0.45 ms to plan for ~0.15 ms of work; prepared, they are planned once per connection (a
-generic plan: their conditions are equalities on indexed columns). And each of BEGIN and
+~0.45 ms to plan for ~0.15 ms of work; prepared, they are planned once per connection: one
+generic plan, as every connection is told (`plan_cache_mode`, roper/settings.py), so a
+statement must be written so that one plan suits every value of its parameters (equalities
+and ranges on indexed columns; not a LIKE whose pattern is a parameter). Django's own
+queries are not prepared (its cursors bind parameters client-side). And each of BEGIN and
 COMMIT, sent alone as Django's `atomic()` sends them, is a round trip of its own
 (bench/README.md, eighth pass).
 
@@ -69,6 +72,12 @@ class Prepared:
                 cursor.execute(self.prepare)
             prepared.add(self.name)  # once PREPARE has succeeded, and not before
         return self.execute
+
+
+def server_encoding(connection) -> str:
+    """The PostgreSQL server's encoding (told at connection, read without a query)."""
+    connection.ensure_connection()
+    return connection.connection.info.parameter_status("server_encoding") or ""
 
 
 @dataclass
