@@ -315,6 +315,29 @@ def as_user(client):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_field_read_back_after_only():
+    """A field that `only()` or `defer()` left out, then read, costs a query of its own:
+    once per row when the rows are listed (the notifications page made 47 queries for 41
+    notifications: `only()` left out the recipient that the related manager sets on every
+    row). Any such read, in any test, in the test's code or a live server's, fails it."""
+    from django.db.models.query_utils import DeferredAttribute
+
+    read = DeferredAttribute.__get__
+
+    def refused(self, instance, cls=None):
+        if instance is not None and self.field.attname not in instance.__dict__:
+            raise AssertionError(
+                f"{type(instance).__name__}.{self.field.attname} was left out by only() or "
+                "defer() and then read: a query for each row. Select it with the rest."
+            )
+        return read(self, instance, cls)
+
+    DeferredAttribute.__get__ = refused
+    yield
+    DeferredAttribute.__get__ = read
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _a_broker_queue_per_test_worker():
     """Each xdist worker's tasks in keys of its own: the workers share CI's Redis database, and
     one worker's Celery worker took the other's task (and ran it on the wrong test database)."""
