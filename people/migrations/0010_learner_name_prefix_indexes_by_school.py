@@ -10,37 +10,32 @@ Meta, so the model's state does not know them."""
 from django.db import migrations
 
 NAMES = ("legal_first_name", "preferred_name", "legal_last_name")
+#: Index name -> what it indexes, before (0009) and after.
+BY_NAME = {
+    **{f"learner_{c}_prefix": f"(UPPER({c}) text_pattern_ops)" for c in NAMES},
+    "learner_class_upper": "(UPPER(class_name))",
+}
+BY_SCHOOL = {
+    **{f"learner_school_{c}_prefix": f"(school_id, UPPER({c}) text_pattern_ops)" for c in NAMES},
+    "learner_school_class_upper": "(school_id, UPPER(class_name))",
+}
 
 
-def by_school(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for column in NAMES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS learner_{column}_prefix")
-        schema_editor.execute(
-            f"CREATE INDEX learner_school_{column}_prefix ON people_learner "
-            f"(school_id, UPPER({column}) text_pattern_ops)"
-        )
-    schema_editor.execute("DROP INDEX IF EXISTS learner_class_upper")
-    schema_editor.execute(
-        "CREATE INDEX learner_school_class_upper ON people_learner (school_id, UPPER(class_name))"
-    )
+def _replace(old: dict, new: dict):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in old:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        for name, columns in new.items():
+            schema_editor.execute(f"CREATE INDEX {name} ON people_learner {columns}")
 
-
-def by_name(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for column in NAMES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS learner_school_{column}_prefix")
-        schema_editor.execute(
-            f"CREATE INDEX learner_{column}_prefix ON people_learner "
-            f"(UPPER({column}) text_pattern_ops)"
-        )
-    schema_editor.execute("DROP INDEX IF EXISTS learner_school_class_upper")
-    schema_editor.execute("CREATE INDEX learner_class_upper ON people_learner (UPPER(class_name))")
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("people", "0009_learner_name_prefix_indexes")]
 
-    operations = [migrations.RunPython(by_school, by_name, elidable=False)]
+    operations = [
+        migrations.RunPython(_replace(BY_NAME, BY_SCHOOL), _replace(BY_SCHOOL, BY_NAME), elidable=False)
+    ]
