@@ -220,13 +220,34 @@ function deskRoster(box, results) {
     );
   });
 
-  // The search as the server would send it is not sent when the list was drawn here; a late
-  // answer to an earlier search does not replace it.
+  // The search as the server would send it is not sent when the list was drawn here. An
+  // answer is shown only when it answers what the box holds now: not over a list drawn here,
+  // and never the answer to an earlier text (a search sent while another is in flight is
+  // dropped, so the text typed meanwhile is searched when the late answer comes).
+  // Nor is a search of an empty box: the pause after the last key can end just after a desk
+  // action emptied it, and that search, in flight, would make htmx drop the next learner's
+  // (hx-sync: one search at a time).
+  let askAgain = false; // whether an answer was late, and the box's text is to be searched
   document.body.addEventListener("htmx:beforeRequest", (event) => {
-    if (event.detail.elt === box && shownFor === box.value) event.preventDefault();
+    if (event.detail.elt !== box) return;
+    if (shownFor === box.value || !box.value.trim()) event.preventDefault();
   });
   document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.elt === box && shownFor === box.value) event.detail.shouldSwap = false;
+    // (Sent on the element swapped, the list: the box is the one that asked.)
+    if (!event.detail.requestConfig || event.detail.requestConfig.elt !== box) return;
+    const path = event.detail.pathInfo && event.detail.pathInfo.finalRequestPath;
+    const asked = path ? new URL(path, window.location.href).searchParams.get("q") : null;
+    const late = asked !== null && asked.trim() !== box.value.trim();
+    if (late && shownFor !== box.value) askAgain = true;
+    if (late || shownFor === box.value) event.detail.shouldSwap = false;
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt !== box) return;
+    if (askAgain) {
+      askAgain = false;
+      // The text typed while the late answer was awaited, once htmx has let that one go.
+      window.setTimeout(() => window.htmx.trigger(box, "search"), 0);
+    }
   });
   document.body.addEventListener("htmx:configRequest", (event) => {
     if (event.detail.elt === form && shownFor === box.value && expected !== null) {

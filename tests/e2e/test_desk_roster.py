@@ -143,3 +143,48 @@ def test_enter_asks_without_a_request_and_a_learner_added_since_is_found(
 
 def _finds_alone(learner, day):
     return len(desk.search(school=learner.school, q=learner.name, day=day)) == 1
+
+
+def test_the_servers_answer_is_for_what_the_box_holds_now(page, live_server, sign_in):
+    """When the page asks the server (here, its roster could not be read), a search is
+    never sent for an empty box (the pause after the last key can end just after a desk
+    action emptied it, and that search, in flight, made htmx drop the next learner's: the
+    keystroke journey's rare failure), the answer to an earlier text is not shown (the text
+    typed while it was awaited, its search dropped, one at a time, is searched then), and
+    the same text typed again after a desk action is searched again."""
+    with time_machine.travel(MORNING, tick=True):
+        page.route("**/devices/desk/roster/", lambda route: route.fulfill(status=503))
+        held, sent = [], []
+
+        def search(route):
+            sent.append(route.request.url.split("?")[-1])
+            if not held:  # the first search waits until the test lets it answer
+                held.append(route)
+            else:
+                route.continue_()
+
+        page.route("**/devices/desk/search/**", search)
+        other = Learner.objects.filter(active=True).order_by("pk").first().legal_last_name[:3]
+        sign_in("office")
+        box = page.get_by_label("Learner name, class or pouch number")
+        results = page.locator(".desk-results caption")
+
+        # The search for "Am" is held; "Amel" is typed meanwhile (its search dropped).
+        box.fill("Am")
+        page.wait_for_timeout(400)
+        assert sent == ["q=Am"]
+        box.fill("Amel")
+        page.wait_for_timeout(400)
+        held[0].continue_()
+        expect(results).to_contain_text("“Amel”")  # not the late answer to "Am"
+        assert sent == ["q=Am", "q=Amel"]
+
+        # A desk action empties the box within the pause after the last key: no search.
+        box.fill(other)
+        page.evaluate("() => { document.getElementById('desk-q').value = ''; }")
+        page.wait_for_timeout(400)
+        assert sent == ["q=Am", "q=Amel"]
+        # The same text again (namesakes, one after the other): searched, as any other.
+        box.fill(other)
+        expect(results).to_contain_text(f"“{other}”")
+        assert sent == ["q=Am", "q=Amel", f"q={other}"]
