@@ -83,6 +83,10 @@ class SessionTimeoutMiddleware:
     def _sign_out(request, message):
         logout(request)
         messages.info(request, message)
+        if request.headers.get("X-Roper-Background") == "1":
+            # A page's reading in the background: no sign-in page for it to follow (it would
+            # show, and so spend, the message that the person's next page is to show).
+            return HttpResponse(status=401)
         login = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
         if request.headers.get("HX-Request"):
             response = HttpResponse(status=204)

@@ -102,3 +102,18 @@ def test_a_lockout_is_per_account_not_per_school_address(client, world):
         client.post(reverse("login"), {"username": "office", "password": PASSWORD}).status_code
         == 302
     )
+
+
+def test_a_background_reading_at_the_idle_limit_signs_out_and_leaves_the_reason_to_the_next_page(
+    client, world, sign_in
+):
+    """The desk's roster, read every minute, may be the first request after the idle limit:
+    it is signed out, with no sign-in page for it to follow (fetch follows redirects, and
+    that page showed, and spent, the reason the person's next page is to show)."""
+    sign_in("office")
+    with time_machine.travel(time.time() + 3 * 60 * 60, tick=False):
+        read = client.get(reverse("devices:desk_roster"), HTTP_X_ROPER_BACKGROUND="1")
+        assert read.status_code == 401
+        page = client.get(reverse("devices:desk"), follow=True)
+    assert page.redirect_chain[-1][0].startswith(reverse("login"))
+    assert "signed out after a while" in page.content.decode()
