@@ -189,25 +189,25 @@ def today_clear(school_ids=None) -> int:
     return Handover.objects.filter(pk__in=ids).delete()[0]
 
 
-#: The home time of the benchmark's schools while it runs: the desk as before home time.
+#: The home time of the benchmark's schools while it runs: the desk as before home time...
 MORNING_UNTIL = clock(23, 59, 59)
+#: ... or from it.
+AFTERNOON_FROM = clock(0, 0)
 
 
 @contextmanager
-def before_home_time():
-    """The desk as at the morning rush, whatever the hour of the run: the benchmark's schools'
-    home time is the end of the day while it runs, then as it was. From home time the desk
-    lists the held phones first and reads who may collect them, Enter hands a held phone back,
-    and the page asks the server instead of searching its roster (static/js/devices.js): a
-    run after 14:30 measured the afternoon (on 2026-12-04 the rush fell to 0/s, every name
-    searched by the server). Queryset writes: no history row, no report's cache forgotten."""
+def home_time_at(at):
+    """The benchmark's schools' home time is `at` while it runs, then as it was. From home
+    time the desk lists the held phones first and reads who may collect them, Enter hands a
+    held phone back, and the page asks the server instead of searching its roster
+    (static/js/devices.js). Queryset writes: no history row, no report's cache forgotten."""
     schools = list(School.objects.filter(name__startswith="Bench ").values_list("pk", flat=True))
     had = dict(
         DeviceSettings.objects.filter(school_id__in=schools).values_list("school_id", "home_time")
     )
-    DeviceSettings.objects.filter(school_id__in=had).update(home_time=MORNING_UNTIL)
+    DeviceSettings.objects.filter(school_id__in=had).update(home_time=at)
     made = DeviceSettings.objects.bulk_create(
-        DeviceSettings(school_id=pk, home_time=MORNING_UNTIL) for pk in schools if pk not in had
+        DeviceSettings(school_id=pk, home_time=at) for pk in schools if pk not in had
     )
     try:
         yield
@@ -217,6 +217,18 @@ def before_home_time():
         DeviceSettings.objects.filter(pk__in=[m.pk for m in made])._raw_delete(
             DeviceSettings.objects.db
         )
+
+
+def before_home_time():
+    """The desk as at the morning rush, whatever the hour of the run (a run after 14:30
+    measured the afternoon: on 2026-12-04 the morning rush fell to 0/s, every name searched
+    by the server and no phone to hand back)."""
+    return home_time_at(MORNING_UNTIL)
+
+
+def from_home_time():
+    """The desk as at home time, whatever the hour of the run."""
+    return home_time_at(AFTERNOON_FROM)
 
 
 def forget_reports(school_ids, *, late_edit=None):

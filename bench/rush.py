@@ -2,13 +2,15 @@
 serving Roper on PostgreSQL; one desk per school of the trust part (each signed in through
 /accounts/login/ as that school's office) checks learners in at a paced rate, sending what
 the desk page sends for each learner (templates/devices/desk.html, static/js/devices.js).
+With `home`, the home-time rush: every phone held since the morning is handed back.
 The page reads the day's roster (desk/roster/) when it opens and every minute, and searches
-it as the name is typed: before home time, a name the roster holds sends nothing until the
-Enter (`hx-post` of the form to desk_enter: q, the learner the list showed when it showed
-one to act on, and the CSRF token). A name the roster does not hold sends the server's
-search as the page does (`hx-get` on input after each 120 ms pause: two is the mix observed
-at desks, `typed`), and so does every name from home time. `Desk.shown` is the page's rule,
-in Python; tests/e2e/test_desk_roster.py checks the page's list against the server's.
+it as the name is typed: a name the roster holds sends nothing until the Enter (`hx-post`
+of the form to desk_enter: q, the learner the list showed when it showed one to act on,
+and the CSRF token). A name the roster does not hold sends the server's search as the page
+does (`hx-get` on input after each 120 ms pause: two is the mix observed at desks,
+`typed`). `Desk.shown` and `Desk.waiting` are the page's rules, in Python;
+tests/e2e/test_desk_roster.py checks the page's list against the server's, in the morning
+and from home time.
 
 `rush()` steps the paced rate up until the server no longer keeps it with p95 ≤ 100 ms:
 the capacity is the highest rate that does. The client is the standard library's
@@ -37,11 +39,12 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from bench.cases import before_home_time, enter_query, today_clear
+from bench.cases import before_home_time, enter_query, from_home_time, today_clear
 from bench.volume import BENCH_PASSWORD, SCALES, Part
 from devices.models import DeskEntry, Handover, LearnerExemption
 from people.calendar import SchoolCalendar
@@ -64,6 +67,9 @@ def typed(learner) -> list[str]:
     return [first[:3], f"{first} {last[:2]}"]
 
 
+#: What the desk answers for a phone moved: checked in, or (from home time) handed back.
+DONE = {False: "phone in.", True: "phone collected by the learner."}
+
 #: The page reads the roster again this often (static/js/devices.js).
 ROSTER_SECONDS = 60
 
@@ -84,6 +90,7 @@ class Desk:
         self.errors: list[str] = []
         self.roster: dict | None = None
         self.roster_at = self.next_read = 0.0
+        self.home = False  # from home time: each phone held is handed back to the learner
 
     def request(self, method, path, body=None, headers=None):
         headers = dict(headers or {})
@@ -137,8 +144,7 @@ class Desk:
         roster = self.roster
         if roster is None:
             return None
-        if roster["now"] + time.perf_counter() - self.roster_at >= roster["home"]:
-            return None  # home time: the server's search
+        home = self.at_home()
         words = q.strip().upper().split()
         found = [
             learner
@@ -150,8 +156,24 @@ class Desk:
                 for word in words
             )
         ]
-        found.sort(key=lambda learner: 1 if learner["in"] else 0)
+        if home:  # the phones still held first
+            found.sort(key=lambda learner: 0 if learner["in"] and not learner["out"] else 1)
+        else:  # the phones not in yet first
+            found.sort(key=lambda learner: 1 if learner["in"] else 0)
         return found[: roster["limit"]] or None
+
+    def at_home(self) -> bool:
+        """Home time, by the server's clock as the roster gave it (devices.js `atHome`)."""
+        roster = self.roster
+        return roster["now"] + time.perf_counter() - self.roster_at >= roster["home"]
+
+    def waiting(self, shown: list[dict]) -> list[dict]:
+        """Those of the list Enter would act on (devices.js `waits`): a learner whose phone is
+        not in yet, and from home time one whose phone is still held; never an exempt one."""
+        home = self.at_home()
+        return [
+            one for one in shown if not one["exempt"] and not (one["out"] if home else one["in"])
+        ]
 
     def after(self, status):
         """The page after a desk action: the phone moved as the server says, or (a refusal)
@@ -181,8 +203,8 @@ class Desk:
         return status, page
 
     def run(self, start: float, until: float, interval: float):
-        """One check-in every `interval` seconds from `start` (or at once when behind), each
-        what the page sends for it, until `until`."""
+        """One check-in (from home time: one collection) every `interval` seconds from `start`
+        (or at once when behind), each what the page sends for it, until `until`."""
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
         # A fresh connection: gunicorn closes one idle for longer than its keep-alive (2 s).
         self.conn.close()
@@ -212,7 +234,7 @@ class Desk:
                         headers,
                     )
             else:
-                waiting = [one for one in shown if not one["exempt"] and not one["in"]]
+                waiting = self.waiting(shown)
                 if len(waiting) == 1:
                     body["expect"] = waiting[0]["id"]
             limit = self.roster["limit"] if self.roster else 0
@@ -227,13 +249,13 @@ class Desk:
                 status, page = self.timed(
                     "click",
                     "POST",
-                    f"/devices/desk/{learner[0]}/in/",
+                    f"/devices/desk/{learner[0]}/{'out' if self.home else 'in'}/",
                     {"csrfmiddlewaretoken": self.csrf},
                     headers,
                 )
                 self.after(status)
                 self.asked += 1
-            if status == 200 and "phone in." in page:
+            if status == 200 and DONE[self.home] in page:
                 self.sent.append(learner[0])
             elif status == 200:
                 self.errors.append(f"enter: {page[:160]!r}")
@@ -404,14 +426,47 @@ def _learners(school) -> list[tuple[int, str, str]]:
     return out
 
 
-def paced(desks: list[Desk], server, *, rate: float, seconds: float, school_ids, log) -> dict:
-    """`rate` check-ins a second shared by the desks for `seconds`; every answer checked
-    against the database."""
+def held_since_morning(desks: list[Desk]) -> int:
+    """Every phone of the desks' learners checked in this morning (queryset writes, as the
+    day's check-ins left them): what the desks hand back from home time."""
+    User = get_user_model()
+    users = dict(
+        User.objects.filter(username__in=[d.username for d in desks]).values_list("username", "pk")
+    )
+    schools = dict(
+        Learner.objects.filter(pk__in=[x[0] for d in desks for x in d.all_learners]).values_list(
+            "pk", "school_id"
+        )
+    )
+    now = timezone.now()
+    day = SchoolCalendar.day_of(now)
+    made = Handover.objects.bulk_create(
+        Handover(
+            school_id=schools[learner[0]],
+            learner_id=learner[0],
+            school_day=day,
+            in_at=now,
+            received_by_id=users[desk.username],
+        )
+        for desk in desks
+        for learner in desk.all_learners
+    )
+    return len(made)
+
+
+def paced(
+    desks: list[Desk], server, *, rate: float, seconds: float, school_ids, log, home=False
+) -> dict:
+    """`rate` check-ins a second shared by the desks for `seconds` (`home`: collections, every
+    phone held since the morning); every answer checked against the database."""
     cleared = today_clear(school_ids)
     if cleared:
         log(f"  cleared {cleared} handovers of today")
+    if home:
+        log(f"  {held_since_morning(desks)} phones held since the morning")
     for n, desk in enumerate(desks):
         desk.learners = desk.all_learners
+        desk.home = home
         # The page was opened before the rush (today's handovers were cleared before this
         # rate, so afresh): it reads the roster again a minute later, at a time of its own.
         desk.read_roster()
@@ -443,13 +498,20 @@ def paced(desks: list[Desk], server, *, rate: float, seconds: float, school_ids,
     due = sum(d.due for d in desks)
     day = timezone.localdate()
     today = Handover.objects.filter(school_id__in=school_ids, school_day=day)
-    in_db = today.filter(undone_at__isnull=True).count()
-    duplicates = (
-        today.values("learner_id").annotate(n=Count("pk")).filter(n__gt=1).count()
-        + len(sent)
-        - len(set(sent))
+    kind = DeskEntry.Kind.OUT if home else DeskEntry.Kind.IN
+    # Moved: checked in (and not undone), or, from home time, handed back.
+    in_db = today.filter(undone_at__isnull=True, **({"out_at__isnull": False} if home else {}))
+    in_db = in_db.count()
+    twice = (
+        DeskEntry.objects.filter(handover__in=today, kind=kind)
+        .values("handover_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        if home
+        else today.values("learner_id").annotate(n=Count("pk")).filter(n__gt=1)
     )
-    entries = DeskEntry.objects.filter(handover__in=today, kind=DeskEntry.Kind.IN).count()
+    duplicates = twice.count() + len(sent) - len(set(sent))
+    entries = DeskEntry.objects.filter(handover__in=today, kind=kind).count()
     # Enter checks the top match in: with a namesake listed first (a preferred name, say),
     # that learner is the one checked in. So answers are counted against the database.
     missing = max(0, len(sent) - in_db)
@@ -516,10 +578,13 @@ def rush(
     step: float = 20,
     at: float = 60,
     layout: tuple[int, int] | None = None,
+    home: bool = False,
     log=print,
 ) -> dict:
     """The rush at `at` check-ins a second (the issue's peak), then at `rates` (default: from
-    `at` up by `step` until a rate is not kept): the capacity is the highest rate kept."""
+    `at` up by `step` until a rate is not kept): the capacity is the highest rate kept.
+    `home`: the home-time rush instead, every phone held since the morning handed back (run
+    it `from_home_time()`): the page sends the server's search for every name then."""
     schools = list(School.objects.filter(trust__name=part.trust_name).order_by("name"))[:desks]
     school_ids = [s.pk for s in schools]
     server = Server(port, layout)
@@ -536,7 +601,13 @@ def rush(
         log(f"  {len(desk_list)} desks signed in ({server.describe()})")
         for rate in rates or itertools.count(at, step):
             row = paced(
-                desk_list, server, rate=rate, seconds=seconds, school_ids=school_ids, log=log
+                desk_list,
+                server,
+                rate=rate,
+                seconds=seconds,
+                school_ids=school_ids,
+                log=log,
+                home=home,
             )
             steps.append(row)
             if not rates and not row["kept"]:
@@ -551,9 +622,14 @@ def rush(
     return {
         "desks": len(desk_list),
         "server": server.describe(),
+        "home": home,
         "mix": (
-            "per check-in: Enter (POST desk/enter/), the name searched in the page's roster "
-            "(GET desk/roster/ when the page opens and every minute); 2 searches (GET "
+            "per phone handed back: Enter (POST desk/enter/), the name searched in the page's "
+            "roster (GET desk/roster/ when the page opens and every minute); 2 searches (GET "
+            "desk/search/) for a name the roster does not hold"
+            if home
+            else "per check-in: Enter (POST desk/enter/), the name searched in the page's "
+            "roster (GET desk/roster/ when the page opens and every minute); 2 searches (GET "
             "desk/search/) for a name the roster does not hold or from home time"
         ),
         "capacity_per_second": max(kept) if kept else 0,
@@ -579,9 +655,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--scale", default="trust")
+    parser.add_argument("--home-time", action="store_true", help="the home-time rush")
     args = parser.parse_args(argv)
     part = [p for p in SCALES[args.scale] if p.in_trust][-1]
     layout = (args.workers, args.threads) if args.workers else None
-    with before_home_time():  # the morning, whatever the hour
-        result = rush(part, seconds=args.seconds, rates=args.rate or None, layout=layout)
+    home = args.home_time
+    with from_home_time() if home else before_home_time():  # whatever the hour
+        result = rush(part, seconds=args.seconds, rates=args.rate or None, layout=layout, home=home)
     print(json.dumps({k: v for k, v in result.items() if k != "steps"}, default=str))

@@ -41,10 +41,11 @@ document.addEventListener("DOMContentLoaded", () => {
 // when the learner the list showed is not its match. The list is the server's own
 // (devices/partials/_desk_results.html) drawn from the roster (devices/desk.py roster), kept
 // fresh by each phone moved here and read again every minute (and after an undo, a whole
-// class or a refusal). The server answers instead when nothing in the roster matches (a
-// learner added since it was read), from home time (when Enter checks phones out, and the
-// desk lists the held phones first: the server's rules, kept in one place for the afternoon),
-// and when the roster could not be read.
+// class or a refusal). From home time, when Enter hands phones back, it lists the phones
+// still held first, as the server does (the afternoon is a rush too: every name searched by
+// the server held 36 collections a second, bench/README.md). The server answers instead when
+// nothing in the roster matches (a learner added since it was read) and when the roster could
+// not be read.
 function deskRoster(box, results) {
   const form = box.form;
   const url = form.dataset.roster;
@@ -83,14 +84,21 @@ function deskRoster(box, results) {
         (typed.length === 1 && learner.tags.includes(word)),
     );
 
+  // Whom Enter acts on (devices/services.py desk_enter): a learner whose phone is not in yet,
+  // and from home time one whose phone is still held; never an exempt learner.
+  const waits = (learner, home) => !learner.exempt && (home ? !learner.out : !learner.in);
+
   function local(q) {
-    if (!data || atHome()) return null;
+    if (!data) return null;
     const typed = words(q);
     const found = data.learners.filter((learner) => matches(learner, typed));
     if (!found.length) return null;
-    // Before home time, those whose phone is not in yet come first, then by name (the roster
-    // comes in the database's order of names, and the sort keeps it): as the server lists them.
-    found.sort((a, b) => (a.in ? 1 : 0) - (b.in ? 1 : 0));
+    // Those Enter would act on come first, then by name (the roster comes in the database's
+    // order of names, and the sort keeps it): as the server lists them. (Exempt learners sort
+    // as the server sorts them, by their phone alone.)
+    const home = atHome();
+    const first = (learner) => (home ? learner.in && !learner.out : !learner.in);
+    found.sort((a, b) => (first(a) ? 0 : 1) - (first(b) ? 0 : 1));
     return found.slice(0, data.limit);
   }
 
@@ -185,7 +193,7 @@ function deskRoster(box, results) {
     shownFor = null;
     expected = null;
     ask = false;
-    if (!data || (q.length >= data.min_chars && atHome())) return; // the server's search
+    if (!data) return; // the server's search
     if (q.length < data.min_chars) {
       results.replaceChildren();
       shownFor = box.value;
@@ -195,10 +203,11 @@ function deskRoster(box, results) {
     if (!found) return; // nothing here: the server's search (a learner added since)
     draw(q, found);
     shownFor = box.value;
-    // Enter acts on the one learner whose phone is still to come in, and asks (here, as the
-    // server would) when it could mean two; the server refuses when its match is not the one
-    // this list showed.
-    const waiting = found.filter((learner) => !learner.exempt && !learner.in);
+    // Enter acts on the one learner whose phone is still to come in or (from home time)
+    // still held, and asks (here, as the server would) when it could mean two; the server
+    // refuses when its match is not the one this list showed.
+    const home = atHome();
+    const waiting = found.filter((learner) => waits(learner, home));
     ask = waiting.length > 1 || (waiting.length > 0 && found.length === data.limit);
     expected = waiting.length === 1 ? waiting[0].id : null;
   });

@@ -1,7 +1,8 @@
 """The desk's list drawn in the browser from the day's roster (issue 17): at the morning rush
 the office types and sees the same list the server would send, without a request per key;
 Enter alone goes to the server. A learner added after the page was opened is found by the
-server's search, and Enter checks them in."""
+server's search, and Enter checks them in. From home time the same, the phones still held
+first: Enter hands the one the list showed back."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
+AFTERNOON = datetime(2026, 11, 25, 15, 20, tzinfo=LONDON)  # the demo school's home time is 14:30
 #: What a row says, cell by cell: the name and details, the class, the phone today, and what
 #: may be done (the button, and for a phone held the list of who may collect it).
 ROWS = """el => [...el.querySelectorAll('.desk-results tbody tr')].map(
@@ -139,6 +141,63 @@ def test_enter_asks_without_a_request_and_a_learner_added_since_is_found(
         expect(page.locator("#desk-message")).to_contain_text("Quillon Ng (Elm): phone in.")
         expect(box).to_have_value("")
         assert Handover.objects.get(learner=newcomer).is_held
+
+
+def test_from_home_time_the_list_is_drawn_in_the_browser_held_phones_first(
+    page, live_server, sign_in
+):
+    """The afternoon is a rush too: the list the server would send, the phones still held
+    first, drawn without a request per key; Enter on a name that finds one learner sends the
+    learner the list showed, whose phone is handed back."""
+    with time_machine.travel(AFTERNOON, tick=True):
+        day = SchoolCalendar.today()
+        held = Handover.objects.filter(school_day=day, out_at__isnull=True, undone_at=None)
+        held = held.select_related("learner", "learner__school").order_by("pk")
+        assert desk.home_time(held[0].learner.school) < AFTERNOON.time()
+        learner = next(h.learner for h in held if _finds_alone(h.learner, day))
+        tag = held.exclude(tag="").first().tag
+        sign_in("office")
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('/devices/desk/roster/'))"
+        )
+        sent = []
+        page.on(
+            "request",
+            lambda r: (
+                ("/devices/desk/search/" in r.url or "/devices/desk/enter/" in r.url)
+                and "x-test" not in r.headers
+                and sent.append(r)
+            ),
+        )
+        box = page.get_by_label("Learner name, class or pouch number")
+        for q in ["Oak", "Hazel", learner.legal_last_name[:3], tag.lower(), learner.name]:
+            box.fill(q)
+            expect(page.locator(".desk-results caption")).to_contain_text(f"“{q}”")
+            drawn = page.evaluate(ROWS.replace("el =>", "() =>").replace("el.", "document."))
+            page.wait_for_timeout(300)  # past the search's pause: nothing was sent
+            assert sent == [], q
+            assert drawn == _server_rows(page, q), q
+        # A whole class: the phones still held come first.
+        box.fill("Oak")
+        phones = page.locator(".desk-results tbody tr td:nth-child(3)").all_inner_texts()
+        assert phones[0].startswith("In since"), phones
+        assert phones == sorted(phones, key=lambda text: not text.startswith("In since"))
+
+        box.fill(learner.name)
+        expect(page.locator(".desk-results tbody tr")).to_have_count(1)
+        with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+            page.keyboard.press("Enter")
+        expect(page.locator("#desk-message")).to_contain_text(
+            f"{learner.name}: phone collected by the learner."
+        )
+        assert [r.url.split("/devices/desk/")[1] for r in sent] == ["enter/"]
+        assert f"expect={learner.pk}" in sent[-1].post_data
+        assert Handover.objects.get(learner=learner, school_day=day).out_at is not None
+        # The list now says so, without reading the roster again.
+        box.fill(learner.name)
+        expect(page.locator(".desk-results tbody tr").first).to_contain_text("Collected")
+        check_accessibility(page)
 
 
 def _finds_alone(learner, day):

@@ -134,8 +134,8 @@ def test_the_head_signs_in_with_a_code_from_the_authenticator_app(watched):
 
 def _in_the_morning(route):
     """The roster as the server sends it, its clock set to an hour before home time: the
-    desk searches its roster in the page only before home time (from then it asks the server,
-    which lists the held phones first), and this test ran against the wall clock's time."""
+    page lists the phones not in yet first only before home time (from then the held ones),
+    and this test ran against the wall clock's time."""
     response = route.fetch()
     roster = response.json()
     roster["now"] = roster["home"] - 3600
