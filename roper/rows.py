@@ -89,16 +89,67 @@ def _foreign_key(parent, child):
 
 
 @functools.cache
-def _child_statement(parent, child) -> tuple[str, tuple, object]:
-    """(INSERT of a `child` row that follows its parent's INSERT (the CTE `r`), the fields it
-    writes, its foreign key to `parent`, which it takes from `r`)."""
+def _child_statement(parent, child, source: str = "r") -> tuple[str, tuple, object]:
+    """(INSERT of a `child` row that follows its parent's INSERT (the CTE `r`; or the CTE
+    `source` that wrote the parent), the fields it writes, its foreign key to `parent`, which
+    it takes from that CTE)."""
     fk = _foreign_key(parent, child)
     _, fields = _statement(child, False)
     quote = connections["default"].ops.quote_name
-    values = [f"r.{quote(parent._meta.pk.column)}" if f is fk else "%s" for f in fields]
+    values = [f"{source}.{quote(parent._meta.pk.column)}" if f is fk else "%s" for f in fields]
     returning = f"RETURNING {quote(child._meta.pk.column)}, {quote(fk.column)}"
     into = _into(child._meta.db_table, fields)
-    return f"{into} SELECT {', '.join(values)} FROM r {returning}", fields, fk  # noqa: S608  # nosec B608
+    return f"{into} SELECT {', '.join(values)} FROM {source} {returning}", fields, fk  # noqa: S608  # nosec B608
+
+
+@functools.cache
+def history_of_update(model) -> tuple[str, tuple]:
+    """(INSERT of the history row of the row a statement's CTE `u` updated (`RETURNING *`):
+    simple_history's own columns as parameters, the row's taken from `u`; those own fields,
+    in order). For a statement that updates a row, writes its history and a row referring to
+    it at once (devices/services.py, the desk's check-out)."""
+    history = _history_model(model)
+    own, row = set(HISTORY_OWN), {f.attname: f for f in model._meta.concrete_fields}
+    fields = tuple(f for f in history._meta.concrete_fields if f is not history._meta.auto_field)
+    quote = connections["default"].ops.quote_name
+    values = []
+    for field in fields:
+        if field.attname in own:
+            values.append("%s")
+        elif field.attname in row:
+            values.append(f"u.{quote(row[field.attname].column)}")
+        else:
+            raise ImproperlyConfigured(
+                f"{history.__name__}.{field.name} is neither simple_history's nor "
+                f"{model.__name__}'s: roper.rows cannot write its history."
+            )
+    sql = f"{_into(history._meta.db_table, fields)} SELECT {', '.join(values)} FROM u"  # noqa: S608  # nosec B608
+    return sql, tuple(f for f in fields if f.attname in own)
+
+
+def history_own_values(fields, connection, *, kind: str, user, date) -> list:
+    """The values of simple_history's own `fields` (of `history_of_update`): the kind of
+    change ("~" an update), when and by whom, no reason."""
+    own = {
+        "history_date": date,
+        "history_type": kind,
+        "history_user_id": getattr(user, "pk", user),
+        "history_change_reason": None,
+    }
+    return [f.get_db_prep_save(own[f.attname], connection) for f in fields]
+
+
+def child_of_update(parent, child) -> tuple[str, tuple, object]:
+    """(INSERT of a `child` row referring to the `parent` row a statement's CTE `u` updated,
+    the fields it writes (all but the foreign key, which it takes from `u`), that key)."""
+    return _child_statement(parent, child, "u")
+
+
+def child_values(child, fields, fk, connection, using="default") -> list:
+    """The values of a new `child` row's `fields` but its foreign key `fk`, as save() prepares
+    them (pre_save sent first, as save() sends it)."""
+    pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
+    return _values(child, fields, connection, skip=fk)
 
 
 def _values(instance, fields, connection, *, skip=None) -> list:

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from tests.factories import LearnerFactory, collector, exemption
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 MORNING = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
+AFTERNOON = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # past Roper's home time, 14:30
 HOME_TIME = datetime(2026, 11, 24, 15, 10, tzinfo=UTC)
 
 
@@ -233,6 +235,50 @@ def test_enter_answers_with_only_what_changed(
     content = response.content.decode()
     assert "already in" in content and response["X-Desk-Level"] == "warning"
     assert "count-in" not in content and "desk-entries" not in content
+
+
+@time_machine.travel(AFTERNOON)
+def test_enter_at_home_time_hands_the_phone_back_with_only_what_changed(
+    as_user, office, world, django_assert_max_num_queries
+):
+    """The home-time rush's one write: on PostgreSQL the phone handed back, its history row,
+    the desk's entry and the day's counts in one statement (devices/services.py
+    CHECK_OUT_SQL); the answer is what changed, as after a check-in."""
+    bob = LearnerFactory(school=world.school, legal_first_name="Bob", legal_last_name="Ames")
+    cy = LearnerFactory(school=world.school, legal_first_name="Cy", legal_last_name="Moss")
+    amelia = Learner.objects.get(school=world.school, legal_first_name="Amelia")
+    for learner in (amelia, bob, cy):
+        services.handover_check_in(learner=learner, by=office)
+    services.handover_check_out(learner=cy, by=office)  # at another desk
+    client = as_user(office)
+    # The session warmed, Enter's search prepared on this connection (as on every desk's
+    # after its first Enter): here, on a name no learner has.
+    client.post(reverse("devices:desk_enter"), {"q": "zed"}, **HTMX)
+    # User, memberships, the search with the home time, the check-out. (SQLite: the ORM's
+    # path, the row locked, then a query for each row and the day's counts.)
+    with django_assert_max_num_queries(4 if connection.vendor == "postgresql" else 12):
+        response = client.post(reverse("devices:desk_enter"), {"q": "amel"}, **HTMX)
+    content = response.content.decode()
+    assert "Amelia Khan: phone collected by the learner." in content
+    assert response["HX-Reswap"] == "none" and response["X-Desk-Level"] == "success"
+    assert desk.counts(school=world.school, day=AFTERNOON.date()) == {
+        "handed_in": 3,
+        "collected": 2,
+        "still_held": 1,
+    }
+    assert 'id="count-in">3<' in content and 'id="count-out">2<' in content
+    assert 'id="count-held">1<' in content
+    assert "checked out of Amelia Khan</span></button>" in content  # its undo
+    assert json.loads(response["X-Desk-Moved"])["out"] == "15:30"
+    handover = Handover.objects.get(learner=amelia)
+    assert handover.collected_by_learner and handover.handed_back_by == office
+    assert handover.history.latest().history_type == "~"
+    assert DeskEntry.objects.filter(handover=handover, kind="out").count() == 1
+
+    # Again: the phone is out; the refusal says when, and changes nothing.
+    response = client.post(reverse("devices:desk_enter"), {"q": "amelia khan"}, **HTMX)
+    assert "already collected at 15:30" in response.content.decode()
+    assert DeskEntry.objects.filter(handover=handover, kind="out").count() == 1
 
 
 def test_enter_checks_in_the_right_learner_among_1500(as_user, office, world):

@@ -3,11 +3,13 @@ row `save()` would have written, with the same history row, and no post_save rec
 out unaccounted."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.db.models.signals import post_save
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from devices import services
 from devices.models import DeskEntry, Handover
@@ -111,3 +113,68 @@ def test_a_row_without_history_or_child_is_inserted_alone():
     )
     assert DeskEntry.objects.get(pk=entry.pk).handover_id == handover.pk
     assert entry.at is not None  # the field's default, as save() gives it
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_check_out_in_one_statement_writes_what_the_orm_writes():
+    """devices/services.py CHECK_OUT_SQL: the handover, its history row ("~") and the desk's
+    entry as the ORM's locked path writes them, in one statement; the handover returned (its
+    entry, the day's counts) is the row written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from people.calendar import SchoolCalendar
+
+    learner = LearnerFactory()
+    other = LearnerFactory(school=learner.school)
+    office, desk_user = UserFactory(), UserFactory()
+    for one in (learner, other):
+        services.handover_check_in(learner=one, by=office, tag=f"T{one.pk}")
+    when = timezone.now()
+
+    # The ORM's path in a request: simple_history names the request's user
+    # (HistoryRequestMiddleware), the date it saves.
+    HistoricalRecords.context.request = SimpleNamespace(user=desk_user)
+    try:
+        by_orm = services._check_out_locked(
+            learner=other, by=desk_user, guardian=None, reason="Late bus", now=when
+        )
+    finally:
+        del HistoricalRecords.context.request
+    with CaptureQueriesContext(connection) as queries:
+        at_once = services._check_out_at_once(
+            connection,
+            learner=learner,
+            by=desk_user,
+            guardian=None,
+            reason="Late bus",
+            now=when,
+            day=SchoolCalendar.day_of(when),
+        )
+    statements = [q["sql"] for q in queries if not q["sql"].startswith("PREPARE")]
+    assert len(statements) == 1 and statements[0].startswith("EXECUTE devices_check_out(")
+
+    # What differs between the two learners' rows: who, their pouch, when they came in (and
+    # the history's date: the ORM's is when it saved, a moment after the phone went out).
+    apart = {"learner_id": None, "tag": None, "in_at": None, "history_date": None}
+
+    def written(handover):
+        row = _row(Handover, handover.pk) | apart
+        history = Handover.history.model.objects.filter(id=handover.pk).order_by("history_id")
+        last = history.values().last()
+        last = {k: v for k, v in last.items() if k not in KEYS} | apart
+        return row, last, _row(DeskEntry, handover.entry.pk)
+
+    assert written(at_once) == written(by_orm)
+    row, history, entry = written(at_once)
+    assert row["out_at"] == when and row["handed_back_by_id"] == desk_user.pk
+    assert row["collected_by_learner"] is True
+    assert history["history_type"] == "~" and history["history_user_id"] == desk_user.pk
+    assert Handover.history.filter(id=at_once.pk).latest().history_date == when
+    assert entry["kind"] == "out" and entry["reason"] == "Late bus"
+    # What the desk shows of it is the row: no query, no deferred field read back.
+    assert at_once.out_at == when and at_once.tag == f"T{learner.pk}"
+    assert at_once.entry.handover is at_once and at_once.learner is learner
+    assert at_once.counts == {"handed_in": 2, "collected": 2, "still_held": 0}
+    assert Handover.history.model.objects.filter(id=at_once.pk).count() == 2
