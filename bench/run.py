@@ -294,6 +294,17 @@ def verdicts(result: dict) -> list[dict]:
                 "met": fixed["met"],
             }
         )
+    swept = result.get("sweep")
+    if swept is not None:
+        rows.append(
+            {
+                "target": "every page without a parameter, by each role: same number of "
+                "queries at tiny and measured scale (bench/sweep.py)",
+                "figure": ", ".join(f"{k} {v}" for k, v in swept["grew"].items())
+                or f"all {swept['pages']} equal",
+                "met": not swept["grew"],
+            }
+        )
     history = result.get("history")
     if history is not None:
         rows.append(
@@ -508,6 +519,16 @@ def main(argv=None):
         if "tiny" not in scales:
             tiny = cases.run_cases(cases.parts("tiny"), runs=1)
             result["fixed_queries"] = fixed_queries(tiny["cases"], measured["cases"])
+            schools = [p for p in parts if not p.in_trust]
+            if schools:
+                from bench.sweep import grown, sweep
+                from bench.volume import SCALES
+
+                large = sweep(schools[0])
+                result["sweep"] = {
+                    "pages": len(large),
+                    "grew": grown(sweep(SCALES["tiny"][0]), large),
+                }
         print(f"page cases: {time.perf_counter() - started:.0f} s", file=sys.stderr)
         trust_parts = [p for p in parts if p.in_trust]
         if not args.no_rush and trust_parts:

@@ -38,14 +38,11 @@ def concerns_csv(request):
         )
         .order_by("-reported_at", "-pk")
     )
-    for concern in concerns:
-        AccessLog.record_access(
-            user=request.user,
-            obj=concern,
-            school=concern.school_id,
-            what=f"concern #{concern.pk}",
-            action=AccessLog.Action.DOWNLOAD,
-        )
+    AccessLog.record_accesses(
+        user=request.user,
+        records=[(c, c.school_id, f"concern #{c.pk}") for c in concerns],
+        action=AccessLog.Action.DOWNLOAD,
+    )
     rows = (
         [
             c.pk,

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -123,6 +125,23 @@ class Learner(models.Model):
     def label(self) -> str:
         """The learner as every picker offers them: "Ava Jones (Year 3, Oak, born 4 Mar 2017)"."""
         return f"{self.name} ({self.details})"
+
+    @classmethod
+    def labeller(cls):
+        """`label` for a school's learners at once (a picker of 1,500): the year's label and
+        the month's name looked up once, not twice a learner (~0.1 ms each)."""
+        years = {str(k): str(v) for k, v in cls._meta.get_field("year_group").flatchoices}
+        months = {m: date_format(date(2000, m, 1), "M") for m in range(1, 13)}
+
+        def label(learner) -> str:
+            born = learner.date_of_birth
+            year = years.get(str(learner.year_group), learner.year_group)
+            return (
+                f"{learner.name} ({year}, {learner.class_name}, "
+                f"born {born.day} {months[born.month]} {born.year:04d})"
+            )
+
+        return label
 
 
 class Guardian(models.Model):

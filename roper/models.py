@@ -131,6 +131,40 @@ class AccessLog(models.Model):
             outcome=outcome,
         )
 
+    #: Rows a statement of `record_accesses` inserts at most.
+    BATCH = 1000
+
+    @classmethod
+    def record_accesses(
+        cls,
+        *,
+        user,
+        records,
+        action: str = Action.VIEW,
+        outcome: str = Outcome.ALLOWED,
+    ) -> list:
+        """`record_access` for each (obj, school, what) of `records`, in one INSERT a
+        thousand rows: an export of a school's 10,000 concerns logged each in a statement of
+        its own took 9 s (bench/README.md, tenth pass)."""
+        name = user.get_full_name() or user.get_username()
+        types = ContentType.objects.get_for_models(*{type(obj) for obj, _, _ in records})
+        return cls.objects.bulk_create(
+            (
+                cls(
+                    school_id=getattr(school, "pk", school),
+                    user=user,
+                    user_name=name,
+                    action=action,
+                    content_type=types[type(obj)],
+                    object_id=obj.pk,
+                    what=what,
+                    outcome=outcome,
+                )
+                for obj, school, what in records
+            ),
+            batch_size=cls.BATCH,
+        )
+
 
 class NotificationQuerySet(models.QuerySet):
     def email_unclaimed(self, now):

@@ -120,6 +120,21 @@ def test_the_harness_runs_and_query_counts_do_not_grow_with_the_data(grown, db):
     assert verdicts(small)  # every case has its targets
 
 
+def test_no_page_without_a_parameter_reads_a_row_at_a_time(seeded, db):
+    """bench/sweep.py: every page without a parameter in its address, opened by each role
+    account of the tiny school and of the tiny+ one (twice the learners and concerns): the
+    same number of queries. (The concerns export logged each concern in a query of its
+    own.)"""
+    from bench.sweep import grown, sweep
+
+    with cases.before_home_time():
+        small = sweep(SCALES["tiny"][0])
+        large = sweep(SCALES["tiny+"][0])
+    assert len(small) == len(large) > 500
+    assert "head incidents:concerns_csv" in small
+    assert grown(small, large) == {}
+
+
 def test_each_school_page_is_measured_at_two_years_of_history_beside_three(grown, db):
     """bench/run.py `history_growth`: every school page of the run is measured again at a
     school with two years of history, in the same rounds; the chronology is set apart, and

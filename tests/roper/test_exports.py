@@ -51,6 +51,36 @@ def test_the_concerns_file_holds_only_the_concerns_its_reader_may_see(world, as_
     assert str(other_school.pk) not in numbers["head"] | numbers["chair"]
 
 
+def test_the_concerns_file_logs_each_concern_downloaded_in_the_same_queries_for_any_number(
+    world, as_user
+):
+    """Each concern listed is logged as downloaded by its reader (AccessLog), all in one
+    statement: logged one at a time, a school's 10,000 concerns took 9,000 queries and 9 s."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from roper.models import AccessLog
+
+    client = as_user(world.users["head"])
+    url = reverse("incidents:concerns_csv")
+    counted = []
+    for more in (1, 11):
+        for _ in range(more):
+            learner_concern(world)
+        client.get(url)  # the session warmed
+        before = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with CaptureQueriesContext(connection) as queries:
+            listed = {row[0] for row in _rows(client.get(url))[1:]}
+        counted.append(len(queries))
+        logged = AccessLog.objects.filter(pk__gt=before, action=AccessLog.Action.DOWNLOAD)
+        assert {str(pk) for pk in logged.values_list("object_id", flat=True)} == listed
+        assert {(a.user, a.what) for a in logged} == {
+            (world.users["head"], f"concern #{pk}") for pk in listed
+        }
+    assert len(listed) == 12
+    assert counted[0] == counted[1], counted
+
+
 def test_the_training_and_acknowledgement_files_name_the_staff(world, as_user):
     policy = ratified_policy(world.school, title="Mobile technology", slug="mobile-technology")
     client = as_user(world.users["head"])
