@@ -135,6 +135,106 @@ def test_no_page_without_a_parameter_reads_a_row_at_a_time(seeded, db):
     assert grown(small, large) == {}
 
 
+#: Matrix persona -> the bench account that plays it (bench/volume.py CORE; a teacher).
+ACCOUNTS = {
+    "office": "office",
+    "teacher": "t000",
+    "leadership": "leadership",
+    "osl": "osl",
+    "dsl": "dsl",
+    "deputy_dsl": "deputy",
+    "head": "head",
+    "chair": "chair",
+    "governor": "governor",
+    "admin": "admin",
+}
+
+
+def _bench_world(part):
+    """The access matrix's world (tests/conftest.py) on a bench school: its role accounts, its
+    first learner (years of history), and another school of its trust with an outsider."""
+    from django.contrib.auth import get_user_model
+
+    from policies.models import Policy
+    from tests.conftest import World
+    from tests.factories import LearnerFactory, MembershipFactory, SchoolFactory
+
+    school = School.objects.get(name=part.school_name(1))
+    # The matrix's builders make policies of fixed slugs (the seed's): the school's step aside.
+    for policy in Policy.objects.filter(school=school):
+        Policy.objects.filter(pk=policy.pk).update(slug=f"bench-{policy.pk}")
+    prefix = f"{part.key}-01"
+    users = {
+        persona: get_user_model().objects.get(username=f"{prefix}-{account}")
+        for persona, account in ACCOUNTS.items()
+    }
+    other = SchoolFactory(trust=school.trust)
+    users["outsider"] = MembershipFactory(school=other, roles=["headteacher", "dsl"]).user
+    return World(
+        school=school,
+        other_school=other,
+        learner=Learner.objects.filter(school=school, active=True).order_by("pk").first(),
+        other_learner=LearnerFactory(school=other),
+        users=users,
+    )
+
+
+class _Undo(Exception):
+    pass
+
+
+def _matrix_queries(part) -> dict[str, int]:
+    """Each page of the access matrix (GET, answered 200) opened by the first persona allowed
+    it, at a bench school: its queries (the second of two requests), every case rolled back."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_access_matrix import CASES
+
+    world = _bench_world(part)
+    clients = {}
+    counted = {}
+    for key in sorted(CASES):
+        case = CASES[key]
+        allowed = [p for p, status in case.expect.items() if status == 200]
+        if case.method != "get" or not allowed or key == "admin:index":
+            continue
+        persona = allowed[0]
+        if persona not in clients:
+            clients[persona] = Client()
+            clients[persona].force_login(world.users[persona])
+        try:
+            with transaction.atomic():
+                url = case.build(world, world.users[persona])
+                clients[persona].get(url, case.data)
+                with CaptureQueriesContext(connection) as queries:
+                    response = clients[persona].get(url, case.data)
+                counted[key] = (len(queries), response.status_code)
+                raise _Undo
+        except _Undo:
+            pass
+    return counted
+
+
+def test_no_page_of_the_access_matrix_reads_a_row_at_a_time(seeded, db):
+    """Every page of the access matrix (detail pages included), at the tiny school and at
+    tiny+ (twice its learners and concerns), and at tiny-2y against tiny (two years of
+    history against three, the same learner's page): the same number of queries."""
+    with cases.before_home_time():
+        small = _matrix_queries(SCALES["tiny"][0])
+        large = _matrix_queries(SCALES["tiny+"][0])
+        fewer_years = _matrix_queries(SCALES["tiny-2y"][0])
+    assert len(small) > 80
+    assert {k: s for k, (_, s) in small.items() if s != 200} == {}
+    grew = {k: f"{small[k][0]} → {large[k][0]}" for k in small if large[k][0] > small[k][0]}
+    assert grew == {}
+    older = {
+        k: f"{fewer_years[k][0]} → {small[k][0]}" for k in small if small[k][0] > fewer_years[k][0]
+    }
+    assert older == {}
+
+
 def test_each_school_page_is_measured_at_two_years_of_history_beside_three(grown, db):
     """bench/run.py `history_growth`: every school page of the run is measured again at a
     school with two years of history, in the same rounds; the chronology is set apart, and
