@@ -131,9 +131,6 @@ class AccessLog(models.Model):
             outcome=outcome,
         )
 
-    #: Rows a statement of `record_accesses` inserts at most.
-    BATCH = 1000
-
     @classmethod
     def record_accesses(
         cls,
@@ -143,9 +140,10 @@ class AccessLog(models.Model):
         action: str = Action.VIEW,
         outcome: str = Outcome.ALLOWED,
     ) -> list:
-        """`record_access` for each (obj, school, what) of `records`, in one INSERT a
-        thousand rows: an export of a school's 10,000 concerns logged each in a statement of
-        its own took 9 s (bench/README.md, tenth pass)."""
+        """`record_access` for each (obj, school, what) of `records`, in one INSERT (on
+        PostgreSQL; SQLite's limit on parameters splits it): an export of a school's 10,000
+        concerns logged each in a statement of its own took 9 s (bench/README.md, tenth
+        pass)."""
         name = user.get_full_name() or user.get_username()
         types = ContentType.objects.get_for_models(*{type(obj) for obj, _, _ in records})
         return cls.objects.bulk_create(
@@ -161,8 +159,7 @@ class AccessLog(models.Model):
                     outcome=outcome,
                 )
                 for obj, school, what in records
-            ),
-            batch_size=cls.BATCH,
+            )
         )
 
 
