@@ -18,11 +18,25 @@ class Rollback(Exception):
     pass
 
 
+def _memory_mb(field: str) -> float:
+    """This process's own VmHWM (peak) or VmRSS, from /proc (Linux). Not getrusage's
+    ru_maxrss: Linux keeps it across exec, so a process started by a larger one reports the
+    parent's size (the runner, grown by the sweep, made this job's 198 MB read 281 MB)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(*, trace: bool = False) -> dict:
     from roper.models import Notification, Reminder
     from roper.reminders import run_reminders
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = _memory_mb("VmRSS")
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
@@ -40,7 +54,7 @@ def measure(*, trace: bool = False) -> dict:
     if trace:
         out["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         tracemalloc.stop()
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = round(_memory_mb("VmHWM"), 1)
     out["rss_before_mb"] = round(rss_before, 1)
     return out
 
