@@ -530,27 +530,24 @@ def main(argv=None):
                     "grew": grown(sweep(SCALES["tiny"][0]), large),
                 }
         print(f"page cases: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        trust_parts = [p for p in parts if p.in_trust]
-        if not args.no_rush and trust_parts:
-            from bench.rush import rush
-
-            result["rush"] = rush(
-                trust_parts[-1],
-                seconds=args.rush_seconds,
-                desks=args.desks,
-                at=RUSH_PEAK,
-                log=print,
-            )
+    trust_parts = [p for p in parts if p.in_trust]
     if not args.no_rush and trust_parts:
-        with cases.from_home_time():
-            result["rush_home"] = rush(
-                trust_parts[-1],
-                seconds=args.rush_seconds,
-                desks=args.desks,
-                at=RUSH_PEAK,
-                home=True,
-                log=print,
-            )
+        from bench.rush import rush
+
+        # The morning's check-ins, then home time's collections (RUSHES).
+        for key, home, clock in [
+            ("rush", False, cases.before_home_time),
+            ("rush_home", True, cases.from_home_time),
+        ]:
+            with clock():
+                result[key] = rush(
+                    trust_parts[-1],
+                    seconds=args.rush_seconds,
+                    desks=args.desks,
+                    at=RUSH_PEAK,
+                    home=home,
+                    log=print,
+                )
     if not args.no_reminders:
         result["reminders"] = reminders_in_subprocess()
     out = (

@@ -254,13 +254,7 @@ def handover_check_out(
     day = SchoolCalendar.day_of(now)
     connection = connections[Handover.objects.db]
     if connection.vendor == "postgresql":
-        if (
-            guardian is not None
-            and not Guardianship.objects.filter(
-                learner=learner, guardian=guardian, may_collect=True
-            ).exists()
-        ):
-            raise Refused(f"{guardian.name} is not on file as allowed to collect.")
+        _check_collector(learner, guardian)
         handover = _check_out_at_once(
             connection, learner=learner, by=by, guardian=guardian, reason=reason, now=now, day=day
         )
@@ -269,6 +263,18 @@ def handover_check_out(
     # SQLite; or, on PostgreSQL, a phone the statement did not hand back: why, or (moved back
     # meanwhile: an undo) handed back after all.
     return _check_out_locked(learner=learner, by=by, guardian=guardian, reason=reason, now=now)
+
+
+def _check_collector(learner, guardian) -> None:
+    """Refused unless the phone goes to the learner or to a guardian on file as allowed to
+    collect it."""
+    if (
+        guardian is not None
+        and not Guardianship.objects.filter(
+            learner=learner, guardian=guardian, may_collect=True
+        ).exists()
+    ):
+        raise Refused(f"{guardian.name} is not on file as allowed to collect.")
 
 
 def _check_out_at_once(connection, *, learner, by, guardian, reason, now, day) -> Handover | None:
@@ -333,13 +339,7 @@ def _check_out_locked(*, learner, by, guardian, reason, now) -> Handover:
         )
     )
     with locked(today, check=not_held) as handover:
-        if (
-            guardian is not None
-            and not Guardianship.objects.filter(
-                learner=learner, guardian=guardian, may_collect=True
-            ).exists()
-        ):
-            raise Refused(f"{guardian.name} is not on file as allowed to collect.")
+        _check_collector(learner, guardian)
         if handover.reconciled and not reason.strip():
             raise Refused(_reconciled(day))
         handover.out_at = now

@@ -43,6 +43,26 @@ def _server_rows(page, q):
     )
 
 
+def _roster_read(page):
+    """Once the page has read the day's roster."""
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".some(e => e.name.includes('/devices/desk/roster/'))"
+    )
+
+
+def _drawn_as_the_server_would(page, box, q, sent) -> list:
+    """`q` typed: the rows the page drew, which are the server's for `q`, with nothing sent
+    (`sent`: the requests to the server watched)."""
+    box.fill(q)
+    expect(page.locator(".desk-results caption")).to_contain_text(f"“{q}”")
+    drawn = page.evaluate(ROWS.replace("el =>", "() =>").replace("el.", "document."))
+    page.wait_for_timeout(300)  # past the search's pause: nothing was sent
+    assert sent == [], q
+    assert drawn == _server_rows(page, q), q
+    return drawn
+
+
 def test_the_list_drawn_in_the_browser_is_the_servers_and_sends_nothing_while_typed(
     page, live_server, sign_in
 ):
@@ -52,10 +72,7 @@ def test_the_list_drawn_in_the_browser_is_the_servers_and_sends_nothing_while_ty
         held = held.select_related("learner").order_by("pk").first()
         sign_in("office")
         box = page.get_by_label("Learner name, class or pouch number")
-        page.wait_for_function(
-            "() => performance.getEntriesByType('resource')"
-            ".some(e => e.name.includes('/devices/desk/roster/'))"
-        )
+        _roster_read(page)
         searches = []
         page.on(
             "request",
@@ -73,13 +90,7 @@ def test_the_list_drawn_in_the_browser_is_the_servers_and_sends_nothing_while_ty
             held.learner.first_name[:2],  # more than the list shows
         ]
         for q in typed:
-            box.fill(q)
-            expect(page.locator(".desk-results caption")).to_contain_text(f"“{q}”")
-            drawn = page.evaluate(ROWS.replace("el =>", "() =>").replace("el.", "document."))
-            page.wait_for_timeout(300)  # past the search's pause: nothing was sent
-            assert searches == [], q
-            assert drawn == _server_rows(page, q), q
-            assert drawn, q
+            assert _drawn_as_the_server_would(page, box, q, searches), q
         check_accessibility(page)
 
 
@@ -100,10 +111,7 @@ def test_enter_asks_without_a_request_and_a_learner_added_since_is_found(
         waiting = Learner.objects.filter(class_name="Elm", active=True).exclude(pk__in=held)
         alone = next(lr for lr in waiting.order_by("pk") if _finds_alone(lr, day))
         sign_in("office")
-        page.wait_for_function(
-            "() => performance.getEntriesByType('resource')"
-            ".some(e => e.name.includes('/devices/desk/roster/'))"
-        )
+        _roster_read(page)
         enters = []
         page.on("request", lambda r: "/devices/desk/enter/" in r.url and enters.append(r))
         box = page.get_by_label("Learner name, class or pouch number")
@@ -157,10 +165,7 @@ def test_from_home_time_the_list_is_drawn_in_the_browser_held_phones_first(
         learner = next(h.learner for h in held if _finds_alone(h.learner, day))
         tag = held.exclude(tag="").first().tag
         sign_in("office")
-        page.wait_for_function(
-            "() => performance.getEntriesByType('resource')"
-            ".some(e => e.name.includes('/devices/desk/roster/'))"
-        )
+        _roster_read(page)
         sent = []
         page.on(
             "request",
@@ -172,12 +177,7 @@ def test_from_home_time_the_list_is_drawn_in_the_browser_held_phones_first(
         )
         box = page.get_by_label("Learner name, class or pouch number")
         for q in ["Oak", "Hazel", learner.legal_last_name[:3], tag.lower(), learner.name]:
-            box.fill(q)
-            expect(page.locator(".desk-results caption")).to_contain_text(f"“{q}”")
-            drawn = page.evaluate(ROWS.replace("el =>", "() =>").replace("el.", "document."))
-            page.wait_for_timeout(300)  # past the search's pause: nothing was sent
-            assert sent == [], q
-            assert drawn == _server_rows(page, q), q
+            assert _drawn_as_the_server_would(page, box, q, sent), q
         # A whole class: the phones still held come first.
         box.fill("Oak")
         phones = page.locator(".desk-results tbody tr td:nth-child(3)").all_inner_texts()
