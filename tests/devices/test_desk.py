@@ -192,6 +192,18 @@ def test_search_and_check_in_take_the_same_queries_with_30_or_1500_learners(
     assert search <= 5 and check_in <= 12, with_1500
 
 
+def _counts_shown(content, school, day, *, handed_in, collected):
+    """The day's counts in the desk's answer `content` are those read afresh."""
+    held = handed_in - collected
+    assert desk.counts(school=school, day=day) == {
+        "handed_in": handed_in,
+        "collected": collected,
+        "still_held": held,
+    }
+    assert f'id="count-in">{handed_in}<' in content
+    assert f'id="count-out">{collected}<' in content and f'id="count-held">{held}<' in content
+
+
 @time_machine.travel(MORNING)
 def test_enter_answers_with_only_what_changed(
     as_user, office, world, django_assert_max_num_queries
@@ -218,13 +230,7 @@ def test_enter_answers_with_only_what_changed(
     assert "Amelia Khan (Oak): phone in." in content
     # The day's counts with Amelia's phone: as the day's counts read afresh say.
     assert 'id="desk-counts" hx-swap-oob="true"' in content
-    assert desk.counts(school=world.school, day=MORNING.date()) == {
-        "handed_in": 3,
-        "collected": 1,
-        "still_held": 2,
-    }
-    assert 'id="count-in">3<' in content and 'id="count-out">1<' in content
-    assert 'id="count-held">2<' in content
+    _counts_shown(content, world.school, MORNING.date(), handed_in=3, collected=1)
     assert '<tbody hx-swap-oob="afterbegin:#desk-entries">' in content
     assert "checked in of Amelia Khan</span></button>" in content  # its undo
     assert "Bob Ames" not in content  # the earlier entries are not sent again
@@ -261,13 +267,7 @@ def test_enter_at_home_time_hands_the_phone_back_with_only_what_changed(
     content = response.content.decode()
     assert "Amelia Khan: phone collected by the learner." in content
     assert response["HX-Reswap"] == "none" and response["X-Desk-Level"] == "success"
-    assert desk.counts(school=world.school, day=AFTERNOON.date()) == {
-        "handed_in": 3,
-        "collected": 2,
-        "still_held": 1,
-    }
-    assert 'id="count-in">3<' in content and 'id="count-out">2<' in content
-    assert 'id="count-held">1<' in content
+    _counts_shown(content, world.school, AFTERNOON.date(), handed_in=3, collected=2)
     assert "checked out of Amelia Khan</span></button>" in content  # its undo
     assert json.loads(response["X-Desk-Moved"])["out"] == "15:30"
     handover = Handover.objects.get(learner=amelia)
