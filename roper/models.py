@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.db.models.signals import pre_save
 
 from roper.errors import Refused
 
@@ -120,16 +121,10 @@ class AccessLog(models.Model):
         action: str = Action.VIEW,
         outcome: str = Outcome.ALLOWED,
     ):
-        return cls.objects.create(
-            school_id=getattr(school, "pk", school),
-            user=user,
-            user_name=user.get_full_name() or user.get_username(),
-            action=action,
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=obj.pk,
-            what=what,
-            outcome=outcome,
+        written = cls.record_accesses(
+            user=user, records=[(obj, school, what)], action=action, outcome=outcome
         )
+        return written[0] if written else None
 
     @classmethod
     def record_accesses(
@@ -146,21 +141,22 @@ class AccessLog(models.Model):
         pass)."""
         name = user.get_full_name() or user.get_username()
         types = ContentType.objects.get_for_models(*{type(obj) for obj, _, _ in records})
-        return cls.objects.bulk_create(
-            (
-                cls(
-                    school_id=getattr(school, "pk", school),
-                    user=user,
-                    user_name=name,
-                    action=action,
-                    content_type=types[type(obj)],
-                    object_id=obj.pk,
-                    what=what,
-                    outcome=outcome,
-                )
-                for obj, school, what in records
+        rows = [
+            cls(
+                school_id=getattr(school, "pk", school),
+                user=user,
+                user_name=name,
+                action=action,
+                content_type=types[type(obj)],
+                object_id=obj.pk,
+                what=what,
+                outcome=outcome,
             )
-        )
+            for obj, school, what in records
+        ]
+        for row in rows:  # as save() sends it (roper.text cleans short text)
+            pre_save.send(sender=cls, instance=row, raw=False, using="default", update_fields=None)
+        return cls.objects.bulk_create(rows)
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -92,3 +92,14 @@ def test_the_training_and_acknowledgement_files_name_the_staff(world, as_user):
     acks = _rows(client.get(url))
     assert acks[0] == ["Staff member", "Acknowledged", "When"]
     assert [world.users["teacher"].get_full_name(), "No", ""] in acks
+
+
+def test_accesses_logged_at_once_are_cleaned_as_save_cleans_them(world):
+    """AccessLog.record_accesses sends pre_save as save() does: roper.text strips the
+    bidirectional controls that could make a log line read backwards."""
+    from roper.models import AccessLog
+
+    (row,) = AccessLog.record_accesses(
+        user=world.users["head"], records=[(world.learner, world.school, "concern #1\u202e2")]
+    )
+    assert AccessLog.objects.get(pk=row.pk).what == "concern #12"

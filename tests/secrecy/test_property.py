@@ -200,7 +200,7 @@ def frozen():
 @pytest.fixture
 def quiet_access_log(monkeypatch):
     """The probe's own page views are not part of the world: they write no access log."""
-    monkeypatch.setattr("roper.models.AccessLog.record_access", classmethod(lambda *a, **k: None))
+    monkeypatch.setattr("roper.models.AccessLog.record_accesses", classmethod(lambda *a, **k: []))
 
 
 @pytest.fixture
