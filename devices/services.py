@@ -84,14 +84,14 @@ CHECK_IN_STATE = sql.Prepared(
 )
 
 
-#: The post_save receivers of the rows a check-in writes with `rows.insert` (which sends no
-#: post_save), by model label, and why each has nothing to do for them (tests/devices/
-#: test_rows.py fails when a receiver is added).
+#: The post_save receivers of the rows a check-in (`rows.insert`) and a check-out
+#: (CHECK_OUT_SQL) write without save(), so without post_save, by model label, and why each
+#: has nothing to do for them (tests/devices/test_rows.py fails when a receiver is added).
 POST_SAVE_ACCOUNTED = {
     "devices.Handover": {
-        # simple_history's record of the new row: `rows.insert` writes that row itself.
+        # simple_history's record of the row: both statements write that row themselves.
         "HistoricalRecords.post_save",
-        # reports/cache.py: a handover of today is in no completed term; check-ins are today's.
+        # reports/cache.py: a handover of today is in no completed term; both act on today's.
         "on_change",
     },
     "devices.DeskEntry": {

@@ -119,7 +119,7 @@ class Learner(models.Model):
     def details(self) -> str:
         """What tells two learners of one name apart: year, class and date of birth."""
         born = date_format(self.date_of_birth, "j M Y")
-        return f"{self.get_year_group_display()}, {self.class_name}, born {born}"
+        return _details(self.get_year_group_display(), self.class_name, born)
 
     @property
     def label(self) -> str:
@@ -136,12 +136,15 @@ class Learner(models.Model):
         def label(learner) -> str:
             born = learner.date_of_birth
             year = years.get(str(learner.year_group), learner.year_group)
-            return (
-                f"{learner.name} ({year}, {learner.class_name}, "
-                f"born {born.day} {months[born.month]} {born.year:04d})"
-            )
+            born = f"{born.day} {months[born.month]} {born.year:04d}"  # "j M Y"
+            return f"{learner.name} ({_details(year, learner.class_name, born)})"
 
         return label
+
+
+def _details(year: str, class_name: str, born: str) -> str:
+    """Learner.details from its parts: "Year 3, Oak, born 4 Mar 2017"."""
+    return f"{year}, {class_name}, born {born}"
 
 
 class Guardian(models.Model):
