@@ -298,10 +298,11 @@ def verdicts(result: dict) -> list[dict]:
     if swept is not None:
         rows.append(
             {
-                "target": "every page without a parameter, by each role: same number of "
-                "queries at tiny and measured scale (bench/sweep.py)",
+                "target": "every page, by each role (those without a parameter, and those "
+                "their links lead to): same number of queries at tiny and measured scale "
+                "(bench/sweep.py)",
                 "figure": ", ".join(f"{k} {v}" for k, v in swept["grew"].items())
-                or f"all {swept['pages']} equal",
+                or f"all {swept['compared']} opened at both scales equal",
                 "met": not swept["grew"],
             }
         )
@@ -416,6 +417,19 @@ def markdown(result: dict) -> str:
                 f"| {row['key']} | {row['fewer_ms']} | {row['three_years_ms']} "
                 f"| {row['growth']}× | {row['queries']} | {met} |"
             )
+    swept = result.get("sweep")
+    if swept and swept.get("slowest"):
+        lines += [
+            "",
+            f"The sweep (bench/sweep.py): {swept['pages']} pages opened by the school's role "
+            f"accounts, {swept['with_parameter']} of them reached by links; the dearest, in "
+            "CPU time at the measured scale:",
+            "",
+            "| role and page | address | CPU ms | queries |",
+            "|---|---|---:|---:|",
+        ]
+        for row in swept["slowest"]:
+            lines.append(f"| {row['page']} | {row['url']} | {row['cpu_ms']} | {row['queries']} |")
     for key in RUSHES:
         rush = result.get(key)
         if not rush:
@@ -430,15 +444,15 @@ def markdown(result: dict) -> str:
             f"would hold {rush['cpu_capacity_per_second']}/s.",
             "",
             "| paced /s | answered /s | p50 ms | p95 ms | search p95 | Enter p95 | late p95 "
-            "| server CPU ms/phone | errors | lost | kept |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| server CPU ms/phone | desks' CPU ms/phone | errors | lost | kept |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for row in rush["steps"]:
             lines.append(
                 f"| {row['rate']} | {row['per_second']} | {row['p50_ms']} | {row['p95_ms']} "
                 f"| {row['search_p95_ms']} | {row['enter_p95_ms']} | {row['late_p95_ms']} "
-                f"| {row['server_cpu_ms_per_check_in']} | {row['errors']} | {row['lost']} "
-                f"| {'yes' if row['kept'] else 'no'} |"
+                f"| {row['server_cpu_ms_per_check_in']} | {row.get('desks_cpu_ms_per_check_in')} "
+                f"| {row['errors']} | {row['lost']} | {'yes' if row['kept'] else 'no'} |"
             )
         lines.append(f"Worker RSS after: {rush['worker_rss_mb_after']} MB.")
     lines += ["", "| check | figure | met |", "|---|---|---|"]
@@ -521,13 +535,17 @@ def main(argv=None):
             result["fixed_queries"] = fixed_queries(tiny["cases"], measured["cases"])
             schools = [p for p in parts if not p.in_trust]
             if schools:
-                from bench.sweep import grown, sweep
+                from bench.sweep import SWEEP_DEPTH, grown, slowest, sweep
                 from bench.volume import SCALES
 
-                large = sweep(schools[0])
+                large = sweep(schools[0], depth=SWEEP_DEPTH)
+                small = sweep(SCALES["tiny"][0], depth=SWEEP_DEPTH)
                 result["sweep"] = {
                     "pages": len(large),
-                    "grew": grown(sweep(SCALES["tiny"][0]), large),
+                    "with_parameter": sum(1 for row in large.values() if row["level"]),
+                    "compared": len(small.keys() & large.keys()),
+                    "grew": grown(small, large),
+                    "slowest": slowest(large),
                 }
         print(f"page cases: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     trust_parts = [p for p in parts if p.in_trust]

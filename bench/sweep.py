@@ -5,16 +5,28 @@ whose count grows reads a row at a time (the concerns export logged each concern
 in a statement of its own: 9,000 queries and 9 s at the school scale; bench/README.md, tenth
 pass).
 
-Each page is opened twice, the second counted (the first warms the session and what a
-connection prepares once). Nothing is timed here; writes are rolled back.
+With a depth, the sweep goes on to the pages with a parameter (a concern, a learner, a
+policy, a handover, a report...): those the role's pages link to, the first link of each URL
+name, and those they link to in turn. The bench has no builders for them (the access
+matrix's are test code); the links are what a user of that role follows.
+
+Each page is opened twice, its CPU time taken at the second (the first warms the session and
+what a connection prepares once), its queries the fewer of the two. Writes are rolled back.
 """
+
+import re
+import time
+from urllib.parse import unquote, urlsplit
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from bench.cases import signed_in
 from bench.volume import CORE, Part
+
+#: How many links away from the pages without a parameter `make bench` goes.
+SWEEP_DEPTH = 3
 
 #: Pages left out: signing out ends the session the sweep goes on with.
 SKIP = {"account_logout", "logout"}
@@ -43,31 +55,82 @@ class _Undo(Exception):
     pass
 
 
-def sweep(part: Part) -> dict[str, int]:
-    """ "role page" -> the queries of a GET of the page by that role account of the part's
-    first school (any status: a page refused is counted too)."""
-    counted = {}
-    names = page_names()
+#: A link's address in a page: href, htmx's hx-get, or a form's action.
+LINK = re.compile(r'(?:href|hx-get|action)="(/[^"#]*)"')
+
+
+def links(html: str) -> dict[str, str]:
+    """URL name -> the first address in `html` that resolves to a Roper page with a parameter
+    (Django's admin apart), in the order the page gives them."""
+    found = {}
+    for address in LINK.findall(html):
+        path = unquote(urlsplit(address.replace("&amp;", "&")).path)
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        name = match.view_name
+        if match.kwargs and name not in found and not name.startswith("admin:"):
+            found[name] = path
+    return found
+
+
+def _opened(client, url) -> tuple[dict, str]:
+    """({"url", "queries", "cpu_ms", "status"}, HTML) of the second GET of `url` (any status:
+    a page refused is counted too), the first warming what a connection and the session
+    prepare once; what either wrote is rolled back. The queries are the fewer of the two
+    GETs': a write that comes with the clock (the session's "last seen", twice a minute) or
+    with a cache's expiry falls in one of them, not in both."""
+    try:
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as first:
+                client.get(url)
+            started = time.process_time()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            cpu = (time.process_time() - started) * 1000
+            raise _Undo
+    except _Undo:
+        pass
+    html = ""
+    if response.get("Content-Type", "").startswith("text/html"):
+        html = response.content.decode(errors="replace")
+    row = {"url": url, "queries": min(len(first), len(queries)), "cpu_ms": round(cpu, 2)}
+    return row | {"status": response.status_code}, html
+
+
+def sweep(part: Part, depth: int = 0) -> dict[str, dict]:
+    """ "role page" -> what `_opened` measured and how many links away the page was ("level",
+    0 for a page without a parameter), for every page without a parameter, opened by
+    each role account of the part's first school; with `depth`, also every page with one that
+    the account reaches by links from those, up to `depth` links away: the first link of each
+    URL name (the order of the pages, then of the links)."""
+    opened = {}
     for role in CORE:
         client = signed_in(f"{part.key}-01-{role}")
-        for name in names:
-            url = reverse(name)
-            try:
-                with transaction.atomic():
-                    client.get(url)
-                    with CaptureQueriesContext(connection) as queries:
-                        client.get(url)
-                    raise _Undo
-            except _Undo:
-                pass
-            counted[f"{role} {name}"] = len(queries)
-    return counted
+        ahead = {name: reverse(name) for name in page_names()}
+        for level in range(depth + 1):
+            following = {}
+            for name, url in ahead.items():
+                row, html = _opened(client, url)
+                opened[f"{role} {name}"] = row | {"level": level}
+                for linked, to in links(html).items():
+                    following.setdefault(linked, to)
+            ahead = {n: u for n, u in following.items() if f"{role} {n}" not in opened}
+    return opened
 
 
-def grown(small: dict[str, int], large: dict[str, int]) -> dict[str, str]:
-    """The pages whose queries grew from `small` to `large`: "role page" -> "n → m"."""
+def grown(small: dict[str, dict], large: dict[str, dict]) -> dict[str, str]:
+    """The pages whose queries grew from `small` to `large` (each as `sweep` gives them):
+    "role page" -> "n → m"."""
     return {
-        key: f"{small[key]} → {large[key]}"
+        key: f"{small[key]['queries']} → {large[key]['queries']}"
         for key in small
-        if key in large and large[key] > small[key]
+        if key in large and large[key]["queries"] > small[key]["queries"]
     }
+
+
+def slowest(opened: dict[str, dict], n: int = 8) -> list[dict]:
+    """The `n` pages that took the most CPU time, dearest first."""
+    rows = sorted(opened.items(), key=lambda item: -item[1]["cpu_ms"])[:n]
+    return [{"page": key} | row for key, row in rows]
