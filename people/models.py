@@ -113,7 +113,7 @@ class Learner(models.Model):
 
     @property
     def name(self):
-        return f"{self.first_name} {self.legal_last_name}"
+        return _name(self.legal_first_name, self.preferred_name, self.legal_last_name)
 
     @property
     def details(self) -> str:
@@ -127,19 +127,40 @@ class Learner(models.Model):
         return f"{self.name} ({self.details})"
 
     @classmethod
-    def labeller(cls):
+    def labeller(cls, *, rows: bool = False):
         """`label` for a school's learners at once (a picker of 1,500): the year's label and
-        the month's name looked up once, not twice a learner (~0.1 ms each)."""
+        the month's name looked up once, not twice a learner (~0.1 ms each). With `rows`,
+        of a learner's row as `values_list(*LABEL_COLUMNS)` reads it, not of a Learner."""
         years = {str(k): str(v) for k, v in cls._meta.get_field("year_group").flatchoices}
         months = {m: date_format(date(2000, m, 1), "M") for m in range(1, 13)}
 
-        def label(learner) -> str:
-            born = learner.date_of_birth
-            year = years.get(str(learner.year_group), learner.year_group)
+        def label(name, year_group, class_name, born) -> str:
+            year = years.get(str(year_group), year_group)
             born = f"{born.day} {months[born.month]} {born.year:04d}"  # "j M Y"
-            return f"{learner.name} ({_details(year, learner.class_name, born)})"
+            return f"{name} ({_details(year, class_name, born)})"
 
-        return label
+        if rows:
+            return lambda row: label(_name(*row[1:4]), *row[4:])
+        return lambda learner: label(
+            learner.name, learner.year_group, learner.class_name, learner.date_of_birth
+        )
+
+
+#: A learner's columns that `Learner.labeller(rows=True)` reads, in its order.
+LABEL_COLUMNS = (
+    "pk",
+    "legal_first_name",
+    "preferred_name",
+    "legal_last_name",
+    "year_group",
+    "class_name",
+    "date_of_birth",
+)
+
+
+def _name(legal_first_name: str, preferred_name: str, legal_last_name: str) -> str:
+    """Learner.name from its parts: the preferred first name, else the legal one."""
+    return f"{preferred_name or legal_first_name} {legal_last_name}"
 
 
 def _details(year: str, class_name: str, born: str) -> str:

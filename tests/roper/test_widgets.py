@@ -95,21 +95,54 @@ def test_a_confiscation_lists_the_open_concerns_and_the_one_it_was_opened_for(wo
     assert world.learner.confiscations.get().concern == closed
 
 
-@pytest.mark.django_db
-def test_the_pickers_labels_are_each_learners_label(world):
-    """Learner.labeller, the lookups made once for a school's picker: what `label` says."""
+def _one_of_each_year_group(school):
+    """A learner of each year group, every other one with a preferred name, each born on a
+    different day; and one who left (inactive)."""
     from datetime import date
 
-    from people.models import Learner, YearGroup
+    from people.models import YearGroup
 
     for n, (year, _) in enumerate(YearGroup.choices):
         LearnerFactory(
-            school=world.school,
+            school=school,
             year_group=year,
             preferred_name="Zed" if n % 2 else "",
             date_of_birth=date(2010 + n % 9, n % 12 + 1, n % 28 + 1),
         )
-    label = Learner.labeller()
-    learners = list(Learner.objects.filter(school=world.school))
-    assert len(learners) > len(YearGroup.choices)
-    assert [label(learner) for learner in learners] == [learner.label for learner in learners]
+    LearnerFactory(school=school, active=False)
+    return len(YearGroup.choices)
+
+
+@pytest.mark.django_db
+def test_the_pickers_labels_are_each_learners_label(world):
+    """Learner.labeller, the lookups made once for a school's picker: what `label` says, of a
+    Learner and of its row alike."""
+    from people.models import LABEL_COLUMNS, Learner
+
+    year_groups = _one_of_each_year_group(world.school)
+    label, of_row = Learner.labeller(), Learner.labeller(rows=True)
+    learners = Learner.objects.filter(school=world.school).order_by("pk")
+    assert learners.count() > year_groups
+    expected = [learner.label for learner in learners]
+    assert [label(learner) for learner in learners] == expected
+    assert [of_row(row) for row in learners.values_list(*LABEL_COLUMNS)] == expected
+
+
+@pytest.mark.django_db
+def test_a_learner_picker_offers_what_djangos_own_would(world):
+    """The pickers' learners, labelled from their rows (devices/forms.py LearnerChoices): the
+    same HTML as Django's own select of the school's active learners, each with its `label`,
+    in the same order; another school's learners and one who left are not offered."""
+    from devices.forms import SearchForm
+
+    _one_of_each_year_group(world.school)
+    field = SearchForm(school=world.school, user=world.users["head"]).fields["learner"]
+    django_field = forms.ModelChoiceField(queryset=field.queryset, empty_label=field.empty_label)
+    django_field.label_from_instance = lambda learner: learner.label
+    ours = field.widget.render("learner", world.learner.pk, {"id": "id_learner"})
+    assert ours == forms.Select(choices=django_field.choices).render(
+        "learner", world.learner.pk, {"id": "id_learner"}
+    )
+    assert world.learner.label in ours and "selected" in ours
+    assert world.other_learner.name not in ours
+    assert ours.count("<option") == 1 + world.school.learners.filter(active=True).count()
