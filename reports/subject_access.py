@@ -283,10 +283,7 @@ def _named_in_text(tree: dict, learner: Learner | None, school_id=None) -> list[
             names[name.casefold()] = name
     if not names:
         return []
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b",
-        re.IGNORECASE,
-    )
+    pattern = re.compile(r"\b(" + _alternation(names) + r")\b", re.IGNORECASE)
     already = {entry["name"].casefold() for entry in tree["third_parties"]}
     found = {}
     for text in _texts({k: v for k, v in tree.items() if k != "third_parties"}):
@@ -305,7 +302,31 @@ def flag_pattern(third_parties: list[dict]):
     )
     if not names:
         return None
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    return re.compile(r"\b(" + _alternation(names) + r")\b", re.IGNORECASE)
+
+
+def _alternation(names) -> str:
+    """A regular expression matching any of `names`, the longest where several match at one
+    place, as "|".join of them longest first would; written as a tree of their common
+    beginnings, so that the regular expression engine does not try every name (a school's
+    3,000 names, tried one by one at every letter of a member of staff's file, were a third
+    of its page's time)."""
+    tree: dict = {}
+    for name in names:
+        node = tree
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a name ends here
+
+    def branch(node: dict) -> str:
+        parts = [re.escape(char) + branch(child) for char, child in node.items() if char]
+        if not parts:
+            return ""
+        either = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        # A name that ends here is tried only after every longer one that goes on.
+        return f"(?:{either})?" if "" in node else either
+
+    return branch(tree)
 
 
 def _mark(value, pattern) -> str:

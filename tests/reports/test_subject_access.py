@@ -150,3 +150,31 @@ def test_the_export_makes_as_many_queries_for_many_records_as_for_few(
         client.get(url)
     assert len(many) == len(few), "\n".join(q["sql"][:150] for q in many.captured_queries)
     assert len(few) <= 40
+
+
+#: Names that begin alike, one inside another, and with characters a regular expression reads
+#: as its own; each with a text naming it.
+NAMES = ["Ava Jones", "Ava Jones-Smith", "Ava Jo", "Avani Patel", "Zoë D'Arcy+Ng", "Bo Li"]
+TEXTS = [
+    "Seen with ava jones-smith and AVA JONES at the gate; Ava Jo was not.",
+    "Avani Patel, Ava Johnson and Zoë D'Arcy+Ng in the hall; Bo Lin, Bo Li.",
+    "no name here: Javan Jones, ava, jones",
+]
+
+
+def test_the_names_looked_for_are_matched_as_a_list_of_them_longest_first_would():
+    """reports/subject_access.py `_alternation` (the names as a tree of their beginnings): the
+    same matches, at the same places, as the names joined longest first, in any order given."""
+    import re
+
+    from reports.subject_access import _alternation
+
+    def matches(alternation):
+        pattern = re.compile(r"\b(" + alternation + r")\b", re.IGNORECASE)
+        return [(m.start(), m[0]) for text in TEXTS for m in pattern.finditer(text)]
+
+    by_length = sorted(NAMES, key=len, reverse=True)
+    expected = matches("|".join(re.escape(name) for name in by_length))
+    assert {(10, "ava jones-smith"), (30, "AVA JONES"), (29, "Zoë D'Arcy+Ng")} <= set(expected)
+    for names in (NAMES, list(reversed(NAMES)), by_length):
+        assert matches(_alternation(names)) == expected
