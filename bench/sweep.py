@@ -18,11 +18,10 @@ import re
 import time
 from urllib.parse import unquote, urlsplit
 
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from bench.cases import signed_in
+from bench.cases import counting, signed_in
 from bench.volume import CORE, Part
 
 #: How many links away from the pages without a parameter `make bench` goes.
@@ -83,10 +82,10 @@ def _opened(client, url) -> tuple[dict, str]:
     with a cache's expiry falls in one of them, not in both."""
     try:
         with transaction.atomic():
-            with CaptureQueriesContext(connection) as first:
+            with counting() as first:
                 client.get(url)
             started = time.process_time()
-            with CaptureQueriesContext(connection) as queries:
+            with counting() as queries:
                 response = client.get(url)
             cpu = (time.process_time() - started) * 1000
             raise _Undo
@@ -121,12 +120,18 @@ def sweep(part: Part, depth: int = 0) -> dict[str, dict]:
 
 
 def grown(small: dict[str, dict], large: dict[str, dict]) -> dict[str, str]:
-    """The pages whose queries grew from `small` to `large` (each as `sweep` gives them):
+    """The pages whose queries grew from `small` to `large` (each as `sweep` gives them), and
+    any counted at none (every signed-in request reads its user: the count failed):
     "role page" -> "n → m"."""
     return {
         key: f"{small[key]['queries']} → {large[key]['queries']}"
         for key in small
-        if key in large and large[key]["queries"] > small[key]["queries"]
+        if key in large
+        and (
+            large[key]["queries"] > small[key]["queries"]
+            or not small[key]["queries"]
+            or not large[key]["queries"]
+        )
     }
 
 
