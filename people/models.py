@@ -109,7 +109,7 @@ class Learner(models.Model):
 
     @property
     def first_name(self):
-        return self.preferred_name or self.legal_first_name
+        return _first_name(self.legal_first_name, self.preferred_name)
 
     @property
     def name(self):
@@ -158,9 +158,14 @@ LABEL_COLUMNS = (
 )
 
 
+def _first_name(legal_first_name: str, preferred_name: str) -> str:
+    """Learner.first_name from its parts: the preferred first name, else the legal one."""
+    return preferred_name or legal_first_name
+
+
 def _name(legal_first_name: str, preferred_name: str, legal_last_name: str) -> str:
-    """Learner.name from its parts: the preferred first name, else the legal one."""
-    return f"{preferred_name or legal_first_name} {legal_last_name}"
+    """Learner.name from its parts."""
+    return f"{_first_name(legal_first_name, preferred_name)} {legal_last_name}"
 
 
 def _details(year: str, class_name: str, born: str) -> str:
