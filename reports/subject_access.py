@@ -283,7 +283,7 @@ def _named_in_text(tree: dict, learner: Learner | None, school_id=None) -> list[
             names[name.casefold()] = name
     if not names:
         return []
-    pattern = re.compile(r"\b(" + _alternation(names) + r")\b", re.IGNORECASE)
+    pattern = names_pattern(names)
     already = {entry["name"].casefold() for entry in tree["third_parties"]}
     found = {}
     for text in _texts({k: v for k, v in tree.items() if k != "third_parties"}):
@@ -302,7 +302,20 @@ def flag_pattern(third_parties: list[dict]):
     )
     if not names:
         return None
-    return re.compile(r"\b(" + _alternation(names) + r")\b", re.IGNORECASE)
+    return names_pattern(names)
+
+
+def names_pattern(names):
+    """Any of `names` as a whole word, in any case, the longest where several match at one
+    place. Names that nest too deep for the regular expression parser (hundreds, each the
+    start of the next: none a school has, but names are typed by people) are joined as a
+    plain list instead: the same matches, found more slowly."""
+    try:
+        return re.compile(r"\b(" + _alternation(names) + r")\b", re.IGNORECASE)
+    except RecursionError:
+        longest_first = sorted(names, key=len, reverse=True)
+        plain = "|".join(re.escape(name) for name in longest_first)
+        return re.compile(r"\b(" + plain + r")\b", re.IGNORECASE)
 
 
 def _alternation(names) -> str:

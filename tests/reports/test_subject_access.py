@@ -178,3 +178,17 @@ def test_the_names_looked_for_are_matched_as_a_list_of_them_longest_first_would(
     assert {(10, "ava jones-smith"), (30, "AVA JONES"), (29, "Zoë D'Arcy+Ng")} <= set(expected)
     for names in (NAMES, list(reversed(NAMES)), by_length):
         assert matches(_alternation(names)) == expected
+
+
+def test_names_nested_too_deep_for_a_tree_are_still_matched():
+    """Hundreds of names each the start of the next (typed on purpose): the pattern falls back
+    to the plain list, and the longest name still matches."""
+    import re
+
+    from reports.subject_access import _alternation, names_pattern
+
+    names = [("Ab" * n)[:n] + end for n in range(1, 402) for end in ("", " Cy")]
+    with pytest.raises(RecursionError):
+        re.compile(_alternation(names))  # the tree alone
+    match = names_pattern(names).search("x " + names[-1] + " y")
+    assert match and match[0] == names[-1]
