@@ -115,6 +115,13 @@ class Learner(models.Model):
     def name(self):
         return _name(self.legal_first_name, self.preferred_name, self.legal_last_name)
 
+    #: `name` of a row read as `values_list(*NAME_COLUMNS)` (an export of thousands).
+    NAME_COLUMNS = ("legal_first_name", "preferred_name", "legal_last_name")
+
+    @staticmethod
+    def name_of(legal_first_name: str, preferred_name: str, legal_last_name: str) -> str:
+        return _name(legal_first_name, preferred_name, legal_last_name)
+
     @property
     def details(self) -> str:
         """What tells two learners of one name apart: year, class and date of birth."""

@@ -51,6 +51,41 @@ def test_the_concerns_file_holds_only_the_concerns_its_reader_may_see(world, as_
     assert str(other_school.pk) not in numbers["head"] | numbers["chair"]
 
 
+def test_a_concerns_row_holds_what_the_concern_says(world, as_user):
+    """Each column of a concern's row, as the concern's page says it: its learners (their
+    preferred first name, in the order they were named), who reported it and who owns it."""
+    from django.utils import timezone
+
+    from tests.factories import LearnerFactory
+
+    second = LearnerFactory(
+        school=world.school, legal_first_name="Robert", preferred_name="Bob", class_name="Ash"
+    )
+    concern = report(
+        world.school,
+        world.users["teacher"],
+        people=[(world.learner, "child"), (second, "witness"), ("A visitor", "other")],
+    )
+    type(concern).objects.filter(pk=concern.pk).update(owner=world.users["dsl"])
+    concern.refresh_from_db()
+    rows = _rows(as_user(world.users["dsl"]).get(reverse("incidents:concerns_csv")))
+    (row,) = [row for row in rows[1:] if row[0] == str(concern.pk)]
+    local = timezone.localtime
+    assert row == [
+        str(concern.pk),
+        local(concern.reported_at).strftime("%Y-%m-%d %H:%M"),
+        concern.category.name,
+        concern.get_status_display(),
+        concern.get_risk_level_display(),
+        f"Amelia Khan (Oak); Bob {second.legal_last_name} (Ash)",
+        "Teacher Persona",
+        "Dsl Persona",
+        local(concern.deadline).strftime("%Y-%m-%d %H:%M") if concern.deadline else "",
+        "",
+        concern.what_happened,
+    ]
+
+
 def test_the_concerns_file_logs_each_concern_downloaded_in_the_same_queries_for_any_number(
     world, as_user
 ):
@@ -100,6 +135,8 @@ def test_accesses_logged_at_once_are_cleaned_as_save_cleans_them(world):
     from roper.models import AccessLog
 
     (row,) = AccessLog.record_accesses(
-        user=world.users["head"], records=[(world.learner, world.school, "concern #1\u202e2")]
+        user=world.users["head"],
+        model=type(world.learner),
+        records=[(world.learner.pk, world.school, "concern #1\u202e2")],
     )
     assert AccessLog.objects.get(pk=row.pk).what == "concern #12"
