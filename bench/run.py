@@ -294,16 +294,20 @@ def verdicts(result: dict) -> list[dict]:
                 "met": fixed["met"],
             }
         )
-    swept = result.get("sweep")
-    if swept is not None:
+    for key, what in [
+        ("sweep", "every page, by each role"),
+        ("sweep_trust", "every page, by each role of a trust's school and the trust's own"),
+    ]:
+        done = result.get(key)
+        if done is None:
+            continue
         rows.append(
             {
-                "target": "every page, by each role (those without a parameter, and those "
-                "their links lead to): same number of queries at tiny and measured scale "
-                "(bench/sweep.py)",
-                "figure": ", ".join(f"{k} {v}" for k, v in swept["grew"].items())
-                or f"all {swept['compared']} opened at both scales equal",
-                "met": not swept["grew"],
+                "target": f"{what} (those without a parameter, and those their links lead to): "
+                "same number of queries at tiny and measured scale (bench/sweep.py)",
+                "figure": ", ".join(f"{k} {v}" for k, v in done["grew"].items())
+                or f"all {done['compared']} opened at both scales equal",
+                "met": not done["grew"],
             }
         )
     history = result.get("history")
@@ -417,18 +421,23 @@ def markdown(result: dict) -> str:
                 f"| {row['key']} | {row['fewer_ms']} | {row['three_years_ms']} "
                 f"| {row['growth']}× | {row['queries']} | {met} |"
             )
-    swept = result.get("sweep")
-    if swept and swept.get("slowest"):
+    for key, whose in [
+        ("sweep", "the school's role accounts"),
+        ("sweep_trust", "the role accounts of a trust's school and the trust's own"),
+    ]:
+        done = result.get(key)
+        if not done or not done.get("slowest"):
+            continue
         lines += [
             "",
-            f"The sweep (bench/sweep.py): {swept['pages']} pages opened by the school's role "
-            f"accounts, {swept['with_parameter']} of them reached by links; the dearest, in "
-            "CPU time at the measured scale:",
+            f"The sweep (bench/sweep.py): {done['pages']} pages opened by {whose}, "
+            f"{done['with_parameter']} of them reached by links; the dearest, in CPU time at "
+            "the measured scale:",
             "",
             "| role and page | address | CPU ms | queries |",
             "|---|---|---:|---:|",
         ]
-        for row in swept["slowest"]:
+        for row in done["slowest"]:
             lines.append(f"| {row['page']} | {row['url']} | {row['cpu_ms']} | {row['queries']} |")
     for key in RUSHES:
         rush = result.get(key)
@@ -473,6 +482,26 @@ def fixed_queries(small: list[dict], large: list[dict]) -> dict:
         "tiny": tiny,
         "figure": ", ".join(f"{k} {v}" for k, v in grew.items()) or "all equal",
         "met": not grew,
+    }
+
+
+#: The sweeps (bench/sweep.py) in the results -> whether of the trust's part.
+SWEEPS = {"sweep": False, "sweep_trust": True}
+
+
+def swept(small_part, large_part) -> dict:
+    """Every page by each account of `large_part` (bench/sweep.py), compared with the same at
+    `small_part`."""
+    from bench.sweep import SWEEP_DEPTH, grown, slowest, sweep
+
+    large = sweep(large_part, depth=SWEEP_DEPTH)
+    small = sweep(small_part, depth=SWEEP_DEPTH)
+    return {
+        "pages": len(large),
+        "with_parameter": sum(1 for row in large.values() if row["level"]),
+        "compared": len(small.keys() & large.keys()),
+        "grew": grown(small, large),
+        "slowest": slowest(large),
     }
 
 
@@ -533,20 +562,14 @@ def main(argv=None):
         if "tiny" not in scales:
             tiny = cases.run_cases(cases.parts("tiny"), runs=1)
             result["fixed_queries"] = fixed_queries(tiny["cases"], measured["cases"])
-            schools = [p for p in parts if not p.in_trust]
-            if schools:
-                from bench.sweep import SWEEP_DEPTH, grown, slowest, sweep
-                from bench.volume import SCALES
+            from bench.volume import SCALES
 
-                large = sweep(schools[0], depth=SWEEP_DEPTH)
-                small = sweep(SCALES["tiny"][0], depth=SWEEP_DEPTH)
-                result["sweep"] = {
-                    "pages": len(large),
-                    "with_parameter": sum(1 for row in large.values() if row["level"]),
-                    "compared": len(small.keys() & large.keys()),
-                    "grew": grown(small, large),
-                    "slowest": slowest(large),
-                }
+            # The school, and the trust (20 schools against the tiny trust's 2).
+            for key, in_trust in SWEEPS.items():
+                measured_part = next((p for p in parts if p.in_trust == in_trust), None)
+                if measured_part:
+                    tiny_part = next(p for p in SCALES["tiny"] if p.in_trust == in_trust)
+                    result[key] = swept(tiny_part, measured_part)
         print(f"page cases: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     trust_parts = [p for p in parts if p.in_trust]
     if not args.no_rush and trust_parts:

@@ -1,17 +1,18 @@
 """Every page without a parameter in its address (lists, dashboards, forms, exports), opened by
-each of a school's role accounts, its queries counted: the issue's "query counts stay fixed at
-every scale" for the pages the timed cases do not cover. Compared between two scales, a page
-whose count grows reads a row at a time (the concerns export logged each concern downloaded
-in a statement of its own: 9,000 queries and 9 s at the school scale; bench/README.md, tenth
-pass).
+each of a school's role accounts (in a trust, the trust's own accounts too), its queries
+counted: the issue's "query counts stay fixed at every scale" for the pages the timed cases
+do not cover. Compared between two scales, a page whose count grows reads a row at a time
+(the concerns export logged each concern downloaded in a statement of its own: 9,000 queries
+and 9 s at the school scale; bench/README.md, tenth pass). A trust is swept at 2 schools and
+at 20: a page that reads a school at a time grows with them.
 
 With a depth, the sweep goes on to the pages with a parameter (a concern, a learner, a
 policy, a handover, a report...): those the role's pages link to, the first link of each URL
 name, and those they link to in turn. The bench has no builders for them (the access
 matrix's are test code); the links are what a user of that role follows.
 
-Each page is opened twice, its CPU time taken at the second (the first warms the session and
-what a connection prepares once), its queries the fewer of the two. Writes are rolled back.
+Each page is opened twice, its CPU time and its queries the lesser of the two (the first
+warms the session and what a connection prepares once). Writes are rolled back.
 """
 
 import re
@@ -100,15 +101,28 @@ def _opened(client, url) -> tuple[dict, str]:
     return row | {"status": response.status_code}, html
 
 
+#: The trust's own accounts (bench/volume.py `_trust_users`): they see every school of it.
+TRUST_ACCOUNTS = ("trust-dsl", "trust-governor")
+
+
+def accounts(part: Part) -> dict[str, str]:
+    """role -> username: the role accounts of the part's first school, and in a trust the
+    trust's own accounts too."""
+    found = {role: f"{part.key}-01-{role}" for role in CORE}
+    if part.in_trust:
+        found |= {role: f"{part.key}-{role}" for role in TRUST_ACCOUNTS}
+    return found
+
+
 def sweep(part: Part, depth: int = 0) -> dict[str, dict]:
     """ "role page" -> what `_opened` measured and how many links away the page was ("level",
     0 for a page without a parameter), for every page without a parameter, opened by
-    each role account of the part's first school; with `depth`, also every page with one that
-    the account reaches by links from those, up to `depth` links away: the first link of each
-    URL name (the order of the pages, then of the links)."""
+    each of the part's `accounts`; with `depth`, also every page with one that the account
+    reaches by links from those, up to `depth` links away: the first link of each URL name
+    (the order of the pages, then of the links)."""
     opened = {}
-    for role in CORE:
-        client = signed_in(f"{part.key}-01-{role}")
+    for role, username in accounts(part).items():
+        client = signed_in(username)
         ahead = {name: reverse(name) for name in page_names()}
         for level in range(depth + 1):
             following = {}

@@ -98,7 +98,9 @@ class Learner(models.Model):
     objects = SchoolScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["legal_last_name", "legal_first_name"]
+        # The id breaks ties (two Oliver Smiths): a list paged by a tied order may show one
+        # learner on two pages and the other on none.
+        ordering = ["legal_last_name", "legal_first_name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["school", "upn"], name="learner_unique_upn"),
         ]

@@ -139,6 +139,21 @@ def test_no_page_a_role_reaches_reads_a_row_at_a_time(seeded, db):
     assert grown(small, large) == {}
 
 
+def test_no_page_a_trust_reaches_reads_a_school_at_a_time(seeded, db):
+    """The same for a trust's school and the trust's own accounts (its DSL and governor, who
+    see every school of it), at 2 schools and at 3: a page reading a school at a time grows."""
+    from bench.sweep import SWEEP_DEPTH, TRUST_ACCOUNTS, grown, sweep
+
+    with cases.before_home_time():
+        small = sweep(SCALES["tiny"][1], depth=SWEEP_DEPTH)
+        large = sweep(SCALES["tiny+"][1], depth=SWEEP_DEPTH)
+    assert min(row["queries"] for row in [*small.values(), *large.values()]) >= 1
+    compared = small.keys() & large.keys()
+    assert {f"{role} incidents:dashboard" for role in TRUST_ACCOUNTS} <= compared
+    assert {"head reports:subject_access", "trust-dsl incidents:detail"} <= compared
+    assert grown(small, large) == {}
+
+
 #: Matrix persona -> the bench account that plays it (bench/volume.py CORE; a teacher).
 ACCOUNTS = {
     "office": "office",
