@@ -12,10 +12,11 @@ from conduct.models import Breach, ParentNotice
 from conduct.notices import notice_context
 from incidents.visibility import is_concealed
 from roper.errors import Refused
+from roper.paging import OneOrder
 from roper.permissions import PermissionMixin, has_perm, permission_required
 
 
-class BreachListView(PermissionMixin, ListView):
+class BreachListView(OneOrder, PermissionMixin, ListView):
     """The school's breaches, newest first, searched by learner, dates, place and year."""
 
     permission = "conduct.breaches"

@@ -44,6 +44,7 @@ from people.calendar import SchoolCalendar
 from people.models import Guardian, Learner
 from roper.errors import Refused, refusal_redirects
 from roper.models import AccessLog
+from roper.paging import OneOrder
 from roper.permissions import PermissionMixin, has_perm, permission_required, require
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def desk_class(request):
 # Confiscations
 
 
-class ConfiscationListView(PermissionMixin, ListView):
+class ConfiscationListView(OneOrder, PermissionMixin, ListView):
     permission = "devices.confiscations"
     model = Confiscation
     paginate_by = 50
@@ -537,7 +538,7 @@ def _searches(user):
     )
 
 
-class SearchListView(PermissionMixin, ListView):
+class SearchListView(OneOrder, PermissionMixin, ListView):
     permission = "devices.searches"
     model = Search
     paginate_by = 50

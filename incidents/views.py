@@ -40,6 +40,7 @@ from people.models import Membership, YearGroup
 from roper import permissions
 from roper.drafts import draft_discard, draft_for, keeps_draft
 from roper.errors import Refused, refusal_redirects
+from roper.paging import OneOrder
 from roper.permissions import PermissionMixin, permission_required
 
 # -- Report -------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def learner_search(request):
     )
 
 
-class MyConcernsView(PermissionMixin, ListView):
+class MyConcernsView(OneOrder, PermissionMixin, ListView):
     permission = "incidents.report"
     model = Concern
     template_name = "incidents/concern_mine.html"
@@ -522,7 +523,7 @@ class DashboardView(PermissionMixin, ListView):
 # -- Filtering and monitoring reviews (DfE standards) -------------------------------------
 
 
-class FilteringReviewListView(PermissionMixin, ListView):
+class FilteringReviewListView(OneOrder, PermissionMixin, ListView):
     """The school's filtering and monitoring reviews, newest first, and whether the next is
     due. The DSL, deputy, OSL, headteacher and leadership record them; governors read."""
 

@@ -19,6 +19,7 @@ from people.services import (
 from people.services import import_run_discard as import_run_discard_
 from people.services import role_request_decide as role_request_decide_
 from roper.errors import Refused, refusal_redirects
+from roper.paging import OneOrder
 from roper.permissions import (
     PermissionMixin,
     has_perm,
@@ -28,7 +29,7 @@ from roper.permissions import (
 from roper.roles import Role
 
 
-class LearnerListView(PermissionMixin, ListView):
+class LearnerListView(OneOrder, PermissionMixin, ListView):
     permission = "learners.view"
     model = Learner
     paginate_by = 50

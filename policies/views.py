@@ -33,6 +33,7 @@ from policies.models import (
 )
 from policies.rendering import render_markdown
 from roper.errors import RefusalFormMixin, Refused, refusal_redirects
+from roper.paging import OneOrder
 from roper.pdf import pdf_response
 from roper.permissions import (
     PermissionMixin,
@@ -399,7 +400,7 @@ def policy_pdf(request, slug):
 # -- training -------------------------------------------------------------------------
 
 
-class TrainingListView(PermissionMixin, ListView):
+class TrainingListView(OneOrder, PermissionMixin, ListView):
     permission = "policies.training"
     where = "active"
     model = TrainingSession

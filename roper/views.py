@@ -18,6 +18,7 @@ from roper.middleware import SESSION_KEY
 from roper.models import RetentionBatch
 from roper.navigation import landing_for, nav_for
 from roper.notifications import unread_changed
+from roper.paging import OneOrder
 from roper.permissions import member_of, require, schools_with
 from roper.sessions import SEEN_AT
 
@@ -44,7 +45,7 @@ def switch_school(request):
     return redirect("home")
 
 
-class NotificationListView(ListView):
+class NotificationListView(OneOrder, ListView):
     template_name = "roper/notification_list.html"
     paginate_by = 50
 
