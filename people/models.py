@@ -232,6 +232,16 @@ class Guardianship(models.Model):
     def __str__(self):
         return f"{self.guardian} ({self.relationship}) of {self.learner}"
 
+    def clean(self):
+        # A parent or carer is a record of one school: another school's is not offered to
+        # this school's staff, nor may collect its children.
+        if (
+            self.guardian_id
+            and self.learner_id
+            and self.guardian.school_id != self.learner.school_id
+        ):
+            raise ValidationError({"guardian": "Choose a parent or carer of the learner's school."})
+
 
 def validate_roles(value):
     if not isinstance(value, list) or not value:

@@ -116,7 +116,41 @@ class AdminRolePermissions:
         return self._admin_may(request, "delete")
 
 
-class SchoolScopedAdmin(AdminRolePermissions, admin.ModelAdmin):
+class ScopedChoices:
+    """The records a form on an admin page offers and accepts: schools where the admin holds
+    the role, the accounts they manage, and any other school's record only of those schools.
+    A choice outside them is refused as not one of the choices, whatever id is posted (an
+    autocomplete widget narrows only what it offers)."""
+
+    def admin_schools(self, request) -> list[int]:
+        return schools_with(request.user, ADMIN)
+
+    def _choices(self, request, model):
+        """The queryset to choose `model`'s rows from, or None when it needs no narrowing."""
+        if model is school_model():
+            return model.objects.filter(pk__in=self.admin_schools(request))
+        if model is get_user_model():
+            return managed_users(request.user)
+        if any(f.name == "school" and f.is_relation for f in model._meta.fields):
+            return model._default_manager.filter(school__in=self.admin_schools(request))
+        return None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            choices = self._choices(request, db_field.related_model)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            choices = self._choices(request, db_field.related_model)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class SchoolScopedAdmin(ScopedChoices, AdminRolePermissions, admin.ModelAdmin):
     """An admin page that shows an admin only the records of schools where they hold the
     admin role (a trust's IT admin may hold it in several). Superusers see everything.
 
@@ -125,9 +159,6 @@ class SchoolScopedAdmin(AdminRolePermissions, admin.ModelAdmin):
     old version (which would bypass every rule here) is for superusers only."""
 
     school_field = "school"
-
-    def admin_schools(self, request) -> list[int]:
-        return schools_with(request.user, ADMIN)
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(**{f"{self.school_field}__in": self.admin_schools(request)})
@@ -149,20 +180,6 @@ class SchoolScopedAdmin(AdminRolePermissions, admin.ModelAdmin):
             else f
             for f in filters
         ]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            School = school_model()
-            if db_field.related_model is School:
-                kwargs["queryset"] = School.objects.filter(pk__in=self.admin_schools(request))
-            elif db_field.related_model is get_user_model():
-                kwargs["queryset"] = managed_users(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if not request.user.is_superuser and db_field.related_model is get_user_model():
-            kwargs["queryset"] = managed_users(request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _in_scope_or_404(self, request, object_id):
         """Another school's record is "not found", as everywhere in Roper."""
@@ -197,8 +214,9 @@ class SchoolScopedAdmin(AdminRolePermissions, admin.ModelAdmin):
         return request.user.is_superuser and super().has_change_history_permission(request, obj)
 
 
-class ScopedInline(AdminRolePermissions):
-    """An inline on a `SchoolScopedAdmin` page; its rows belong to the parent's record."""
+class ScopedInline(ScopedChoices, AdminRolePermissions):
+    """An inline on a `SchoolScopedAdmin` page; its rows belong to the parent's record, and
+    what they name is of the admin's schools (`ScopedChoices`)."""
 
 
 class SuperuserOnly:

@@ -75,3 +75,63 @@ def test_a_learner_page_links_to_the_chronology_for_those_who_may_read_it(world,
     for persona, shown in (("dsl", True), ("head", True), ("office", False), ("teacher", False)):
         page = as_user(world.users[persona]).get(reverse("people:learner", args=[world.learner.pk]))
         assert (chronology in page.text) is shown, persona
+
+
+def test_the_admin_cannot_name_another_schools_parent_on_a_learner(world, client):
+    """An id of school B's parent posted in the learner's parents and carers is refused: the
+    parent's phone and email would otherwise show to school A's staff on the learner page."""
+    from people.models import Guardianship
+    from tests.factories import GuardianFactory
+
+    ours = GuardianFactory(school=world.school, name="Jane Ourparent")
+    theirs = GuardianFactory(school=world.other_school, name="Zebedee Secretparent")
+    learner = world.learner
+    client.force_login(world.users["admin"])
+    url = reverse("admin:people_learner_change", args=[learner.pk])
+
+    def post(guardian):
+        return client.post(
+            url,
+            {
+                "legal_first_name": learner.legal_first_name,
+                "legal_last_name": learner.legal_last_name,
+                "year_group": learner.year_group,
+                "class_name": learner.class_name,
+                "upn": learner.upn,
+                "date_of_birth": learner.date_of_birth.isoformat(),
+                "active": "on",
+                "school": learner.school_id,
+                "guardianships-TOTAL_FORMS": "1",
+                "guardianships-INITIAL_FORMS": "0",
+                "guardianships-MIN_NUM_FORMS": "0",
+                "guardianships-MAX_NUM_FORMS": "1000",
+                "guardianships-0-guardian": guardian.pk,
+                "guardianships-0-relationship": "Mother",
+                "guardianships-0-may_collect": "on",
+                "guardianships-0-learner": learner.pk,
+            },
+        )
+
+    refused = post(theirs)
+    assert refused.status_code == 200  # the form again, with its error
+    assert "Select a valid choice" in refused.text
+    assert not Guardianship.objects.filter(guardian=theirs).exists()
+    assert "Secretparent" not in client.get(url).text
+
+    assert post(ours).status_code == 302
+    assert Guardianship.objects.filter(guardian=ours, learner=learner).exists()
+
+
+def test_a_parent_of_another_school_is_refused_on_any_path(world):
+    from django.core.exceptions import ValidationError
+
+    from people.models import Guardianship
+    from tests.factories import GuardianFactory
+
+    link = Guardianship(
+        learner=world.learner,
+        guardian=GuardianFactory(school=world.other_school),
+        relationship="Mother",
+    )
+    with pytest.raises(ValidationError, match="learner's school"):
+        link.full_clean()

@@ -246,3 +246,50 @@ def test_the_admin_sees_only_their_schools_records(admin_client, records, label)
         version = history.filter(pk=theirs.pk).first().history_id
         revert = _url(label, "simple_history", theirs.pk, version)
         assert admin_client.get(revert).status_code == 404
+
+
+def _choice_school(obj):
+    """The school a record offered in a form belongs to (None: not a school's record)."""
+    if obj._meta.label == "people.School":
+        return obj.pk
+    if obj._meta.label == "auth.User":
+        return {m.school_id for m in obj.memberships.all()} or None
+    return getattr(obj, "school_id", None)
+
+
+def test_no_form_in_the_admin_offers_or_takes_another_schools_record(admin_client, records):  # noqa: F811
+    """Every page and inline the admin may add or change: no choice (a foreign key, a many-to-
+    many) lists a record of school B, so none can be posted (a form accepts only its choices)."""
+    from django.forms import ModelChoiceField
+    from django.test import RequestFactory
+
+    for n, row in enumerate(TABLE.values()):
+        if row.build:
+            row.build(records, records.other_school, f"{B}{n}")
+            row.build(records, records.school, f"{A}{n}")
+    request = RequestFactory().get("/admin/")
+    request.user = records.users["admin"]
+    other = records.other_school.pk
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if not (
+            model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+        ):
+            continue
+        obj = model_admin.get_queryset(request).first()
+        forms = [model_admin.get_form(request, obj)]
+        forms += [
+            inline.get_formset(request, obj).form
+            for inline in model_admin.get_inline_instances(request, obj)
+        ]
+        for form in forms:
+            for name, field in form.base_fields.items():
+                if not isinstance(field, ModelChoiceField):
+                    continue
+                for choice in field.queryset:
+                    school = _choice_school(choice)
+                    assert school != other and not (isinstance(school, set) and other in school), (
+                        f"{model._meta.label} form field {name} offers {choice!r} of school B"
+                    )
+                checked += 1
+    assert checked > 10, checked
