@@ -154,6 +154,8 @@ class Row:
     contacts: list[dict]
     #: False when the file has no may_collect column: a re-import keeps what Roper holds.
     sets_may_collect: bool = False
+    #: What the preview says of a row that goes ahead (a contact listed twice, read once).
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -286,7 +288,7 @@ def row_parse(line: int, values: dict) -> Row:
     }
     if learner["preferred_name"] == learner["legal_first_name"]:
         learner["preferred_name"] = ""
-    contacts = []
+    numbered = []
     for n in range(1, MAX_CONTACTS + 1):
         contact = {f: values.get(f"contact{n}_{f}", "") for f in CONTACT_FIELDS}
         if not any(contact.values()):
@@ -306,10 +308,25 @@ def row_parse(line: int, values: dict) -> Row:
         if priority and not priority.isdigit():
             raise ValueError(f"contact {n}'s priority {priority!r} is not a number")
         contact["priority"] = int(priority) if priority else n
+        numbered.append((n, contact))
+    numbered.sort(key=lambda nc: nc[1]["priority"])
+    # One person listed twice on a row (as contact 1 and contact 2, or once in capitals) is
+    # one contact: the importer knows a parent/carer by _guardian_key, and a learner is linked
+    # to a parent/carer once. The first by priority is kept, as it is.
+    kept: dict[tuple, int] = {}
+    contacts, notes = [], []
+    for n, contact in numbered:
+        key = _guardian_key(contact["name"], contact["email"], contact["phone"])
+        if key in kept:
+            notes.append(
+                f"contact {n} ({contact['name']}) is contact {kept[key]} again: "
+                "read once, as the first listing says"
+            )
+            continue
+        kept[key] = n
         contacts.append(contact)
-    contacts.sort(key=lambda c: c["priority"])
     sets_may_collect = any(f"contact{n}_may_collect" in values for n in range(1, MAX_CONTACTS + 1))
-    return Row(line, upn, learner, contacts, sets_may_collect)
+    return Row(line, upn, learner, contacts, sets_may_collect, notes)
 
 
 def rows_check(records: Iterable[tuple[int, dict]], *, source: str) -> Parsed:
@@ -409,6 +426,8 @@ class Plan:
     changed: list[dict] = field(default_factory=list)
     left: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
+    #: Rows that go ahead with something the admin should know ({line, reason}).
+    warnings: list[dict] = field(default_factory=list)
     unchanged: int = 0
     guardians_created: int = 0
 
@@ -440,6 +459,7 @@ def _plan(existing: dict, rows: list[Row], *, full_roll: bool, skipped: set[str]
     plan = Plan()
     in_file = {row.upn for row in rows} | skipped
     for row in rows:
+        plan.warnings += [{"line": row.line, "reason": note} for note in row.notes]
         learner = existing.get(row.upn)
         if learner is None:
             plan.created.append({"line": row.line, "upn": row.upn, "name": _label(row)})

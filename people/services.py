@@ -2,6 +2,7 @@
 people/importer.py); people's roles (granting a safeguarding role needs approval) and
 resetting a person's two-factor sign-in."""
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
@@ -47,9 +48,22 @@ from roper.notifications import notification_send
 from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
 
+log = logging.getLogger(__name__)
+
 #: How long a preview waits to be applied before its rows are forgotten (roper jobs).
 IMPORT_PREVIEW_KEEP = timedelta(days=1)
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+#: What a run that failed for an unforeseen reason says (a row Roper cannot use is skipped
+#: and named in the preview, so this is an error in Roper, not in the file).
+IMPORT_FAILED = (
+    "Roper could not apply this import, so nothing was changed. The fault is Roper's, not a "
+    "row of your data (a row Roper cannot use is skipped and listed, never a reason to stop). "
+    "Try again: upload the file once more (a sync tries again by itself). If it fails again, "
+    "tell whoever supports Roper at your school the date and time of this import; the "
+    "details are in Roper's log."
+)
 
 
 def _progress_key(run_id: int) -> str:
@@ -162,10 +176,15 @@ def import_run_apply(*, run_id: int) -> ImportRun:
                 school=run.school, parsed=_parsed(run), full_roll=run.full_roll, progress=progress
             )
     except Exception:
+        # Not re-raised: without a broker the task runs inside the admin's Apply click, which
+        # would end on a server error page. The run says what happened in words; the log keeps
+        # the traceback for whoever supports the school.
+        log.exception("Import run %s of school %s failed", run.pk, run.school_id)
         run.status = ImportRun.Status.FAILED
         run.rows = []
-        run.save(update_fields=["status", "rows"])
-        raise
+        run.plan = {**run.plan, "failure": IMPORT_FAILED}
+        run.save(update_fields=["status", "rows", "plan"])
+        return run
     run.status = ImportRun.Status.APPLIED
     run.applied_at = timezone.now()
     run.plan = plan.to_json()
@@ -303,15 +322,19 @@ def mis_sync(*, connection: MisConnection, adapter=None) -> ImportRun | None:
         run.save(update_fields=["status"])
         run = import_run_apply(run_id=run.pk)
         plan = run.plan
-        outcome = (
-            f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
-            f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
-        )
+        if run.status == ImportRun.Status.FAILED:
+            outcome = "Failed: nothing was changed. Open the import to see why."
+        else:
+            outcome = (
+                f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
+                f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
+            )
     staff = _mis_staff(school=school, adapter=adapter)  # told of apart, when anything to do
     MisConnection.objects.filter(pk=connection.pk).update(
         last_synced_at=now, last_outcome=(outcome + staff)[:200]
     )
-    if held or run.plan["problems"]:
+    failed = run.status == ImportRun.Status.FAILED
+    if held or failed or run.plan["problems"]:
         _tell_admins(school, f"MIS sync: {outcome}", reverse("people:import_run", args=[run.pk]))
     return run
 

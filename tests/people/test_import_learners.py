@@ -6,7 +6,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from people.importer import column_for, rows_from_csv, upn_check_letter, upn_problem
+from people.importer import (
+    column_for,
+    import_apply,
+    import_plan,
+    rows_from_csv,
+    upn_check_letter,
+    upn_problem,
+)
 from people.models import Guardian, Guardianship, Learner
 from tests.factories import LearnerFactory, SchoolFactory
 from tests.people.importing import sims_file, upn
@@ -202,3 +209,30 @@ def test_of_two_headers_for_one_column_the_legal_one_is_read():
     )
     parsed = rows_from_csv(text)
     assert parsed.rows[0].learner["legal_first_name"] == "Oliver"
+
+
+def test_a_parent_listed_twice_on_one_row_is_one_contact_and_the_import_goes_ahead(school):
+    # SIMS exports list one parent as contact 1 and contact 2 at times, the second time
+    # perhaps in capitals: the learner is linked to her once, and the other rows go ahead.
+    text = GOOD.replace(
+        "Tom Smith,Father,07700 900002,,no",
+        "JANE SMITH,Mum,07700 900001,JANE@example.org,no",
+    )
+    parsed = rows_from_csv(text)
+
+    plan = import_apply(school=school, parsed=parsed, full_roll=False)
+
+    assert len(plan.created) == 2 and plan.problems == []
+    assert Learner.objects.filter(school=school).count() == 2
+    oliver = Learner.objects.get(upn=OLIVER)
+    links = list(oliver.guardianships.select_related("guardian"))
+    assert [(g.guardian.name, g.relationship, g.may_collect) for g in links] == [
+        ("Jane Smith", "Mother", True)  # the first listing, as it is
+    ]
+    assert Guardian.objects.filter(school=school).count() == 1  # shared with Amelia
+    assert plan.warnings == [
+        {"line": 2, "reason": "contact 2 (JANE SMITH) is contact 1 again: read once, "
+         "as the first listing says"}
+    ]  # fmt: skip
+    again = import_plan(school=school, parsed=rows_from_csv(text), full_roll=False)
+    assert again.no_changes and again.unchanged == 2

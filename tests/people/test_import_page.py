@@ -170,3 +170,55 @@ def test_the_import_page_lists_recent_imports_in_few_queries(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("people:import"))
     assert page.content.decode().count("roll.csv") == 3
+
+
+def test_a_file_listing_a_parent_as_contact_1_and_2_applies_what_the_preview_said(
+    world, as_user, apply
+):
+    client = as_user(world.users["admin"])
+    twice = (
+        f"{upn(9)},Khan,Ava,,01/01/2016,2,2A,"
+        "Sara Khan,Mother,07700 900009,sara@example.org,1,Yes,"
+        "SARA KHAN,Mother,07700 900009,Sara@Example.org,2,Yes\n"
+    )
+    run = _run(_upload(client, SIMS_HEADER + sims_row(1) + sims_row(2) + twice, full_roll=False))
+    page = client.get(reverse("people:import_run", args=[run.pk])).content.decode()
+    assert "3 learners to add" in page
+    assert "Line 4: contact 2 (SARA KHAN) is contact 1 again: read once" in page
+
+    apply(client, run)
+
+    run.refresh_from_db()
+    page = client.get(reverse("people:import_run", args=[run.pk])).content.decode()
+    assert run.status == ImportRun.Status.APPLIED, page
+    assert "What was done" in page and "3 learners to add" in page
+    ava = Learner.objects.get(school=world.school, upn=upn(9))
+    assert [g.guardian.name for g in ava.guardianships.select_related("guardian")] == ["Sara Khan"]
+
+
+def test_an_import_that_fails_says_why_in_words_and_changes_nothing(
+    world, as_user, apply, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from people import services
+
+    def failing(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: people_guardianship.learner_id")
+
+    client = as_user(world.users["admin"])
+    run = _run(_upload(client, sims_file(3)))
+    monkeypatch.setattr(services, "import_apply", failing)
+
+    response = apply(client, run)
+
+    assert response.status_code == 302  # not a server error page
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED
+    page = client.get(reverse("people:import_run", args=[run.pk])).content.decode()
+    assert "Roper could not apply this import, so nothing was changed" in page
+    assert "upload the file once more" in page
+    assert "UNIQUE" not in page and "people_guardianship" not in page
+    assert "What applying would have done" in page
+    assert Learner.objects.filter(school=world.school).count() == 1
+    assert world.learner.active

@@ -294,3 +294,45 @@ def test_the_mis_staff_wait_for_an_admin_and_no_one_gets_a_role(world, wonde, co
         ImportRun.objects.filter(kind=ImportRun.Kind.STAFF, status=ImportRun.Status.PREVIEW).count()
         == 1
     )
+
+
+def test_a_student_whose_parent_is_listed_twice_is_synced_with_her_once(world, wonde, connection):
+    Learner.objects.filter(pk=world.learner.pk).update(active=False)  # a new school: no roll
+    student = wonde_student(1)
+    again = json.loads(json.dumps(student["contacts"]["data"][0]))
+    again["relationship"]["priority"] = 2
+    student["contacts"]["data"].append(again)
+    wonde.students([student, wonde_student(2)])
+
+    run = mis_sync(connection=connection)
+
+    assert run.status == ImportRun.Status.APPLIED
+    assert Learner.objects.filter(upn__in=[upn(501), upn(502)]).count() == 2
+    assert Guardianship.objects.filter(learner__upn=upn(501)).count() == 1
+    connection.refresh_from_db()
+    assert connection.last_outcome.startswith("2 added")
+
+
+def test_a_sync_that_fails_to_apply_says_so_and_the_admin_is_told(
+    world, wonde, connection, monkeypatch
+):
+    from people import services
+
+    def failing(**kwargs):
+        raise RuntimeError("an error deep in Roper")
+
+    monkeypatch.setattr(services, "import_apply", failing)
+    wonde.students([wonde_student(1)])
+    Learner.objects.filter(pk=world.learner.pk).update(active=False)
+
+    run = mis_sync(connection=connection)
+
+    assert run.status == ImportRun.Status.FAILED
+    assert not Learner.objects.filter(upn=upn(501)).exists()
+    connection.refresh_from_db()
+    assert connection.last_outcome == "Failed: nothing was changed. Open the import to see why."
+    assert connection.last_synced_at is not None  # tried again on the next day's round
+    note = Notification.objects.get(recipient=world.users["admin"])
+    assert "Failed: nothing was changed" in note.title
+    assert note.url == reverse("people:import_run", args=[run.pk])
+    assert "deep in Roper" not in run.plan["failure"]
