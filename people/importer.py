@@ -455,14 +455,46 @@ def _label(row_or_learner) -> str:
     return f"{first} {row_or_learner.learner['legal_last_name']} ({row_or_learner.upn})"
 
 
+def _person(first: str, last: str, born: date) -> tuple[str, str, date]:
+    return (first.strip().lower(), last.strip().lower(), born)
+
+
+def _same_child_warning(row: Row, learner: Learner) -> str:
+    born = learner.date_of_birth
+    return (
+        f"{learner.legal_first_name} {learner.legal_last_name}, born "
+        f"{born.day} {born:%b %Y}, is already in Roper with UPN {learner.upn}: "
+        f"applying adds a second learner with UPN {row.upn}. If it is the same child with a "
+        f"new UPN, discard this preview, change their UPN in Admin to {row.upn} and import "
+        "again, so their records stay together"
+    )
+
+
 def _plan(existing: dict, rows: list[Row], *, full_roll: bool, skipped: set[str]) -> Plan:
     plan = Plan()
     in_file = {row.upn for row in rows} | skipped
+    # A new UPN with the name and date of birth of a learner on the roll is most likely that
+    # learner with a new UPN (a temporary one made permanent). It is added as the file says,
+    # since two children may share both, but the preview asks the admin to look first.
+    on_roll = {
+        _person(lr.legal_first_name, lr.legal_last_name, lr.date_of_birth): lr
+        for lr in existing.values()
+        if lr.active
+    }
     for row in rows:
         plan.warnings += [{"line": row.line, "reason": note} for note in row.notes]
         learner = existing.get(row.upn)
         if learner is None:
             plan.created.append({"line": row.line, "upn": row.upn, "name": _label(row)})
+            same = on_roll.get(
+                _person(
+                    row.learner["legal_first_name"],
+                    row.learner["legal_last_name"],
+                    row.learner["date_of_birth"],
+                )
+            )
+            if same is not None:
+                plan.warnings.append({"line": row.line, "reason": _same_child_warning(row, same)})
             continue
         fields = [f for f in LEARNER_FIELDS if getattr(learner, f) != row.learner[f]]
         if _contacts_differ(row, _contacts_now(learner)):

@@ -327,14 +327,15 @@ def mis_sync(*, connection: MisConnection, adapter=None) -> ImportRun | None:
         else:
             outcome = (
                 f"{len(plan['created'])} added, {len(plan['changed'])} changed, "
-                f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped."
+                f"{len(plan['left'])} marked as left, {len(plan['problems'])} skipped"
+                + (f", {len(plan['warnings'])} to check." if plan.get("warnings") else ".")
             )
     staff = _mis_staff(school=school, adapter=adapter)  # told of apart, when anything to do
     MisConnection.objects.filter(pk=connection.pk).update(
         last_synced_at=now, last_outcome=(outcome + staff)[:200]
     )
     failed = run.status == ImportRun.Status.FAILED
-    if held or failed or run.plan["problems"]:
+    if held or failed or run.plan["problems"] or run.plan.get("warnings"):
         _tell_admins(school, f"MIS sync: {outcome}", reverse("people:import_run", args=[run.pk]))
     return run
 

@@ -236,3 +236,44 @@ def test_a_parent_listed_twice_on_one_row_is_one_contact_and_the_import_goes_ahe
     ]  # fmt: skip
     again = import_plan(school=school, parsed=rows_from_csv(text), full_roll=False)
     assert again.no_changes and again.unchanged == 2
+
+
+def test_a_learner_with_a_new_upn_but_the_name_and_birthday_of_one_on_the_roll_is_flagged(school):
+    import_apply(school=school, parsed=rows_from_csv(GOOD), full_roll=False)
+    permanent = upn(7)  # Oliver's temporary UPN replaced by his permanent one
+    text = GOOD.replace(OLIVER, permanent).replace("Oliver,Smith", "OLIVER,smith")
+
+    plan = import_plan(school=school, parsed=rows_from_csv(text), full_roll=False)
+
+    assert [item["upn"] for item in plan.created] == [permanent]
+    [warning] = plan.warnings
+    reason = warning["reason"]
+    assert warning["line"] == 2
+    assert f"Oliver Smith, born 4 Mar 2016, is already in Roper with UPN {OLIVER}" in reason
+    assert f"change their UPN in Admin to {permanent}" in reason
+    # Applying adds the learner as the file says (two children may share a name and a
+    # birthday) and keeps the warning in what was done.
+    done = import_apply(school=school, parsed=rows_from_csv(text), full_roll=False)
+    assert len(done.created) == 1 and done.warnings == plan.warnings
+
+
+def test_a_new_learner_who_shares_only_a_name_with_one_on_the_roll_is_not_flagged(school):
+    import_apply(school=school, parsed=rows_from_csv(GOOD), full_roll=False)
+    namesake = GOOD.replace(OLIVER, upn(7)).replace("2016-03-04", "2016-03-05")
+
+    plan = import_plan(school=school, parsed=rows_from_csv(namesake), full_roll=False)
+
+    assert len(plan.created) == 1 and plan.warnings == []
+
+
+def test_the_plan_reads_the_roll_in_the_same_queries_however_many_rows(
+    school, django_assert_num_queries
+):
+    import_apply(school=school, parsed=rows_from_csv(sims_file(30)), full_roll=False)
+    few = rows_from_csv(sims_file(2, start=100))
+    many = rows_from_csv(sims_file(60, start=100))
+    # The roll, its guardianships and their guardians: one query each, for any file.
+    with django_assert_num_queries(3):
+        import_plan(school=school, parsed=few, full_roll=True)
+    with django_assert_num_queries(3):
+        import_plan(school=school, parsed=many, full_roll=True)

@@ -222,3 +222,24 @@ def test_an_import_that_fails_says_why_in_words_and_changes_nothing(
     assert "What applying would have done" in page
     assert Learner.objects.filter(school=world.school).count() == 1
     assert world.learner.active
+
+
+def test_the_preview_flags_a_new_upn_for_a_child_already_on_the_roll(world, as_user, apply):
+    client = as_user(world.users["admin"])
+    # Amelia Khan (the world's learner) with a permanent UPN; and a child with the name and
+    # birthday of the other school's learner, who is nothing to this school.
+    row = "{upn},{last},{first},,01/10/2015,5,5A,,,,,,,,,,,,\n"
+    text = (
+        SIMS_HEADER
+        + row.format(upn=upn(7), last="Khan", first="Amelia")
+        + row.format(upn=upn(8), last="Other", first="Zed")
+    )
+    run = _run(_upload(client, text))
+    page = client.get(reverse("people:import_run", args=[run.pk])).content.decode()
+
+    assert "2 learners to add" in page and "1 row to check" in page
+    assert (
+        f"Line 2: Amelia Khan, born 1 Oct 2015, is already in Roper with UPN "
+        f"{world.learner.upn}: applying adds a second learner with UPN {upn(7)}." in page
+    )
+    assert world.other_learner.upn not in page and "Line 3" not in page

@@ -336,3 +336,25 @@ def test_a_sync_that_fails_to_apply_says_so_and_the_admin_is_told(
     assert "Failed: nothing was changed" in note.title
     assert note.url == reverse("people:import_run", args=[run.pk])
     assert "deep in Roper" not in run.plan["failure"]
+
+
+def test_a_synced_child_with_a_new_upn_is_added_and_the_admin_asked_to_check(
+    world, wonde, connection
+):
+    Learner.objects.filter(pk=world.learner.pk).update(active=False)
+    wonde.students([wonde_student(n) for n in range(1, 6)])
+    mis_sync(connection=connection)
+    Notification.objects.all().delete()
+    # Kid1's temporary UPN replaced by a permanent one in the MIS.
+    wonde.students([wonde_student(1, upn_=upn(601))] + [wonde_student(n) for n in range(2, 6)])
+
+    run = mis_sync(connection=connection)
+
+    assert run.status == ImportRun.Status.APPLIED
+    assert [item["upn"] for item in run.plan["created"]] == [upn(601)]
+    assert f"already in Roper with UPN {upn(501)}" in run.plan["warnings"][0]["reason"]
+    connection.refresh_from_db()
+    assert connection.last_outcome == "1 added, 0 changed, 1 marked as left, 0 skipped, 1 to check."
+    note = Notification.objects.get(recipient=world.users["admin"])
+    assert "1 to check" in note.title
+    assert note.url == reverse("people:import_run", args=[run.pk])
