@@ -19,6 +19,8 @@ naming them as a subject, and, for a headteacher, allegations about the headteac
 figures, counts, confiscations and custody linked to them, chronologies, retention lists,
 numbering). `concealed_q(user)` says which; `without_concealed(queryset, user, concern=...)`
 drops the rows of any model that hang from such a concern. Every derived view asks these two.
+`concealed_from_someone_q()` is the same rule for no one in particular: what a record that
+leaves the school (a transfer) must not carry, since the concealment cannot go with it.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -38,18 +40,29 @@ def _schools(user, roles: Roles, *wanted) -> list[int]:
     return [sid for sid, held in held_by_school.items() if held & set(wanted)]
 
 
+def _names_staff(**which) -> Exists:
+    """The concern names a member of staff as a subject (`which`: a given one, or any)."""
+    return Exists(Involvement.objects.subject_staff().filter(concern=OuterRef("pk"), **which))
+
+
 def concealed_q(user, roles: Roles = None) -> Q:
     """The concerns whose very existence must not reach `user`: those naming them as a
     subject, and allegations about the headteacher for a headteacher of that school."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    q = Q(
-        Exists(Involvement.objects.subject_staff().filter(concern=OuterRef("pk"), staff_id=user.pk))
-    )
+    q = Q(_names_staff(staff_id=user.pk))
     heads = _schools(user, roles, R.HEADTEACHER)
     if heads:
         q |= Q(school_id__in=heads, is_about_head=True)
     return q
+
+
+def concealed_from_someone_q() -> Q:
+    """The concerns `concealed_q` conceals from at least one person, whoever they are: those
+    naming a member of staff as a subject, and allegations about the headteacher. What
+    leaves the school without its accounts (a transfer: transfers/package.py) leaves them
+    out, since the concealment could not follow them."""
+    return Q(_names_staff()) | Q(is_about_head=True)
 
 
 def without_concealed(queryset: QuerySet, user, concern: str = "pk") -> QuerySet:

@@ -191,6 +191,8 @@ def _import(data, files, school, by, attach, saved) -> PackageImport:
             Involvement.objects.create(
                 concern=concern,
                 # Staff of the other school are named, not linked: they have no account here.
+                # Only as a witness: a concern naming one as a subject, which could not be
+                # concealed from them here, stays at the sending school (transfers/package.py).
                 kind=person["kind"] if person["kind"] != "staff" or this else "visitor",
                 learner=learner if this else None,
                 name="" if this else str(person.get("name") or "")[:200],

@@ -12,7 +12,11 @@ from a changed file.
 
 What goes in follows the one secrecy rule: the records `reports.subject_access.visible_records`
 gives the DSL who sends it. Allegations about staff are left out: they are the school's
-(LADO, HR), not the child's file.
+(LADO, HR), not the child's file. That is every concern of a staff category, and every
+concern the rule conceals from someone (`concealed_from_someone_q`: one naming a member of
+staff as a subject, whatever its category): the receiving school has none of the sending
+school's accounts (staff arrive as names), so it could not conceal it from them. The device
+and the search of such a concern stay behind with it.
 """
 
 import base64
@@ -29,8 +33,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
+from incidents.models import Concern
+from incidents.visibility import concealed_from_someone_q
 from people.models import Guardianship
 from reports.subject_access import marked, visible_records
 from roper.pdf import pdf_bytes
@@ -109,12 +116,15 @@ def _evidence(item, names) -> dict:
 
 def package_data(*, learner, user, to_name: str = "", to_urn: str = "") -> dict:
     """The package's JSON document: everything of `learner`'s child-protection file that
-    `user` may see (`visible_records`), staff allegations left out."""
+    `user` may see (`visible_records`), staff allegations (`about_staff_q`) left out, and the
+    devices and searches of one."""
     names = _Names()
     visible = visible_records(learner=learner, user=user)
+    about_staff_q = Q(is_staff_case=True) | concealed_from_someone_q()
+    about_staff = Concern.objects.filter(about_staff_q).values("pk")
     concerns = (
         visible["concerns"]
-        .filter(is_staff_case=False)
+        .exclude(about_staff_q)
         .select_related("category")
         .prefetch_related("involvements__learner", "involvements__staff", "entries", "evidence")
         .order_by("reported_at")
@@ -144,7 +154,12 @@ def package_data(*, learner, user, to_name: str = "", to_urn: str = "") -> dict:
                 "evidence": [_evidence(item, names) for item in concern.evidence.all()],
             }
         )
-    confiscations = visible["confiscations"].prefetch_related("events").order_by("confiscated_at")
+    confiscations = (
+        visible["confiscations"]
+        .exclude(concern__in=about_staff)
+        .prefetch_related("events")
+        .order_by("confiscated_at")
+    )
     devices = set()
     confiscation_rows = []
     for c in confiscations:
@@ -184,7 +199,9 @@ def package_data(*, learner, user, to_name: str = "", to_urn: str = "") -> dict:
                 **plain(s, names, skip={"school", "learner", "confiscation"}),
                 "confiscation": s.confiscation_id if s.confiscation_id in devices else None,
             }
-            for s in visible["searches"].order_by("searched_at")
+            for s in visible["searches"]
+            .exclude(confiscation__concern__in=about_staff)
+            .order_by("searched_at")
         ],
         "breaches": [
             {
