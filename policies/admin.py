@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from policies.concerns import without_concealed
 from policies.models import Policy, PolicyVersion, ReviewTrigger, TrainingSession, TrainingSettings
 from roper.admin_site import SchoolScopedAdmin
 
@@ -23,7 +24,6 @@ class PolicyAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
         return False
 
 
-@admin.register(PolicyVersion, ReviewTrigger)
 class ReadOnlyAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
     school_field = "policy__school"
 
@@ -35,6 +35,19 @@ class ReadOnlyAdmin(SchoolScopedAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.register(PolicyVersion, ReadOnlyAdmin)
+
+
+@admin.register(ReviewTrigger)
+class ReviewTriggerAdmin(ReadOnlyAdmin):
+    def scope_queryset(self, request, queryset):
+        """A trigger opened from a concern concealed from the admin (one naming them) is not
+        theirs to know of, as on the policy page (DESIGN.md, "Secrecy is one rule"): not
+        listed, and its pages (change, history) are not found."""
+        queryset = super().scope_queryset(request, queryset)
+        return without_concealed(queryset, request.user, "concern_number")
 
 
 @admin.register(TrainingSettings)

@@ -6,7 +6,14 @@ from django.core import mail
 from django.urls import reverse
 
 from incidents.services import concern_close
-from tests.factories import head_allegation, learner_concern, ratified_policy
+from policies.models import ReviewTrigger
+from tests.factories import (
+    MembershipFactory,
+    head_allegation,
+    learner_concern,
+    ratified_policy,
+    report,
+)
 
 LESSON = "Allegations about the head must reach the chair on the day."
 
@@ -53,3 +60,36 @@ def test_a_review_names_its_concern_only_to_those_who_see_it_in_full(world, as_u
 
     dsl_page = as_user(world.users["dsl"]).get(url).content.decode()
     assert reverse("incidents:detail", args=[concern.pk]) in dsl_page
+
+
+def test_the_admin_named_in_an_allegation_cannot_find_its_lessons_in_the_django_admin(
+    world, as_user
+):
+    """The IT admin is named in an allegation whose lessons learnt open a review: the
+    trigger is neither listed at /admin/policies/reviewtrigger/ nor opened there (404), as
+    on the policy page."""
+    admin = world.users["admin"]
+    policy = ratified_policy(world.school)
+    allegation = report(
+        world.school,
+        world.users["teacher"],
+        "staff_online_conduct",
+        people=[(admin, "alleged")],
+        what_happened="The technician messaged a pupil.",
+    )
+    _close(allegation, world.users["head"], policy)
+    trigger = ReviewTrigger.objects.get(concern_number=allegation.pk)
+    client = as_user(admin)
+
+    listing = client.get(reverse("admin:policies_reviewtrigger_changelist"))
+    assert listing.status_code == 200
+    assert "Lessons learnt from a concern" not in listing.content.decode()
+    for view in ("change", "history"):
+        url = reverse(f"admin:policies_reviewtrigger_{view}", args=[trigger.pk])
+        assert client.get(url).status_code == 404, view
+    # Another school admin, not named, still sees the trigger (the admin shows it read-only).
+    other = MembershipFactory(school=world.school, roles=["admin"]).user
+    other_listing = as_user(other).get(reverse("admin:policies_reviewtrigger_changelist"))
+    assert "Lessons learnt from a concern" in other_listing.content.decode()
+    change = reverse("admin:policies_reviewtrigger_change", args=[trigger.pk])
+    assert LESSON in as_user(other).get(change).content.decode()
