@@ -272,9 +272,14 @@ class RetentionBatch(models.Model):
     )
     rule = models.CharField(max_length=40)
     month = models.DateField(help_text="The first day of the month the job found them.")
-    #: Ids of the people who could decide it that its records are concealed from, sorted: it
-    #: is never shown to them, before or after its destruction (roper/retention.py).
+    #: Ids of the people who could decide it, when it was found, that its records are
+    #: concealed from, sorted: the batch's key within its rule and month (one batch per such
+    #: set, so that each batch has deciders who may see all of it).
     hidden_from = models.JSONField(default=list, blank=True)
+    #: Ids of everyone its records are concealed from, whatever their role (the staff they
+    #: name, …), sorted: recorded when it is found and again when it is destroyed, it is never
+    #: shown to them, before or after its destruction (roper/retention.py).
+    concealed_from = models.JSONField(default=list, blank=True)
     object_ids = models.JSONField(default=list)
     count = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -7,9 +7,12 @@ Each app states its rules in `<app>/retention.py` with `@rule(...)`: a function
 
 Secrecy (DESIGN.md): a rule whose records may be concealed from some people (concerns naming
 an approver, allegations about a headteacher who approves) says so with `hide`. The records
-due are then split, per month, into one batch per set of deciders they are concealed from;
-the batch keeps that set (`hidden_from`), and it is never listed to them, decided by them, or
-the reason for a reminder to them — before or after its destruction.
+due are then split, per month, into one batch per set of deciders they are concealed from
+(`hidden_from`, the batch's key). The batch also records everyone its records are concealed
+from, whatever their role (`concealed_from`: the staff they name, though not an approver
+today, or no longer a member), when it is found and again when it is destroyed, so that it is
+never listed to them, decided by them, or the reason for a reminder to them — before or after
+its destruction, whatever role they are given later (`batch_visible_to`).
 
 Who decides: the school's approvers (`retention.approve`: DSL, deputy DSL). A batch concealed
 from every one of them (a lone DSL who is its subject; a headteacher-DSL and an allegation about
@@ -23,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -95,10 +99,43 @@ def _candidates(school) -> list:
     return list(found.values())
 
 
+def _accounts_named(model, ids) -> set[int]:
+    """Ids of the user accounts the records name, or the rows that hang from them do (a
+    concern's reporter, the staff an involvement names, who wrote an entry …), whoever they
+    are now: a member of the school or not, of any role."""
+    User = get_user_model()
+    found: set[int] = set()
+    for field in model._meta.get_fields():
+        if field.concrete and field.is_relation and field.related_model is User:
+            found.update(model.objects.filter(pk__in=ids).values_list(field.name, flat=True))
+        elif field.one_to_many and field.auto_created and not field.concrete:  # rows keyed to them
+            rows = field.related_model._base_manager.filter(**{f"{field.field.name}__in": ids})
+            for f in field.related_model._meta.get_fields():
+                if f.concrete and f.is_relation and f.related_model is User:
+                    found.update(rows.values_list(f.name, flat=True))
+    found.discard(None)
+    return found
+
+
+def _concealed(r: Rule, ids: list[int], school) -> dict[int, set[int]]:
+    """{user id: the ids of the records concealed from them}, for everyone the records may be
+    concealed from: the school's members (its deciders among them, its trust's included) and
+    whoever the records name. Only those from whom some record is concealed are in it."""
+    people = {u.pk: u for u in holders(school)}
+    named = _accounts_named(r.model, ids) - set(people)
+    people.update((u.pk, u) for u in get_user_model().objects.filter(pk__in=named))
+    records = r.model.objects.filter(pk__in=ids)
+    concealed = {
+        pk: set(ids) - set(r.hide(records, user).values_list("pk", flat=True))
+        for pk, user in people.items()
+    }
+    return {pk: hidden for pk, hidden in concealed.items() if hidden}
+
+
 def batch_visible_to(batch: RetentionBatch, user) -> bool:
-    """Whether `user` may know of this batch: not concealed from them when it was found, and
-    (while its records exist) holding none concealed from them since."""
-    if user.pk in batch.hidden_from:
+    """Whether `user` may know of this batch: not concealed from them when it was found or
+    destroyed, and (while its records exist) holding none concealed from them since."""
+    if user.pk in batch.concealed_from:
         return False
     r = rule_of(batch)
     if r is None or r.hide is None or batch.status == RetentionBatch.Status.DESTROYED:
@@ -127,32 +164,36 @@ def _held_ids(model) -> set[int]:
 def retention_find(*, school, today: date) -> list[RetentionBatch]:
     """Open this month's batches (once per school, rule and month)."""
     month = today.replace(day=1)
-    deciders = _candidates(school)
+    deciders = {u.pk for u in _candidates(school)}
     found = []
     for r in rules().values():
         held = _held_ids(r.model)
         ids = sorted(set(r.due(school, today).values_list("pk", flat=True)) - held)
         if not ids:
             continue
-        # One batch per set of deciders the records are concealed from.
+        # One batch per set of deciders the records are concealed from; each batch keeps
+        # everyone its records are concealed from.
         parts: dict[frozenset[int], list[int]] = {frozenset(): list(ids)}
+        concealed_from: dict[frozenset[int], set[int]] = {frozenset(): set()}
         if r.hide is not None:
-            parts = {}
-            hidden = {
-                user.pk: set(ids)
-                - set(r.hide(r.model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
-                for user in deciders
-            }
+            parts, concealed_from = {}, {}
+            hidden = _concealed(r, ids, school)
             for pk in ids:
-                who = frozenset(u for u, concealed in hidden.items() if pk in concealed)
+                everyone = {u for u, concealed in hidden.items() if pk in concealed}
+                who = frozenset(everyone & deciders)
                 parts.setdefault(who, []).append(pk)
+                concealed_from.setdefault(who, set()).update(everyone)
         for who, part in parts.items():
             batch, created = RetentionBatch.objects.get_or_create(
                 school=school,
                 rule=r.key,
                 month=month,
                 hidden_from=sorted(who),
-                defaults={"object_ids": part, "count": len(part)},
+                defaults={
+                    "object_ids": part,
+                    "count": len(part),
+                    "concealed_from": sorted(concealed_from[who]),
+                },
             )
             if created:
                 found.append(batch)
@@ -171,6 +212,12 @@ def retention_destroy(*, batch: RetentionBatch, by) -> int:
             raise ValidationError("This batch cannot be decided by you.")
         still_due = r.due(locked.school, timezone.localdate()).filter(pk__in=locked.object_ids)
         ids = sorted(set(still_due.values_list("pk", flat=True)) - _held_ids(r.model))
+        if r.hide is not None and ids:
+            # The last moment the records say whom they are concealed from (whoever they have
+            # named since the batch was found, or a batch found before this was recorded):
+            # the destruction record is never shown to them.
+            everyone = set(locked.concealed_from) | set(_concealed(r, ids, locked.school))
+            locked.concealed_from = sorted(everyone)
         r.destroy(r.model.objects.filter(pk__in=ids))
         locked.object_ids, locked.count = ids, len(ids)
         locked.status = RetentionBatch.Status.DESTROYED

@@ -13,7 +13,7 @@ from incidents.models import Concern
 from people.calendar import SchoolCalendar
 from people.models import Membership
 from roper.models import RetentionBatch
-from roper.retention import retention_find, retention_monthly
+from roper.retention import retention_destroy, retention_find, retention_monthly
 from tests.factories import MembershipFactory, head_allegation, report, staff_allegation
 
 MALICIOUS = "Allegations about staff found to be malicious"
@@ -126,3 +126,53 @@ def test_the_chair_decides_nothing_a_dsl_may_decide(world, as_user, chair):
     assert client.get(reverse("retention")).status_code == 403
     response = client.post(reverse("retention_decide", args=[batch.pk]), {"action": "destroy"})
     assert response.status_code == 403
+
+
+def _made_deputy_dsl(world, user):
+    """`user` belongs to the school again, or still, now as a deputy DSL."""
+    Membership.objects.filter(user=user).delete()
+    MembershipFactory(school=world.school, user=user, roles=["staff", "deputy_dsl"])
+    return type(user).objects.get(pk=user.pk)  # as a new request loads them
+
+
+def test_a_destroyed_batch_stays_hidden_from_its_subject_made_an_approver_later(world, as_user):
+    """The teacher named in a malicious allegation was no approver when it was found and
+    destroyed; made deputy DSL afterwards, they are still not shown its destruction."""
+    teacher = world.users["teacher"]
+    _malicious(world, staff_allegation(world, about=teacher), world.users["head"])
+    (batch,) = retention_find(school=world.school, today=SchoolCalendar.today())
+    retention_destroy(batch=batch, by=world.users["dsl"])
+
+    page = as_user(_made_deputy_dsl(world, teacher)).get(reverse("retention"))
+    assert page.status_code == 200
+    assert MALICIOUS not in page.content.decode()
+    assert MALICIOUS in as_user(world.users["dsl"]).get(reverse("retention")).content.decode()
+
+
+def test_a_destroyed_batch_stays_hidden_from_a_subject_who_had_left_when_it_was_found(
+    world, as_user
+):
+    """Whoever the records name, not only the school's members of the day."""
+    teacher = world.users["teacher"]
+    _malicious(world, staff_allegation(world, about=teacher), world.users["head"])
+    Membership.objects.filter(user=teacher).delete()  # they left the school
+    (batch,) = retention_find(school=world.school, today=SchoolCalendar.today())
+    retention_destroy(batch=batch, by=world.users["dsl"])
+
+    page = as_user(_made_deputy_dsl(world, teacher)).get(reverse("retention"))
+    assert MALICIOUS not in page.content.decode()
+
+
+def test_a_batch_found_before_its_subject_was_recorded_is_hidden_from_them_once_destroyed(
+    world, as_user
+):
+    """A batch found before Roper recorded everyone its records name (by an earlier
+    version) learns them when it is destroyed, while its records still exist."""
+    teacher = world.users["teacher"]
+    _malicious(world, staff_allegation(world, about=teacher), world.users["head"])
+    (batch,) = retention_find(school=world.school, today=SchoolCalendar.today())
+    RetentionBatch.objects.filter(pk=batch.pk).update(concealed_from=[])
+    retention_destroy(batch=batch, by=world.users["dsl"])
+
+    page = as_user(_made_deputy_dsl(world, teacher)).get(reverse("retention"))
+    assert MALICIOUS not in page.content.decode()
