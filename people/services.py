@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -593,15 +593,22 @@ def _membership_decided(request: RoleRequest, membership, approve: bool) -> None
 # superuser, such a change waits for the approval a safeguarding role needs (RoleRequest).
 
 
-def _approval_needed(user, by) -> tuple[int, str] | None:
-    """(school id, role) that makes a change to `user`'s sign-in by `by` wait for approval,
-    or None: the headteacher role first (the chair approves those), else another role that
-    reads safeguarding records, held or asked for."""
+def sign_in_approval_needed(*, user, by) -> tuple[int, str] | None:
+    """(school id, role) that makes a change to `user`'s sign-in by `by` wait for approval
+    (a new password, email or two-factor reset) or be refused (a single sign-on identity
+    linked by the admin, sso.services), or None: the headteacher role first (the chair
+    approves those), else another role that reads safeguarding records, held (in a school,
+    or in every school of a trust) or asked for. Asked for counts: the change made first and
+    the role approved after, whoever made the change would sign in to a safeguarding role."""
     if by.is_superuser:
         return None
+    memberships = Membership.objects.filter(user=user).annotate(
+        for_school=Coalesce("school_id", "trust__schools__id")
+    )
     held = [
-        (m.school_id, role)
-        for m in Membership.objects.filter(user=user, school__isnull=False)
+        (m.for_school, role)
+        for m in memberships
+        if m.for_school is not None
         for role in m.roles
         if role in NEEDS_APPROVAL
     ]
@@ -673,7 +680,7 @@ def user_password_set(*, user, password: str | None, by) -> RoleRequest | None:
     someone who reads safeguarding records waits for approval: the request is returned, and
     only a hash of the password is kept. Turning password sign-in off takes no one's account
     over, and is done at once."""
-    where = _approval_needed(user, by) if password is not None else None
+    where = sign_in_approval_needed(user=user, by=by) if password is not None else None
     if where is not None:
         return _change_request(
             user=user,
@@ -706,7 +713,7 @@ def user_email_set(*, user, email: str, by) -> RoleRequest | None:
     if email == old:
         return None
     user.email = old  # until it is made
-    where = _approval_needed(user, by)
+    where = sign_in_approval_needed(user=user, by=by)
     if where is not None:
         return _change_request(
             user=user, by=by, kind=RoleRequest.Kind.EMAIL, where=where, new_email=email
@@ -748,7 +755,7 @@ def two_factor_reset(*, user, school: School, by) -> RoleRequest | None:
     their next sign-in; audited, and the person is told in Roper and by email (if it was
     not them who asked, they tell the school). For someone who reads safeguarding records
     it waits for approval, and the request is returned."""
-    where = _approval_needed(user, by)
+    where = sign_in_approval_needed(user=user, by=by)
     if where is not None:
         return _change_request(user=user, by=by, kind=RoleRequest.Kind.TWO_FACTOR, where=where)
     _two_factor_remove(user=user, school=school)

@@ -17,8 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from people.models import Membership
-from roper.permissions import roles_by_school
-from roper.roles import READS_SAFEGUARDING
+from people.services import sign_in_approval_needed
 from sso.models import IdentityProvider, SignInRequest
 
 #: `amr` values that mean more than one factor: RFC 8176's "mfa" (Entra's v1 tokens and most
@@ -130,9 +129,12 @@ def _tell_admins(sign_in_request: SignInRequest) -> None:
 
 def sign_in_request_link(*, sign_in_request: SignInRequest, user, by) -> None:
     """The admin's decision: this person signs in to that existing account. The account keeps
-    its roles; the link gives none. An account that reads safeguarding records is linked only
-    by whoever runs the server (a superuser): the school's admin could otherwise sign in as the
-    DSL through an identity of their own making."""
+    its roles; the link gives none. An account that reads safeguarding records, or is waiting
+    for such a role, is linked only by whoever runs the server (a superuser): the school's
+    admin could otherwise sign in as the DSL through an identity of their own making. The
+    rule is the one that makes a new password wait for approval (people.services); the link
+    is refused rather than left waiting, as for a role held: an approver cannot tell whose
+    identity it is, and the person can sign in with the address their account has."""
     from allauth.socialaccount.models import SocialAccount
 
     provider = sign_in_request.provider
@@ -140,11 +142,11 @@ def sign_in_request_link(*, sign_in_request: SignInRequest, user, by) -> None:
         raise ValidationError("This request is already linked to an account.")
     if not account_may_sign_in(provider=provider, user=user):
         raise ValidationError("Choose an active account of the provider's school.")
-    holds = set().union(*roles_by_school(user).values())
-    if not by.is_superuser and holds & READS_SAFEGUARDING:
+    if sign_in_approval_needed(user=user, by=by) is not None:
         raise ValidationError(
-            "This account reads safeguarding records: ask whoever runs Roper's server to link "
-            "it, or let the person sign in with the email address their account has."
+            "This account reads safeguarding records, or is waiting for such a role: ask "
+            "whoever runs Roper's server to link it, or let the person sign in with the email "
+            "address their account has."
         )
     with transaction.atomic():
         locked = SignInRequest.objects.select_for_update().get(pk=sign_in_request.pk)

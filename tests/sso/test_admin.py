@@ -5,10 +5,14 @@ provider is for whoever runs the server."""
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from people.models import Membership, RoleRequest
 from sso.models import IdentityProvider, SignInRequest
+from sso.services import sign_in_request_link
+from tests.factories import UserFactory
 from tests.people.conftest import admin_client, school_admin  # noqa: F401 - fixtures
 from tests.sso.conftest import TENANT
 from tests.sso.test_sign_in import _sign_in
@@ -129,3 +133,48 @@ def test_a_saved_provider_shows_the_redirect_uri_to_register(
     client.force_login(root)
     page = client.get(reverse("admin:sso_identityprovider_change", args=[entra.pk]))
     assert f"https://roper.school.example/accounts/sso/idp-{entra.pk}/callback/" in page.text
+
+
+def test_the_admin_cannot_link_a_request_to_an_account_waiting_for_a_safeguarding_role(
+    admin_client,  # noqa: F811
+    client,
+    world,
+    local_idp,
+    entra,
+    pending,
+):
+    """Asked the DSL role for a teacher, the admin links an identity of their own to the
+    teacher's account while the request waits: once the head approved, that identity would
+    sign in as the DSL. A role asked for counts as one held, as for a new password."""
+    teacher = world.users["teacher"]
+    membership = teacher.memberships.get()
+    admin_client.post(
+        reverse("admin:people_membership_change", args=[membership.pk]),
+        {"roles": ["staff", "dsl"]},
+    )
+    request = RoleRequest.objects.get(user=teacher, role="dsl", status="pending")
+
+    response = admin_client.post(_change(pending), {"user": teacher.pk}, follow=True)
+
+    assert "waiting for such a role" in response.text
+    pending.refresh_from_db()
+    assert (pending.status, pending.user) == ("pending", None)
+    assert not SocialAccount.objects.exists()
+    client.force_login(world.users["head"])
+    client.post(reverse("people:role_request_decide", args=[request.pk]), {"decision": "approve"})
+    person = Client()
+    response = _sign_in(person, local_idp, entra, "entra-sam")
+    assert response.status_code == 403 and SESSION_KEY not in person.session
+
+
+def test_the_admin_cannot_link_a_request_to_a_trust_level_safeguarding_account(
+    world,
+    pending,
+):
+    """A role held for every school of the trust reads the school's records too."""
+    trust_dsl = UserFactory(username="trust-dsl")
+    Membership.objects.create(user=trust_dsl, trust=world.school.trust, roles=["dsl"])
+
+    with pytest.raises(ValidationError, match="reads safeguarding records"):
+        sign_in_request_link(sign_in_request=pending, user=trust_dsl, by=world.users["admin"])
+    assert not SocialAccount.objects.exists()
