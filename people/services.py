@@ -4,7 +4,7 @@ resetting a person's two-factor sign-in."""
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.importer import (
     STAFF_ROLES,
@@ -47,6 +49,7 @@ from roper.locking import locked
 from roper.notifications import notification_send
 from roper.permissions import has_perm, holders, schools_with
 from roper.roles import READS_SAFEGUARDING, Role
+from roper.sessions import sessions_end
 
 log = logging.getLogger(__name__)
 
@@ -515,10 +518,10 @@ def role_requests_visible(user):
 
 
 def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleRequest:
-    """Approve (the role is added to the membership, or the change is made) or decline a
-    pending request. Whether `by` may decide it is the view's question (roper.permissions);
-    nobody decides a request about themself. The admin who asked, and the person it is
-    about, are told."""
+    """Approve (the role is added to the membership and the person's sessions end, or the
+    change is made) or decline a pending request. Whether `by` may decide it is the view's
+    question (roper.permissions); nobody decides a request about themself. The admin who
+    asked, and the person it is about, are told."""
     if by.pk == request.user_id:
         raise PermissionDenied("Nobody approves a request about themself.")
     # Two approvers deciding at once: the second finds it decided.
@@ -559,6 +562,10 @@ def role_request_decide(*, request: RoleRequest, by, approve: bool) -> RoleReque
                 title=f"The IT admin's change to your sign-in was {outcome}: {request.summary}. "
                 "If you did not ask for it, tell your headteacher.",
             )
+    if approve and request.kind == RoleRequest.Kind.ROLE:
+        # A session opened before (on a shared computer, or by someone who signed in then) does
+        # not become a safeguarding one unseen: the person signs in again, with two-factor.
+        sessions_end(user_id=request.user_id)
     return request
 
 
@@ -773,3 +780,158 @@ def _two_factor_remove(*, user, school) -> None:
         "If you did not ask for this, tell your headteacher.",
         url=reverse("two_factor_setup"),
     )
+
+
+# What the approver of a safeguarding role reads about the account it is for. Nobody can
+# prove who is behind an account: a password the admin set for a teacher, an email changed
+# to one of theirs, an identity they linked, a two-factor reset, all made before the role was
+# asked for (when no approval was needed), would become ways into the DSL's account. The
+# approver is shown each way in and who last changed it, and warned of a recent change made
+# by someone other than the person, to ask them about it.
+
+#: A change to someone's sign-in made by another person this recently is pointed out.
+SIGN_IN_CHANGE_RECENT = timedelta(days=90)
+
+
+@dataclass
+class SignInFact:
+    """One way into an account, as the approver reads it: `label` ("Password") and `text`
+    ("set by Alex Admin on 3 Dec 2025"); when someone other than the person changed it last,
+    `changed_at` and `warning` (what to ask the person)."""
+
+    label: str
+    text: str
+    changed_at: datetime | None = None
+    warning: str = ""
+
+
+@dataclass
+class SignInFacts:
+    facts: list[SignInFact]
+    warnings: list[str]
+
+
+#: Functions (keyword arguments `user`, `school_id`) returning more SignInFacts of an account,
+#: from the apps above people: sso registers its linked identities (its AppConfig.ready).
+SIGN_IN_FACT_SOURCES: list = []
+
+
+def sign_in_facts_register(source) -> None:
+    if source not in SIGN_IN_FACT_SOURCES:
+        SIGN_IN_FACT_SOURCES.append(source)
+
+
+def sign_in_date(at) -> str:
+    return date_format(timezone.localtime(at), "j M Y")
+
+
+def sign_in_fact(
+    *, user, label: str, text: str, at=None, by_id=None, by_name="", warning=None
+) -> SignInFact:
+    """A fact last changed at `at` by the user `by_id` (named `by_name`). When that was
+    someone other than `user`, `warning(name, date, person)` says what to ask the person."""
+    if at is None:
+        return SignInFact(label, text)
+    date = sign_in_date(at)
+    if by_id == user.pk:
+        return SignInFact(label, f"{text} by themselves on {date}")
+    name = by_name or "someone else"
+    person = user.get_short_name() or user.get_username()
+    return SignInFact(
+        label,
+        f"{text} by {name} on {date}",
+        changed_at=at,
+        warning=warning(name, date, person) if warning else "",
+    )
+
+
+def _last_sign_in_changes(user, school_id: int) -> dict[str, tuple]:
+    """{audit action: (when, by id, by name)} of the last password, email and two-factor
+    change of the account: made at once (the audit trail) or approved (the admin who asked
+    chose it)."""
+    changes = [
+        (entry.action, entry.at, entry.actor_id, entry.actor_name)
+        for entry in AuditEntry.objects.filter(
+            school_id=school_id,
+            subject_id=user.pk,
+            action__in=[A.PASSWORD_SET, A.EMAIL_CHANGED, A.TWO_FACTOR_RESET],
+        ).exclude(detail="password sign-in turned off")  # no way in
+    ]
+    made = {
+        RoleRequest.Kind.PASSWORD: A.PASSWORD_SET,
+        RoleRequest.Kind.EMAIL: A.EMAIL_CHANGED,
+        RoleRequest.Kind.TWO_FACTOR: A.TWO_FACTOR_RESET,
+    }
+    approved = RoleRequest.objects.filter(
+        school_id=school_id, user_id=user.pk, status=RoleRequest.Status.APPROVED
+    ).exclude(kind=RoleRequest.Kind.ROLE)
+    for change in approved.select_related("requested_by"):
+        by = change.requested_by
+        name = (by.get_full_name() or by.get_username()) if by else ""
+        changes.append((made[change.kind], change.decided_at, change.requested_by_id, name))
+    return {action: rest for action, *rest in sorted(changes, key=lambda c: c[1])}
+
+
+def sign_in_facts(*, user, school_id: int, now=None) -> SignInFacts:
+    """The ways into `user`'s account (email, password, two-factor, and what the apps above
+    register), each with who changed it last, from `school_id`'s records; and a warning for
+    each changed by someone other than the person within SIGN_IN_CHANGE_RECENT."""
+    now = now or timezone.now()
+    last = _last_sign_in_changes(user, school_id)
+
+    def fact(action, label, text, warning):
+        at, by_id, by_name = last.get(action, (None, None, ""))
+        return sign_in_fact(
+            user=user, label=label, text=text, at=at, by_id=by_id, by_name=by_name, warning=warning
+        )
+
+    email = user.email
+    facts = [
+        fact(
+            A.EMAIL_CHANGED,
+            "Email",
+            (f"{email} (a forgotten password's link goes there)" if email else "none")
+            + ("; changed" if A.EMAIL_CHANGED in last else ""),
+            lambda name, date, person: (
+                f"{name} changed this account's email on {date}: ask "
+                f"{person} whether {email} is their own address."
+            ),
+        )
+    ]
+    if user.has_usable_password():
+        facts.append(
+            fact(
+                A.PASSWORD_SET,
+                "Password",
+                "set" if A.PASSWORD_SET in last else "set (no record of who set it)",
+                lambda name, date, person: (
+                    f"{name} set this account's password on {date}: "
+                    f"ask {person} whether they have chosen their own since."
+                ),
+            )
+        )
+    else:
+        facts.append(SignInFact("Password", "none: no password signs in to this account"))
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-created_at").first()
+    if app is None:
+        text = "no authenticator app yet: whoever signs in next sets one up"
+    elif app.created_at:
+        text = f"an authenticator app, set up on {sign_in_date(app.created_at)}"
+    else:
+        text = "an authenticator app"
+    facts.append(
+        fact(
+            A.TWO_FACTOR_RESET,
+            "Two-factor",
+            text + ("; last reset" if A.TWO_FACTOR_RESET in last else ""),
+            lambda name, date, person: (
+                f"{name} reset this account's two-factor sign-in on "
+                f"{date}: ask {person} whether they set up its authenticator app themselves since."
+            ),
+        )
+    )
+    for source in SIGN_IN_FACT_SOURCES:
+        facts += source(user=user, school_id=school_id)
+    recent = now - SIGN_IN_CHANGE_RECENT
+    warnings = [f.warning for f in facts if f.changed_at and f.changed_at >= recent]
+    return SignInFacts(facts=facts, warnings=warnings)

@@ -15,6 +15,7 @@ from people.services import (
     import_run_start,
     role_requests_decidable,
     role_requests_visible,
+    sign_in_facts,
 )
 from people.services import import_run_discard as import_run_discard_
 from people.services import role_request_decide as role_request_decide_
@@ -100,11 +101,17 @@ def role_requests(request):
         .select_related("user", "school", "decided_by")
         .order_by("-decided_at")[:20]
     )
+    pending = role_requests_decidable(user=user, requests=pending)
+    for role_request in pending:
+        if role_request.kind == RoleRequest.Kind.ROLE:
+            role_request.sign_in = sign_in_facts(
+                user=role_request.user, school_id=role_request.school_id
+            )
     return render(
         request,
         "people/rolerequest_list.html",
         {
-            "pending": role_requests_decidable(user=user, requests=pending),
+            "pending": pending,
             "decided": role_requests_decidable(user=user, requests=decided),
         },
     )

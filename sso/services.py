@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from people.models import Membership
-from people.services import sign_in_approval_needed
+from people.services import SignInFact, sign_in_approval_needed, sign_in_date, sign_in_fact
 from sso.models import IdentityProvider, SignInRequest
 
 #: `amr` values that mean more than one factor: RFC 8176's "mfa" (Entra's v1 tokens and most
@@ -168,3 +168,55 @@ def sign_in_request_decline(*, sign_in_request: SignInRequest, by) -> None:
     sign_in_request.decided_by = by
     sign_in_request.decided_at = timezone.now()
     sign_in_request.save(update_fields=["status", "decided_by", "decided_at", "last_seen"])
+
+
+def linked_identity_facts(*, user, school_id: int) -> list[SignInFact]:
+    """The single sign-on identities that sign in to the account (for the approver of a
+    safeguarding role, people.services.sign_in_facts), each with who linked it: the admin,
+    deciding a sign-in request, or its own first sign-in, matched by its email address."""
+    from allauth.socialaccount.models import SocialAccount
+
+    providers = {p.provider_id: p for p in IdentityProvider.objects.all()}  # a few rows
+    if not providers:
+        return []  # Roper signs in with passwords only
+    accounts = list(SocialAccount.objects.filter(user=user, provider__in=providers))
+    if not accounts:
+        return [SignInFact("Single sign-on", "no Microsoft or Google account linked")]
+    links = {
+        (link.provider.provider_id, link.subject): link
+        for link in SignInRequest.objects.filter(
+            user=user, status=SignInRequest.Status.LINKED
+        ).select_related("provider", "decided_by")
+    }
+    facts = []
+    for account in accounts:
+        kind = providers[account.provider].button_label.removeprefix("Sign in with ")
+        link = links.get((account.provider, account.uid))
+        claims = (account.extra_data or {}).get("id_token") or {}
+        who = claims.get("email") or (link.email if link else "") or account.uid
+        text = f"{kind} account {who}"
+        if link is None:
+            facts.append(
+                SignInFact(
+                    "Single sign-on",
+                    f"{text}, matched by its email address at its first sign-in on "
+                    f"{sign_in_date(account.date_joined)}",
+                )
+            )
+            continue
+        by = link.decided_by
+        facts.append(
+            sign_in_fact(
+                user=user,
+                label="Single sign-on",
+                text=f"{text}, linked",
+                at=link.decided_at,
+                by_id=link.decided_by_id,
+                by_name=(by.get_full_name() or by.get_username()) if by else "",
+                warning=lambda name, date, person, text=text: (
+                    f"{name} linked the {text} to this account on {date}: ask {person} "
+                    "whether it is their own."
+                ),
+            )
+        )
+    return facts

@@ -2,12 +2,16 @@
 existing account (which keeps its roles: the link gives none), or decline it. Setting up a
 provider is for whoever runs the server."""
 
+from html import unescape
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from people.models import Membership, RoleRequest
 from sso.models import IdentityProvider, SignInRequest
@@ -178,3 +182,62 @@ def test_the_admin_cannot_link_a_request_to_a_trust_level_safeguarding_account(
     with pytest.raises(ValidationError, match="reads safeguarding records"):
         sign_in_request_link(sign_in_request=pending, user=trust_dsl, by=world.users["admin"])
     assert not SocialAccount.objects.exists()
+
+
+def test_the_approver_of_a_role_sees_the_identity_the_admin_linked_before_asking_it(
+    admin_client,  # noqa: F811
+    world,
+    pending,
+    settings,
+):
+    """Linked while the teacher held no safeguarding role (allowed), the admin's identity
+    would sign in as the DSL once the role is approved: the approver is told who linked it."""
+    settings.TWO_FACTOR_ENFORCED = False
+    teacher = world.users["teacher"]
+    admin_client.post(_change(pending), {"user": teacher.pk})
+    membership = teacher.memberships.get()
+    admin_client.post(
+        reverse("admin:people_membership_change", args=[membership.pk]),
+        {"roles": ["staff", "dsl"]},
+    )
+    approver = Client()
+    approver.force_login(world.users["head"])
+
+    page = unescape(approver.get(reverse("people:role_requests")).text)
+
+    today = date_format(timezone.localtime(), "j M Y")
+    assert "Microsoft account s.patel@anthonyroper.example, linked by Admin Persona" in page
+    assert (
+        f"Admin Persona linked the Microsoft account s.patel@anthonyroper.example to this "
+        f"account on {today}: ask Teacher whether it is their own."
+    ) in page
+
+
+def test_the_approver_sees_an_identity_matched_by_its_email_without_a_warning(
+    admin_client,  # noqa: F811
+    world,
+    local_idp,
+    entra,
+    settings,
+):
+    settings.TWO_FACTOR_ENFORCED = False
+    teacher = world.users["teacher"]
+    teacher.email = "t.persona@anthonyroper.example"
+    teacher.save()
+    local_idp.person("entra-teacher", email=teacher.email, tid=TENANT)
+    _sign_in(Client(), local_idp, entra, "entra-teacher")
+    membership = teacher.memberships.get()
+    admin_client.post(
+        reverse("admin:people_membership_change", args=[membership.pk]),
+        {"roles": ["staff", "dsl"]},
+    )
+    approver = Client()
+    approver.force_login(world.users["head"])
+
+    page = unescape(approver.get(reverse("people:role_requests")).text)
+
+    assert (
+        "Microsoft account t.persona@anthonyroper.example, matched by its email address at its "
+        "first sign-in"
+    ) in page
+    assert 'role="alert"' not in page
