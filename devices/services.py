@@ -33,8 +33,14 @@ from roper.errors import Refused
 from roper.locking import locked
 
 
-def _reconciled(day: date) -> str:
-    return f"{day:%d/%m/%Y} has been reconciled: give a reason for this change."
+class ReasonNeeded(Refused):
+    """A change to a day already reconciled, asked for without a reason. The desk asks for
+    the reason and sends the same action again with it (devices/views.py `desk_view`);
+    `learner_id` is the learner whose phone it would have moved, when known."""
+
+    def __init__(self, day: date, learner_id: int | None = None):
+        super().__init__(f"{day:%d/%m/%Y} has been reconciled: give a reason for this change.")
+        self.learner_id = learner_id
 
 
 def _needs_reason(school_id: int, day: date, reason: str) -> None:
@@ -42,7 +48,23 @@ def _needs_reason(school_id: int, day: date, reason: str) -> None:
         not reason.strip()
         and DayReconciliation.objects.filter(school_id=school_id, school_day=day).exists()
     ):
-        raise Refused(_reconciled(day))
+        raise ReasonNeeded(day)
+
+
+def _reason(reason: str) -> str:
+    """The reason given for a change at the desk, as it is recorded (refused when too long
+    for the desk's entry)."""
+    reason = reason.strip()
+    limit = DeskEntry._meta.get_field("reason").max_length
+    if len(reason) > limit:
+        raise Refused(f"Keep the reason to {limit} characters.")
+    return reason
+
+
+def _still_to_come(day: date) -> bool:
+    """Whether `day` is after today, where the school is: nothing is recorded of a day that
+    has not begun."""
+    return day > SchoolCalendar.today()
 
 
 #: What a check-in must know once its locks are held, in one statement of its own (so that it
@@ -146,6 +168,7 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
     tag = tag.strip()[: Handover._meta.get_field("tag").max_length]
+    reason = _reason(reason)
     try:
         # BEGIN with the first statements, COMMIT with the last (roper/sql.py).
         with sql.transaction(Handover.objects.db) as tx:
@@ -159,8 +182,8 @@ def handover_check_in(*, learner: Learner, by, tag: str = "", reason: str = "") 
                     f"{learner.name}'s phone was already checked in at "
                     f"{timezone.localtime(existing.in_at):%H:%M}."
                 )
-            if reconciled and not reason.strip():
-                raise Refused(_reconciled(day))
+            if reconciled and not reason:
+                raise ReasonNeeded(day, learner.pk)
             if holder and tag:
                 holder = Handover.objects.select_related("learner").get(pk=holder)
                 raise Refused(
@@ -252,6 +275,7 @@ def handover_check_out(
     is the handover's `entry`; the day's counts with it, its `counts`."""
     now = timezone.now()
     day = SchoolCalendar.day_of(now)
+    reason = _reason(reason)
     connection = connections[Handover.objects.db]
     if connection.vendor == "postgresql":
         _check_collector(learner, guardian)
@@ -340,8 +364,8 @@ def _check_out_locked(*, learner, by, guardian, reason, now) -> Handover:
     )
     with locked(today, check=not_held) as handover:
         _check_collector(learner, guardian)
-        if handover.reconciled and not reason.strip():
-            raise Refused(_reconciled(day))
+        if handover.reconciled and not reason:
+            raise ReasonNeeded(day, learner.pk)
         handover.out_at = now
         handover.handed_back_by = by
         handover.collected_by = guardian
@@ -362,6 +386,7 @@ def _check_out_locked(*, learner, by, guardian, reason, now) -> Handover:
 def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
     """Undo a mistaken check-in or check-out within a few minutes. The undo is recorded."""
     now = timezone.now()
+    reason = _reason(reason)
 
     def not_undoable(entry):
         if entry.kind not in (DeskEntry.Kind.IN, DeskEntry.Kind.OUT) or entry.undone:
@@ -395,7 +420,7 @@ def handover_undo(*, entry: DeskEntry, by, reason: str = "") -> DeskEntry:
 
 
 def desk_enter(
-    *, school, q: str, by, tag: str = "", expected: int | None = None
+    *, school, q: str, by, tag: str = "", expected: int | None = None, reason: str = ""
 ) -> tuple[str, str, Handover | None]:
     """Enter in the desk's search box (or its pouch number box): the top match's phone is
     checked in, under the pouch number `tag` when one is typed, or, from home time, checked
@@ -403,7 +428,8 @@ def desk_enter(
     None); a phone that cannot move is refused with what the desk should do instead.
 
     `expected`: the learner the desk's page showed first (its list, searched in the browser,
-    may be a minute old): when the server's match is another learner, nothing moves."""
+    may be a minute old): when the server's match is another learner, nothing moves.
+    `reason`: why a phone moves on a day already reconciled."""
     results = desk.search(school=school, q=q, day=SchoolCalendar.today(), shown=False)
     if not results:
         raise Refused(f"No learner matches “{q}”.")
@@ -435,10 +461,10 @@ def desk_enter(
             None,
         )
     if learner.today is None:
-        handover = handover_check_in(learner=learner, by=by, tag=tag)
+        handover = handover_check_in(learner=learner, by=by, tag=tag, reason=reason)
         return check_in_message(learner, handover), "success", handover
     if learner.today.out_at is None and at_home_time:
-        handover = handover_check_out(learner=learner, by=by)
+        handover = handover_check_out(learner=learner, by=by, reason=reason)
         return f"{learner.name}: phone collected by the learner.", "success", handover
     if learner.today.out_at is None:
         raise Refused(
@@ -505,6 +531,12 @@ def class_check_out(*, school, class_name: str, by) -> tuple[int, int]:
 
 
 def day_reconcile(*, school, day: date, by, note: str = "") -> DayReconciliation:
+    """Mark `day` reconciled: its phones checked. Refused for a day still to come (once
+    reconciled, every change to a day needs a reason, and there is no going back)."""
+    if _still_to_come(day):
+        raise Refused(
+            f"{day:%d/%m/%Y} is still to come: a day is reconciled at its end, not before."
+        )
     reconciliation, created = DayReconciliation.objects.get_or_create(
         school=school, school_day=day, defaults={"reconciled_by": by, "note": note}
     )
@@ -517,7 +549,7 @@ def absences_set(*, school, day: date, learner_ids: set[int], by) -> tuple[int, 
     """Mark exactly `learner_ids` (learners of the school on roll) absent on `day`: the others
     marked before are unmarked. Refused, and nothing changed, for a day still to come, a
     learner not on roll, or one who handed a phone in that day. Returns (marked, unmarked)."""
-    if day > SchoolCalendar.today():
+    if _still_to_come(day):
         raise Refused("A learner cannot be marked absent on a day still to come.")
     learners = list(Learner.objects.filter(school=school, active=True, pk__in=learner_ids))
     if len(learners) != len(learner_ids):
@@ -601,6 +633,7 @@ def end_of_day(*, school, day: date, user) -> dict:
         "reconciliation": DayReconciliation.objects.filter(school=school, school_day=day)
         .select_related("reconciled_by")
         .first(),
+        "to_come": _still_to_come(day),
     }
 
 

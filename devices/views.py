@@ -65,18 +65,22 @@ def _state_context(request, school, message="", level="success"):
     }
 
 
-def _respond(request, school, message, level="success", *, moved=None, changed=True):
+def _respond(request, school, message, level="success", *, moved=None, changed=True, retry=None):
     """htmx: the message and what changed at the desk; otherwise back to the desk.
 
     After one phone moved (`moved`: its handover, with the desk `entry` just written), only
     what changed: today's counts and the new entry, put at the top of the last entries (the
     desk's state is not read again); when nothing changed (`changed=False`: a refusal), the
-    message alone; otherwise (an undo, a whole class) the desk's refreshed state."""
+    message alone, with the form that sends the action again with a reason when the refusal
+    asks for one (`retry`: `_retry`); otherwise (an undo, a whole class) the desk's refreshed
+    state."""
     if not request.htmx:
+        if retry is not None:  # the desk without script: the page, asking for the reason
+            return _desk_page(request, _state_context(request, school, message, level), retry)
         getattr(messages, level)(request, message)
         return redirect("devices:desk")
     if moved is not None or not changed:
-        context = {"message": message, "level": level}
+        context = {"message": message, "level": level, "retry": retry}
         if moved is not None:
             # A check-in read them with its state (services.CHECK_IN_STATE).
             context["counts"] = getattr(moved, "counts", None) or desk.counts(
@@ -98,9 +102,24 @@ def _respond(request, school, message, level="success", *, moved=None, changed=T
     return response
 
 
+#: What a desk action posts that its retry with a reason sends again.
+RETRIED = ("q", "tag", "guardian", "expect")
+
+
+def _retry(request, refusal: services.ReasonNeeded) -> dict:
+    """The action refused for want of a reason, to send again with one: its URL and what it
+    posted. Enter's retry expects the learner it was refused for: if the name typed matches
+    another by then, nothing moves (services.desk_enter)."""
+    fields = {name: request.POST[name] for name in RETRIED if name in request.POST}
+    if "q" in fields and refusal.learner_id is not None:
+        fields["expect"] = str(refusal.learner_id)
+    return {"url": request.path, "fields": fields.items()}
+
+
 def desk_view(view):
     """A desk page or action: for holders of `devices.desk` in the school they work in; a
-    refused action shows as a warning on the desk."""
+    refused action shows as a warning on the desk (a change to a reconciled day, with a box
+    for the reason)."""
 
     @permission_required("devices.desk", where="active")
     @wraps(view)
@@ -108,18 +127,25 @@ def desk_view(view):
         try:
             return view(request, *args, **kwargs)
         except Refused as refusal:
-            return _respond(request, request.school, str(refusal), "warning", changed=False)
+            retry = _retry(request, refusal) if isinstance(refusal, services.ReasonNeeded) else None
+            return _respond(
+                request, request.school, str(refusal), "warning", changed=False, retry=retry
+            )
 
     return wrapped
 
 
-@desk_view
-def desk_page(request):
+def _desk_page(request, context, retry=None):
     school = request.school
-    context = _state_context(request, school)
     context["classes"] = desk.class_names(school=school)
     context["home_time"] = desk.home_time(school)
+    context["retry"] = retry
     return render(request, "devices/desk.html", context)
+
+
+@desk_view
+def desk_page(request):
+    return _desk_page(request, _state_context(request, request.school))
 
 
 @require_GET
@@ -167,6 +193,7 @@ def desk_enter(request):
         by=request.user,
         tag=request.POST.get("tag", ""),
         expected=int(expected) if expected.isdigit() else None,
+        reason=request.POST.get("reason", ""),
     )
     return _respond(request, request.school, message, level, moved=moved, changed=bool(moved))
 
@@ -176,7 +203,10 @@ def desk_enter(request):
 def desk_check_in(request, pk):
     learner = _desk_learner(request, pk)
     handover = services.handover_check_in(
-        learner=learner, by=request.user, tag=request.POST.get("tag", "")
+        learner=learner,
+        by=request.user,
+        tag=request.POST.get("tag", ""),
+        reason=request.POST.get("reason", ""),
     )
     message = services.check_in_message(learner, handover)
     return _respond(request, request.school, message, moved=handover)

@@ -27,7 +27,13 @@ document.addEventListener("DOMContentLoaded", () => {
       while (entries.rows.length > shown) entries.deleteRow(-1);
     }
     if (!event.detail.successful) return;
-    if (event.detail.xhr.getResponseHeader("X-Desk-Level") === "warning") return;
+    if (event.detail.xhr.getResponseHeader("X-Desk-Level") === "warning") {
+      // A change to a day already reconciled: the message asks why, in a box of its own
+      // (devices/partials/_desk_message.html); type the reason, Enter sends the change again.
+      const reason = document.querySelector("#desk-message [data-desk-reason]");
+      if (reason) reason.focus();
+      return;
+    }
     box.value = "";
     if (tag) tag.value = "";
     results.innerHTML = "";

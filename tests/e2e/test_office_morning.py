@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from devices import desk
+from devices import desk, services
+from devices.models import Handover
 from people.calendar import SchoolCalendar
 from people.models import Learner
 from tests.e2e.conftest import check_accessibility, screenshot
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.usefixtures("demo")  # the demo, as seed_demo makes it
 LONDON = ZoneInfo("Europe/London")
 MORNING = datetime(2026, 11, 25, 9, 5, tzinfo=LONDON)  # a Wednesday in the autumn term
 HOME_TIME = datetime(2026, 11, 25, 15, 10, tzinfo=LONDON)
+RECONCILED = datetime(2026, 11, 25, 16, 0, tzinfo=LONDON)
+LATE = datetime(2026, 11, 25, 16, 40, tzinfo=LONDON)
 
 
 def _elm_learners(count):
@@ -97,6 +101,50 @@ def test_office_morning(page, live_server, sign_in):
         assert (collected, still_held) == (5, held)
         check_accessibility(page)
         screenshot(page, "end-of-day")
+
+
+def test_a_phone_collected_after_the_day_was_reconciled_goes_with_a_reason_typed_at_the_desk(
+    page, live_server, sign_in
+):
+    with time_machine.travel(MORNING, tick=True):
+        (learner,) = _elm_learners(1)
+        office = get_user_model().objects.get(username="office")
+        services.handover_check_in(learner=learner, by=office)
+
+    with time_machine.travel(RECONCILED, tick=True):
+        sign_in("office")
+        page.goto(f"{live_server.url}/devices/end-of-day/")
+        page.once("dialog", lambda dialog: dialog.accept())
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mark the day reconciled").click()
+        expect(page.get_by_text("Changes to this day need a reason.")).to_be_visible()
+
+    with time_machine.travel(LATE, tick=True):
+        # A parent arrives after the office reconciled the day: Enter hands the phone back,
+        # and the desk asks why, in a box the cursor is put in.
+        page.goto(f"{live_server.url}/devices/desk/")
+        box = page.get_by_label("Learner name, class or pouch number")
+        expect(box).to_be_focused()
+        page.keyboard.type(learner.name)
+        page.locator(".desk-results th", has_text=learner.name).first.wait_for()
+        with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+            page.keyboard.press("Enter")
+        message = page.locator("#desk-message")
+        expect(message).to_contain_text("has been reconciled: give a reason for this change.")
+        reason = page.get_by_label("Reason for the change")
+        expect(reason).to_be_focused()
+        expect(box).to_have_value(learner.name)  # kept until the change is made
+        check_accessibility(page)
+
+        page.keyboard.type("Dad came at 16:40")
+        with page.expect_response(lambda r: "/devices/desk/enter/" in r.url):
+            page.keyboard.press("Enter")
+        expect(message).to_contain_text(f"{learner.name}: phone collected by the learner.")
+        expect(box).to_have_value("")
+        expect(box).to_be_focused()
+    handover = Handover.objects.get(learner=learner, school_day=MORNING.date())
+    assert handover.out_at is not None
+    assert handover.entries.get(kind="out").reason == "Dad came at 16:40"
 
 
 def test_a_teacher_cannot_open_the_desk(page, live_server, sign_in):
