@@ -8,6 +8,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from devices import desk
 from devices.models import (
@@ -751,13 +752,23 @@ def confiscation_move(
                 raise Refused("Record the officer, force, police reference and seal number.")
             event.officer, event.force = officer, force
             event.reference, event.seal_number = reference, seal_number
-            confiscation.held_at = f"Police: {force}, ref. {reference}"
+            confiscation.held_at = _held_by_police(force, reference)
         event.save()
         confiscation.state = to_state
         confiscation.save()
         if to_state == CustodyState.SECURED:
             confiscation_ready.send(sender=Confiscation, confiscation=confiscation, by=by)
     return event
+
+
+def _held_by_police(force: str, reference: str) -> str:
+    """Where a device handed to the police is held, as the confiscation's `held_at` says it:
+    the force shortened when the whole would not fit the column, so that the reference is
+    always there (the custody event keeps both in full)."""
+    limit = Confiscation._meta.get_field("held_at").max_length
+    head, tail = "Police: ", f", ref. {reference.strip()}"
+    room = max(limit - len(head) - len(tail), 1)
+    return (head + Truncator(force.strip()).chars(room) + tail)[:limit]
 
 
 def _release(

@@ -64,6 +64,34 @@ def test_path_straight_to_police(world, teacher, dsl):
     assert states(c) == ["confiscated", "police"]
 
 
+def test_the_longest_police_details_the_form_takes_are_kept_whole_on_the_event(
+    as_user, world, teacher, dsl
+):
+    c = secured(world.learner, teacher)
+    force, reference = "Kent Police " + "x" * 188, "R" * 100  # the form's limits: 200, 100
+    response = as_user(dsl).post(
+        reverse("devices:confiscation_move", args=[c.pk]),
+        {"to_state": "police", "officer": "PC Smith", "force": force, "reference": reference,
+         "seal_number": "S1"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert states(c)[-1] == "police"
+    # Where it is held fits its column (PostgreSQL refuses a longer text: a 500), with the
+    # reference whole; the custody event keeps the force and the reference in full.
+    assert len(c.held_at) <= Confiscation._meta.get_field("held_at").max_length
+    assert c.held_at.startswith("Police: Kent Police") and c.held_at.endswith(f", ref. {reference}")
+    event = c.events.get(state="police")
+    assert (event.force, event.reference) == (force, reference)
+
+
+def test_a_device_with_the_police_says_which_force_and_reference(world, teacher, dsl):
+    c = secured(world.learner, teacher)
+    police(c, dsl)
+    c.refresh_from_db()
+    assert c.held_at == "Police: Kent Police, ref. KP/26/991"
+
+
 @pytest.mark.parametrize(
     "start, to_state",
     [
