@@ -4,14 +4,17 @@
   16:30), on school days only, the office and the DSL are told how many phones handed in today
   are not yet collected, and how many confiscated devices are held longer than the school's
   limit (`confiscation_limit_days` school days). Each person's count leaves out devices linked
-  to a concern concealed from them (`incidents.visibility`).
+  to a concern concealed from them (`incidents.visibility`). The phones of the last school day
+  before today still not collected are told of too, under that day's key: sent then, nothing
+  more; lost (the scheduler down from before the end of that day until after midnight), sent
+  now.
 - exemption-reviews: whoever decides learners' exemptions is told, once per exemption, when
   its review date is two weeks (ten school days) away, and again once it has lapsed.
 
 Counts only, never a child's name: the link shows who, after sign-in.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
@@ -40,27 +43,77 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+#: How far back the last school day before today is looked for (a half-term holiday and
+#: the weekends either side): the phones of an earlier day are not reminded of.
+LOOK_BACK_DAYS = 14
+
+
+def _last_school_day_before(calendar: SchoolCalendar, today: date) -> date | None:
+    """The last school day before `today`, within LOOK_BACK_DAYS (the calendar's terms are
+    read once: no query a day)."""
+    for back in range(1, LOOK_BACK_DAYS + 1):
+        day = today - timedelta(days=back)
+        if calendar.is_school_day(day):
+            return day
+    return None
+
+
+def _phones_reminder(*, school, day, count, people, today) -> int:
+    """Tell `people` of the `count` phones handed in on `day` and not collected, once for
+    the day (its key), whenever it is sent."""
+    phones = _plural(count, "phone is", "phones are")
+    title, url = f"End of day: {phones} not yet collected", reverse("devices:end_of_day")
+    if day != today:
+        title = f"End of day {day:%A} {day.day} {day:%B}: {phones} still not collected"
+        url += f"?day={day:%Y-%m-%d}"
+    return reminder_send(
+        key=f"devices-end-of-day:{school.pk}:{day}:phones",
+        recipients=people,
+        school=school,
+        title=title,
+        url=url,
+        urgency=Notification.Urgency.HIGH,
+    )
+
+
 @job("devices-end-of-day")
 def end_of_day_reminders(now: datetime) -> int:
     local = timezone.localtime(now)
     today = local.date()
-    held = dict(
-        Handover.objects.filter(school_day=today, undone_at__isnull=True, out_at__isnull=True)
-        .values("school_id")
+    # {(school id, day): phones handed in that day and not collected}, for today and the
+    # days the last school day before it may be (one query).
+    held = {
+        (school_id, day): n
+        for school_id, day, n in Handover.objects.filter(
+            school_day__gte=today - timedelta(days=LOOK_BACK_DAYS),
+            school_day__lte=today,
+            undone_at__isnull=True,
+            out_at__isnull=True,
+        )
+        .values("school_id", "school_day")
         .annotate(n=Count("pk"))
-        .values_list("school_id", "n")
-    )
+        .values_list("school_id", "school_day", "n")
+    }
     open_confiscations: dict[int, list[tuple[datetime, int | None]]] = {}
     for school_id, at, concern_id in (
         Confiscation.objects.open().filter(confiscated_at__lt=now)
     ).values_list("school_id", "confiscated_at", "concern_id"):
         open_confiscations.setdefault(school_id, []).append((at, concern_id))
     sent = 0
-    schools = list(School.objects.filter(pk__in=set(held) | set(open_confiscations)))
+    with_held = {school_id for school_id, _ in held}
+    schools = list(School.objects.filter(pk__in=with_held | set(open_confiscations)))
     told = Membership.objects.holders_by_school(schools, roles=TOLD)
     for school in schools:
         settings = DeviceSettings.for_school(school)
         calendar = SchoolCalendar(school)
+        people = told[school.pk]
+        # The last school day's phones, when its reminder was lost: its end has passed.
+        before = _last_school_day_before(calendar, today)
+        if before is not None and held.get((school.pk, before)):
+            sent += _phones_reminder(
+                school=school, day=before, count=held[(school.pk, before)], people=people,
+                today=today,
+            )  # fmt: skip
         if not calendar.is_school_day(today) or local.time() < settings.end_of_day_at:
             continue
         limit = settings.confiscation_limit_days
@@ -69,17 +122,11 @@ def end_of_day_reminders(now: datetime) -> int:
             for at, concern_id in open_confiscations.get(school.pk, [])
             if calendar.add_school_days(at, limit) <= now
         ]
-        people = told[school.pk]
-        if held.get(school.pk):
-            count = held[school.pk]
-            sent += reminder_send(
-                key=f"devices-end-of-day:{school.pk}:{today}:phones",
-                recipients=people,
-                school=school,
-                title=f"End of day: {_plural(count, 'phone is', 'phones are')} not yet collected",
-                url=reverse("devices:end_of_day"),
-                urgency=Notification.Urgency.HIGH,
-            )
+        if held.get((school.pk, today)):
+            sent += _phones_reminder(
+                school=school, day=today, count=held[(school.pk, today)], people=people,
+                today=today,
+            )  # fmt: skip
         if too_long:
             days = _plural(limit, "school day", "school days")
             linked = {c for c in too_long if c is not None}

@@ -1,0 +1,58 @@
+"""The end-of-day reminder of phones not collected, when the scheduler was down at the end of
+the day (DESIGN.md: a reminder lost to an outage is sent on the next run)."""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from devices.jobs import end_of_day_reminders
+from roper.models import Notification, Reminder
+from tests.factories import TermFactory, handovers
+from tests.reminders.helpers import at, told
+
+TUESDAY, WEDNESDAY = date(2026, 11, 24), date(2026, 11, 25)
+LATE = "End of day Tuesday 24 November: 2 phones are still not collected"
+ON_TIME = "End of day: 2 phones are not yet collected"
+
+
+def test_phones_left_at_school_are_told_of_after_a_scheduler_outage_past_midnight(world):
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    handovers(world.school, TUESDAY, 3, uncollected=2)
+    # The scheduler was down from 16:00 on Tuesday; it comes back at half past midnight.
+    assert end_of_day_reminders(at(WEDNESDAY, 0, 30)) == 2
+    assert told(world) == {"office": [LATE], "dsl": [LATE]}
+    (note,) = Notification.objects.filter(recipient=world.users["office"])
+    assert note.url == "/devices/end-of-day/?day=2026-11-24"
+    # The next runs, and Wednesday's end of day, send nothing more about Tuesday.
+    assert end_of_day_reminders(at(WEDNESDAY, 0, 35)) == 0
+    assert end_of_day_reminders(at(WEDNESDAY, 16, 45)) == 0
+    assert Notification.objects.count() == 2
+
+
+def test_a_reminder_sent_on_time_is_not_sent_again_the_next_day(world):
+    handovers(world.school, TUESDAY, 3, uncollected=2)
+    assert end_of_day_reminders(at(TUESDAY, 16, 30)) == 2
+    assert end_of_day_reminders(at(WEDNESDAY, 8)) == 0
+    assert told(world) == {"office": [ON_TIME], "dsl": [ON_TIME]}
+
+
+def test_after_a_weekend_the_last_school_day_is_the_friday(world):
+    friday, monday = date(2026, 11, 27), date(2026, 11, 30)
+    handovers(world.school, friday, 2, uncollected=1)
+    assert end_of_day_reminders(at(monday, 7)) == 2
+    title = "End of day Friday 27 November: 1 phone is still not collected"
+    assert told(world) == {"office": [title], "dsl": [title]}
+
+
+def test_the_job_reads_the_same_number_of_queries_however_many_days_were_missed(world):
+    def queries(days: int) -> int:
+        Reminder.objects.all().delete()  # each run sends afresh
+        Notification.objects.all().delete()
+        for back in range(1, days + 1):
+            handovers(world.school, WEDNESDAY - timedelta(days=back), 1, uncollected=1)
+        with CaptureQueriesContext(connection) as captured:
+            end_of_day_reminders(at(WEDNESDAY, 0, 30))
+        return len(captured)
+
+    assert queries(1) == queries(9)
