@@ -790,6 +790,10 @@ class Search(RandomIdModel):
             errors["confiscation"] = "That confiscation is of another pupil's device."
         if self.parents_informed_at and not self.parents_informed_how.strip():
             errors["parents_informed_how"] = "Say how the parents or carers were told."
+        for name in ("parents_informed_at", "dsl_informed_at"):
+            told = getattr(self, name)
+            if told and self.searched_at and told < self.searched_at:
+                errors[name] = "They cannot have been told before the search."
         return errors
 
     def clean(self):

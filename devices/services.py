@@ -906,8 +906,6 @@ def search_told(*, search: Search, parents_informed_at=None, parents_informed_ho
     with locked(search) as search:
         changed = []
         if parents_informed_at and not search.parents_informed_at:
-            if not parents_informed_how.strip():
-                raise Refused("Say how the parents or carers were told.")
             search.parents_informed_at = parents_informed_at
             search.parents_informed_how = parents_informed_how.strip()
             changed += ["parents_informed_at", "parents_informed_how"]
@@ -916,8 +914,9 @@ def search_told(*, search: Search, parents_informed_at=None, parents_informed_ho
             changed.append("dsl_informed_at")
         if not changed:
             raise Refused("Nothing new to record.")
-        for name in changed:
-            if name.endswith("_at") and getattr(search, name) < search.searched_at:
-                raise Refused("They cannot have been told before the search.")
+        # The guidance's rules for what is recorded now: the same as for a new search's.
+        problems = search.problems()
+        if wrong := list(dict.fromkeys(problems[name] for name in changed if name in problems)):
+            raise Refused(" ".join(wrong))
         search.save(update_fields=changed)
     return search

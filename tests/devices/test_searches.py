@@ -292,6 +292,42 @@ def test_who_was_told_is_recorded_after_the_search_and_never_overwritten(world, 
     assert "Say how the parents or carers were told." in page
 
 
+def test_a_new_search_told_to_parents_or_the_dsl_before_it_was_made_is_refused(world, as_user):
+    at = timezone.localtime()
+    before = (at - timezone.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = as_user(world.users["head"]).post(
+        reverse("devices:search_new"),
+        _form(
+            world,
+            searched_at=at.strftime("%Y-%m-%dT%H:%M"),
+            parents_informed_at=before,
+            parents_informed_how="Phone call",
+            dsl_informed_at=before,
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in ("parents_informed_at", "dsl_informed_at"):
+        assert errors[field] == ["They cannot have been told before the search."]
+    assert not Search.objects.exists()
+
+
+def test_telling_after_the_search_is_refused_for_a_time_before_it(world, as_user):
+    made = search(world.learner, world.users["head"], witness=world.users["dsl"])
+    client = as_user(world.users["dsl"])
+    before = (made.searched_at - timezone.timedelta(hours=2)).astimezone(
+        timezone.get_current_timezone()
+    )
+    page = client.post(
+        reverse("devices:search_told", args=[made.pk]),
+        {"dsl_informed_at": before.strftime("%Y-%m-%dT%H:%M")},
+        follow=True,
+    ).text
+    made.refresh_from_db()
+    assert made.dsl_informed_at is None
+    assert "They cannot have been told before the search." in page
+
+
 def test_retention_destroys_the_search_with_the_device_it_found(world):
     from devices.models import Confiscation
     from devices.retention import destroy_confiscations
