@@ -161,6 +161,9 @@ class Concern(RandomIdModel):
     # category does not change who may see an existing concern).
     is_staff_case = models.BooleanField(default=False)
     is_about_head = models.BooleanField(default=False)
+    #: An online-safety concern (the OSL sees it): the category's `is_online` when the
+    #: concern was made (`save`).
+    is_online = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     risk_level = models.CharField(max_length=6, choices=Risk.choices, blank=True)
     owner = models.ForeignKey(
@@ -218,6 +221,14 @@ class Concern(RandomIdModel):
 
     def __str__(self):
         return f"Concern #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        # Copied here, not by the routing, so that every way a concern is made (a report, a
+        # transfer or an import from another system) copies it: who may see a concern is
+        # what its category said when it was made, not what it says after a later edit.
+        if self._state.adding and self.category_id is not None:
+            self.is_online = self.category.is_online
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self):

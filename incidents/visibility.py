@@ -104,7 +104,7 @@ def full_access_q(user, roles: Roles = None) -> Q:
         q |= Q(school_id__in=head, is_about_head=False)
     osl = _schools(user, roles, R.OSL)
     if osl:
-        q |= Q(school_id__in=osl, category__is_online=True, is_staff_case=False)
+        q |= Q(school_id__in=osl, is_online=True, is_staff_case=False)
     chair = _schools(user, roles, R.CHAIR)
     if chair:
         q |= Q(school_id__in=chair, is_about_head=True)

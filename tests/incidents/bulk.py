@@ -22,6 +22,8 @@ def bulk_concerns(school, reporter, learner, count: int) -> None:
                 happened_at=now - timedelta(minutes=n + 5),
                 where="Playground",
                 is_staff_case=False,
+                # As `Concern.save` copies it (bulk_create does not call it).
+                is_online=categories[n % len(categories)].is_online,
                 status=statuses[n % len(statuses)],
                 deadline=now + timedelta(minutes=(n % 300) - 100),
                 closed_at=now if statuses[n % len(statuses)] == "closed" else None,
