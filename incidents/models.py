@@ -93,6 +93,44 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def routable_roles(self) -> frozenset[str]:
+        """The roles that may own this category's concerns or be told of them, by its kind
+        (DESIGN.md, "Roles and what they may see"): an allegation about the headteacher goes
+        to the chair of governors and no one else; one about staff to the headteacher, the
+        DSL and the deputy DSL; any other concern to the DSL, the deputy DSL and the
+        headteacher, and to the Online Safety Lead when it is about online safety. A school
+        edits its categories within these (`clean`), and routing keeps to them whatever a
+        category says (`incidents.routing.route`)."""
+        if self.is_about_head:
+            return frozenset({Role.CHAIR})
+        roles = {Role.HEADTEACHER, Role.DSL, Role.DEPUTY_DSL}
+        if self.is_online and not self.is_staff_case:
+            roles.add(Role.OSL)
+        return frozenset(roles)
+
+    def _routable_message(self) -> str:
+        if self.is_about_head:
+            kind = "An allegation about the headteacher"
+        elif self.is_staff_case:
+            kind = "An allegation about staff"
+        elif self.is_online:
+            kind = "An online-safety concern"
+        else:
+            kind = "A concern that is not about online safety or staff"
+        names = [label for value, label in Role.choices if value in self.routable_roles]
+        return f"{kind} may be owned by, or told to, only: {', '.join(names)}."
+
+    def clean(self):
+        allowed = self.routable_roles
+        problems = {}
+        if self.owner_role and self.owner_role not in allowed:
+            problems["owner_role"] = self._routable_message()
+        if any(role not in allowed for role in self.informed_roles or []):
+            problems["informed_roles"] = self._routable_message()
+        if problems:
+            raise ValidationError(problems)
+
 
 class ConcernQuerySet(SchoolScopedQuerySet):
     def with_referral_entries(self):

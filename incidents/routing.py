@@ -330,6 +330,14 @@ CHAIN = [R.DSL, R.DEPUTY_DSL, R.HEADTEACHER]
 STAFF_CHAIN = [R.HEADTEACHER, R.CHAIR]
 
 
+def owner_role_of(category: Category) -> str:
+    """The role that owns `category`'s concerns: its owner role when its kind allows it
+    (`Category.routable_roles`), else the first step of its chain."""
+    if category.owner_role in category.routable_roles:
+        return category.owner_role
+    return (STAFF_CHAIN if category.is_staff_case else CHAIN)[0]
+
+
 def chain_above(owner_role: str, is_staff_case: bool) -> list[str]:
     """The roles above `owner_role` in the chain, in order. A role not in the chain (a school
     may give a category another owner) sits below its first step."""
@@ -372,14 +380,17 @@ def route(*, concern: Concern, subject_user_ids: set[int] | None = None) -> Rout
             is_about_head=True,
         )
 
-    chain = [category.owner_role, *chain_above(category.owner_role, category.is_staff_case)]
-    owner, owner_role, extra = None, category.owner_role, []
+    # Only to the roles the category's kind allows (`Category.routable_roles`), whatever
+    # the category was edited to say.
+    first = owner_role_of(category)
+    chain = [first, *chain_above(first, category.is_staff_case)]
+    owner, owner_role, extra = None, first, []
     for role in chain:
         found = people(role)
         if found:
             owner, owner_role, extra = found[0], role, found[1:]
             break
-    informed_roles = list(category.informed_roles)
+    informed_roles = [r for r in category.informed_roles if r in category.routable_roles]
     if concern.immediate_danger and R.HEADTEACHER not in informed_roles:
         informed_roles.append(R.HEADTEACHER)
     informed = list(extra)
@@ -466,7 +477,7 @@ def escalation_chain(concern: Concern) -> list[str]:
     """The roles a concern not triaged in time goes to, step by step (after its owner)."""
     if concern.is_about_head:
         return []
-    return chain_above(concern.category.owner_role, concern.is_staff_case)
+    return chain_above(owner_role_of(concern.category), concern.is_staff_case)
 
 
 def concerns_escalate(*, now=None) -> int:
