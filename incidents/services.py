@@ -723,13 +723,14 @@ def concern_withdraw(
         current.duplicate_of = duplicate_of
         current.save()
         label = Concern.Withdrawal(withdrawn_as).label
+        # Never the other concern's number: the reporter reads this entry, and the other
+        # concern may be one they may not know of (an allegation about them). The page links
+        # to it for those who may open it (`concern_page`, `duplicate_of`).
         Entry.objects.create(
             concern=current,
             kind=Entry.Kind.WITHDRAWAL,
             author=by,
-            text=f"{label}"
-            + (f" (concern #{duplicate_of.pk})" if duplicate_of else "")
-            + f". Reason: {current.withdrawn_reason}",
+            text=f"{label}. Reason: {current.withdrawn_reason}",
         )
         told = {
             u.pk: u

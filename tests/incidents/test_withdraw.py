@@ -131,3 +131,62 @@ def test_those_who_may_not_see_it_get_a_404_and_a_colleague_a_403(world, as_user
     assert as_user(world.users["deputy_dsl"]).get(url).status_code == 404
     concern.refresh_from_db()
     assert concern.status == Concern.Status.NEW
+
+
+def test_the_reporter_never_reads_the_number_of_the_allegation_about_them_it_duplicates(
+    world, as_user
+):
+    """The teacher's report (X) covers the events of an allegation about the teacher (Y); the
+    head withdraws X as a duplicate of Y. The teacher's page of X says it is a duplicate, and
+    never which concern: Y's number would tell them an allegation about them exists."""
+    from incidents.services import concern_withdraw
+    from tests.factories import report
+
+    teacher = world.users["teacher"]
+    x = learner_concern(world)
+    y = report(
+        world.school,
+        world.users["office"],
+        "staff_online_conduct",
+        people=[(teacher, "alleged"), (world.learner, "child")],
+    )
+    concern_withdraw(
+        concern=x,
+        by=world.users["head"],
+        full=True,
+        withdrawn_as="duplicate",
+        reason="Same events as the other concern.",
+        duplicate_of=y,
+    )
+
+    page = as_user(teacher).get(reverse("incidents:detail", args=[x.pk])).content.decode()
+    assert "A duplicate of another concern. Reason: Same events as the other concern." in page
+    assert str(y.pk) not in page
+    # The head, who may open Y, is linked to it.
+    head_page = as_user(world.users["head"]).get(reverse("incidents:detail", args=[x.pk]))
+    assert f'href="{reverse("incidents:detail", args=[y.pk])}"' in head_page.content.decode()
+
+
+def test_the_migration_takes_the_number_out_of_the_withdrawal_entries_written_before(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "incidents.migrations.0014_withdrawal_entries_without_numbers"
+    )
+    x = learner_concern(world)
+    written = Entry.objects.create(
+        concern=x,
+        kind=Entry.Kind.WITHDRAWAL,
+        text="A duplicate of another concern (concern #123456). Reason: Seen twice (#7).",
+    )
+    other = Entry.objects.create(concern=x, kind=Entry.Kind.NOTE, text="(concern #123456).")
+
+    migration.drop_numbers(apps, None)
+
+    written.refresh_from_db()
+    assert written.text == "A duplicate of another concern. Reason: Seen twice (#7)."
+    assert written.history.get().text == written.text
+    other.refresh_from_db()
+    assert other.text == "(concern #123456)."
