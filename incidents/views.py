@@ -34,6 +34,7 @@ from incidents.visibility import (
     can_see,
     can_triage,
     concerns_triaged_by,
+    without_concealed,
 )
 from people.calendar import SchoolCalendar
 from people.models import Membership, YearGroup
@@ -149,13 +150,11 @@ class MyConcernsView(OneOrder, PermissionMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(reporter=self.request.user)
-            .select_related("category")
-            .order_by("-reported_at")
-        )
+        user = self.request.user
+        mine = super().get_queryset().filter(reporter=user)
+        # Not a report that names the reporter as a subject (a self-referral): concealed from
+        # them like any concern about them, its status and "read" would follow its triage.
+        return without_concealed(mine, user).select_related("category").order_by("-reported_at")
 
 
 # -- One concern --------------------------------------------------------------------------

@@ -130,6 +130,32 @@ def test_opening_a_concern_marks_it_read_and_logs_the_view(world, as_user):
     assert "Read " in mine
 
 
+def test_a_self_referral_is_not_in_my_reports_nor_its_triage(world, as_user):
+    """A teacher who names themself as the alleged person cannot open the concern (it is
+    about them); "My reports" does not list it either, so its status and "read" never show
+    them how the allegation is being dealt with."""
+    from incidents.services import concern_close, concern_viewed
+
+    teacher, head = world.users["teacher"], world.users["head"]
+    own = learner_concern(world)
+    about_me = report(world.school, teacher, "staff_online_conduct", people=[(teacher, "alleged")])
+    client = as_user(teacher)
+    assert client.get(reverse("incidents:detail", args=[about_me.pk])).status_code == 404
+
+    def listed():
+        page = client.get(reverse("incidents:mine")).content.decode()
+        return page, page[page.index("<tbody>") : page.index("</tbody>")]
+
+    before = listed()[1]
+    concern_viewed(concern=about_me, viewer=head, full=True)
+    concern_close(concern=about_me, by=head, decision="d", reason="r", outcome="o", finding="false")
+
+    after, rows = listed()
+    assert rows == before
+    assert str(about_me.pk) not in after and about_me.category.name not in after
+    assert reverse("incidents:detail", args=[own.pk]) in after
+
+
 def test_the_reporter_sees_their_report_but_not_the_triage(world, as_user):
     concern = learner_concern(world)
     dsl = as_user(world.users["dsl"])
