@@ -277,6 +277,8 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, concern=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if concern is not None:  # its date is checked against it (`Entry.clean`)
+            self.instance.concern = concern
         self.fields["referral"].required = True
         self.fields["referred_at"].required = True
 
@@ -300,6 +302,8 @@ class ParentContactForm(forms.ModelForm):
 
     def __init__(self, *args, concern=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if concern is not None:  # its date is checked against it (`Entry.clean`)
+            self.instance.concern = concern
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,8 @@ timeline and the evidence. Routing lives in `incidents/routing.py`, who may see 
 `incidents/visibility.py`, and deadlines are counted by the school calendar
 (`people.calendar.SchoolCalendar`)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -37,6 +39,14 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
+
+#: How far past the server's clock a time typed in may be and still be taken as now (a
+#: device's clock a little fast, a minute rounded up): any later is in the future.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def is_future(moment) -> bool:
+    return moment > timezone.now() + CLOCK_SLACK
 
 
 class Referral(models.TextChoices):
@@ -259,6 +269,14 @@ class Concern(RandomIdModel):
 
     def __str__(self):
         return f"Concern #{self.pk}"
+
+    @property
+    def earliest_record(self):
+        """The earliest a referral or contact about this concern may be dated: the start of
+        the day it happened (or was reported, if that is given as earlier). A call made
+        before the report was typed in is plausible; one before the events is a slip."""
+        first = timezone.localtime(min(self.happened_at, self.reported_at))
+        return first.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def save(self, *args, **kwargs):
         # Copied here, not by the routing, so that every way a concern is made (a report, a
@@ -509,6 +527,23 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on concern #{self.concern_id}"
+
+    def clean(self):
+        """A referral or contact with the parents/carers is dated when it was made: not
+        before its concern (`Concern.earliest_record`), not in the future. Either slip would
+        clear "referral pending" and count in the governors' figures as made in time."""
+        if self.referred_at is None or self.concern_id is None:
+            return
+        earliest = self.concern.earliest_record
+        if self.referred_at < earliest:
+            problem = (
+                f"This is before the concern happened (on {earliest:%-d %B %Y}): check the date."
+            )
+        elif is_future(self.referred_at):
+            problem = "This is in the future: give the date and time it was done."
+        else:
+            return
+        raise ValidationError({"referred_at": problem})
 
     @property
     def recorded_referral(self) -> str:

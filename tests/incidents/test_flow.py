@@ -42,7 +42,7 @@ def test_report_triage_refer_close_and_the_access_log(world, as_user, client):
         "referral",
         {
             "referral-referral": "lado",
-            "referral-referred_at": "2026-11-24T11:00",
+            "referral-referred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "referral-referral_outcome": "No further LADO involvement.",
         },
     )

@@ -2,6 +2,7 @@
 record the same thing twice to move a concern on."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import Concern, Entry, Referral
 from incidents.services import concern_record
@@ -31,7 +32,7 @@ def test_contact_with_the_parents_moves_the_concern_on_and_leaves_nothing_to_rec
         reverse("incidents:record", args=[concern.pk, "parent_contact"]),
         {
             "parent_contact-contact_who": "Mum",
-            "parent_contact-referred_at": "2026-11-25T15:30",
+            "parent_contact-referred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "parent_contact-contact_how": "Phone",
             "parent_contact-text": "Mum will check the app settings tonight.",
         },

@@ -188,7 +188,7 @@ def test_the_dsl_triages_refers_to_the_lado_and_closes(world, as_user):
         url("referral"),
         {
             "referral-referral": "lado",
-            "referral-referred_at": "2026-11-24T10:30",
+            "referral-referred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "referral-referral_outcome": "LADO advised internal process.",
         },
     )
@@ -217,7 +217,10 @@ def test_a_police_referral_needs_the_reference(world, as_user):
     concern = learner_concern(world)
     response = as_user(world.users["dsl"]).post(
         reverse("incidents:record", args=[concern.pk, "referral"]),
-        {"referral-referral": "police", "referral-referred_at": "2026-11-24T10:30"},
+        {
+            "referral-referral": "police",
+            "referral-referred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
     )
     assert response.status_code == 400
     assert "Give the police reference." in response.content.decode()
@@ -294,7 +297,7 @@ def test_the_chronology_lists_a_learners_concerns_and_referrals_and_is_logged(wo
         reverse("incidents:record", args=[concern.pk, "parent_contact"]),
         {
             "parent_contact-contact_who": "Mother",
-            "parent_contact-referred_at": "2026-11-24T15:30",
+            "parent_contact-referred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "parent_contact-contact_how": "Phone",
         },
     )
