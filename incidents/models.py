@@ -270,6 +270,13 @@ class Concern(RandomIdModel):
     def __str__(self):
         return f"Concern #{self.pk}"
 
+    def clean(self):
+        # Nothing is reported before it happens: a time to come is a slip (a year mistyped).
+        if self.happened_at and is_future(self.happened_at):
+            raise ValidationError(
+                {"happened_at": "This is in the future: give the date and time it happened."}
+            )
+
     @property
     def earliest_record(self):
         """The earliest a referral or contact about this concern may be dated: the start of

@@ -1,6 +1,7 @@
-"""Times typed in are checked: a referral or contact with the parents/carers is not dated
-before its concern happened nor in the future (a mistyped year would clear "referral pending"
-and count as made in time in the governors' figures)."""
+"""Times typed in are checked: a concern is not reported as happening in the future, and a
+referral or contact with the parents/carers is not dated before its concern happened nor in
+the future (a mistyped year would clear "referral pending" and count as made in time in the
+governors' figures)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -115,3 +116,27 @@ def test_contact_with_the_parents_cannot_be_dated_next_year(world, as_user):
     assert response.status_code == 400
     assert "This is in the future: give the date and time it was done." in response.text
     assert not concern.entries.filter(kind=Entry.Kind.PARENT_CONTACT).exists()
+
+
+def _report(client, world, when: datetime):
+    from tests.incidents.test_views import _form
+
+    happened = timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+    return client.post(reverse("incidents:new"), _form(world, happened_at=happened))
+
+
+def test_a_concern_cannot_be_reported_as_happening_next_year(world, as_user):
+    response = _report(as_user(world.users["teacher"]), world, timezone.now() + timedelta(days=365))
+
+    assert response.status_code == 200
+    assert "This is in the future: give the date and time it happened." in response.text
+    assert not Concern.objects.exists()
+
+
+def test_a_concern_that_happened_just_now_on_a_fast_clock_is_reported(world, as_user):
+    response = _report(
+        as_user(world.users["teacher"]), world, timezone.now() + timedelta(minutes=2)
+    )
+
+    assert response.status_code == 302
+    assert Concern.objects.count() == 1
