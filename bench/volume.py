@@ -766,6 +766,7 @@ class SchoolSeeder:
             platform=rng.choice(["Snapchat", "WhatsApp", "TikTok"]) if category.is_online else "",
             is_staff_case=category.is_staff_case,
             is_about_head=category.is_about_head,
+            is_online=category.is_online,  # as Concern.save copies it (bulk_create does not)
             status=status,
             risk_level="" if status == "new" else rng.choice(["low", "low", "medium", "high"]),
             owner=owner,

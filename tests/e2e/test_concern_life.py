@@ -146,7 +146,7 @@ def test_a_concern_from_report_to_closure(page, live_server, sign_in, settings, 
         # The LADO referral, with the advice given.
         referral = _record(page, "Referral")
         referral.get_by_label("Referral").select_option(label="LADO")
-        referral.get_by_label("Date and time").fill("2026-11-25T10:40")
+        referral.get_by_label("Date and time").fill("2026-11-25T10:15")
         referral.get_by_label("Outcome").fill("No further action by the LADO.")
         referral.get_by_label("Notes (e.g. advice given)").fill(LADO_ADVICE)
         with page.expect_navigation():

@@ -98,6 +98,7 @@ for s in range(N_SCHOOLS):
                     escalation_level=rng.choice([0, 0, 0, 1]),
                     is_staff_case=cat.is_staff_case,
                     is_about_head=cat.is_about_head,
+                    is_online=cat.is_online,  # as Concern.save copies it
                 )
             )
     concerns = Concern.objects.bulk_create(concerns, batch_size=2000)
