@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from roper.errors import Refused
+from roper.locking import locked
 from roper.models import RandomIdModel
 from roper.permissions import SchoolScopedQuerySet, has_perm
 
@@ -396,20 +397,28 @@ class Decided(models.Model):
         return self.status == Decision.PENDING
 
     def decide(self, *, by, approve: bool, reason: str, starts_on=None, ends_on=None):
-        if not self.is_pending:
-            raise Refused("This request has already been decided.")
         if not reason.strip():
             raise Refused("Give a reason for the decision.")
         if starts_on and ends_on and ends_on < starts_on:
             raise Refused("The end date is before the start date.")
         if by.pk == self.requested_by_id:
             raise Refused("You cannot decide your own request.")
-        self.status = Decision.APPROVED if approve else Decision.DECLINED
-        self.decided_by = by
-        self.decided_at = timezone.now()
-        self.decision_reason = reason
-        self.starts_on, self.ends_on = starts_on, ends_on
-        self.save()
+
+        def decided(row):
+            return None if row.is_pending else "This request has already been decided."
+
+        # Two deciders at once (one approving, one declining): the second waits, then finds
+        # the request decided.
+        try:
+            with locked(self, check=decided) as row:
+                row.status = Decision.APPROVED if approve else Decision.DECLINED
+                row.decided_by = by
+                row.decided_at = timezone.now()
+                row.decision_reason = reason
+                row.starts_on, row.ends_on = starts_on, ends_on
+                row.save()
+        finally:
+            self.refresh_from_db()  # as decided, by this decider or the other
 
 
 class StaffException(Decided):

@@ -536,18 +536,20 @@ def exception_detail(request, kind, pk):
     can_decide = services.exception_can_decide(register=register, obj=obj, user=request.user)
     if obj.requested_by_id != request.user.pk and not can_decide:
         raise PermissionDenied
-    form = DecisionForm(request.POST or None) if can_decide and obj.is_pending else None
+    form = DecisionForm(request.POST or None) if can_decide else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            try:
+            try:  # refused too when someone decided it since the page was shown
                 obj.decide(by=request.user, **form.cleaned_data)
             except Refused as refusal:
                 messages.error(request, str(refusal))
             else:
                 messages.success(request, f"{obj.get_status_display()}.")
                 return redirect("devices:exceptions")
+    if not obj.is_pending:
+        form = None
     return render(
         request,
         "devices/exception_detail.html",

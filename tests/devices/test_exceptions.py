@@ -1,5 +1,6 @@
 from datetime import date
 
+import pytest
 from django.urls import reverse
 
 from devices.models import (
@@ -8,6 +9,7 @@ from devices.models import (
     ParentContactException,
     StaffException,
 )
+from roper.errors import Refused
 from tests.conftest import session_queries
 
 
@@ -173,3 +175,36 @@ def test_the_register_page_has_a_query_budget(
 def test_an_unknown_register_is_not_found(as_user, teacher):
     response = as_user(teacher).get(reverse("devices:exception_new", args=["nonsense"]))
     assert response.status_code == 404
+
+
+def test_a_request_two_deciders_opened_at_once_is_decided_once(teacher, leadership, head):
+    """Both pages read the request pending; leadership approves, then the head declines: the
+    head is told it was decided, and the approval stands, once in the history."""
+    obj = _curriculum_request(teacher)
+    leaderships_page = CurriculumUseRequest.objects.get(pk=obj.pk)
+    heads_page = CurriculumUseRequest.objects.get(pk=obj.pk)
+    leaderships_page.decide(by=leadership, approve=True, reason="Risks controlled")
+    with pytest.raises(Refused, match="This request has already been decided."):
+        heads_page.decide(by=head, approve=False, reason="Location sharing")
+    assert heads_page.status == "approved" and heads_page.decided_by == leadership
+    obj.refresh_from_db()
+    assert (obj.status, obj.decided_by, obj.decision_reason) == (
+        "approved",
+        leadership,
+        "Risks controlled",
+    )
+    assert [h.status for h in obj.history.order_by("history_date")] == ["pending", "approved"]
+
+
+def test_deciding_a_request_someone_decided_meanwhile_says_so(as_user, teacher, leadership, head):
+    obj = _curriculum_request(teacher)
+    url = reverse("devices:exception", args=["curriculum", obj.pk])
+    as_user(leadership).post(url, {"approve": "yes", "reason": "Risks controlled"})
+    response = as_user(head).post(url, {"approve": "no", "reason": "Location sharing"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "This request has already been decided." in content
+    assert "Approved by Leadership Persona" in content
+    assert "Record the decision" not in content
+    obj.refresh_from_db()
+    assert obj.status == "approved" and obj.decided_by == leadership

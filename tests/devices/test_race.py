@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from devices import services
-from devices.models import DeskEntry, Handover
+from devices.models import DeskEntry, Handover, StaffException
 from roper.errors import Refused
 from tests.factories import LearnerFactory, UserFactory
 
@@ -125,3 +125,28 @@ def test_a_pouch_number_given_at_another_desk_meanwhile_is_seen_after_the_wait()
     assert results[1] == "ok"
     assert results[2].startswith("Pouch 7 is already in use today: Amelia Khan"), results[2]
     assert list(Handover.objects.filter(tag="7").values_list("learner", flat=True)) == [amelia.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_deciders_approving_and_declining_one_request_at_once_one_decides():
+    """Each decider's page read the request pending; they decide at the same moment, one
+    approving and one declining: one decision is recorded, the other is told it was decided."""
+    teacher = UserFactory()
+    leadership, head = UserFactory(), UserFactory()
+    school = LearnerFactory().school
+    for _ in range(5):  # several rounds, to give the race every chance
+        request = StaffException.objects.create(
+            school=school, requested_by=teacher, kind="device", details="On call"
+        )
+        pages = [StaffException.objects.get(pk=request.pk) for _ in range(2)]
+        results = run_at_once(
+            lambda p=pages[0]: p.decide(by=leadership, approve=True, reason="Fine"),
+            lambda p=pages[1]: p.decide(by=head, approve=False, reason="Not in lessons"),
+        )
+        assert results.count("ok") == 1, results
+        assert "This request has already been decided." in results
+        request.refresh_from_db()
+        decided = [h.status for h in request.history.order_by("history_date")]
+        assert decided == ["pending", request.status], decided
+        assert request.decided_by == (leadership if request.status == "approved" else head)
