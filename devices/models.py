@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from people.calendar import SchoolCalendar
 from roper.errors import Refused
 from roper.locking import locked
 from roper.models import RandomIdModel
@@ -396,6 +398,19 @@ class Decided(models.Model):
     def is_pending(self):
         return self.status == Decision.PENDING
 
+    def problems(self) -> dict[str, str]:
+        """field -> why this request, with its dates, would never be in force (empty when
+        none): checked when it is filed (`clean`) and when it is approved (`decide`)."""
+        if self.ends_on and self.ends_on < SchoolCalendar.today():
+            ended = f"The end date ({self.ends_on:%d/%m/%Y}) has passed"
+            return {"ends_on": f"{ended}: it would never be in force."}
+        return {}
+
+    def clean(self):
+        super().clean()
+        if self.is_pending and (errors := self.problems()):
+            raise ValidationError(errors)
+
     def decide(self, *, by, approve: bool, reason: str, starts_on=None, ends_on=None):
         if not reason.strip():
             raise Refused("Give a reason for the decision.")
@@ -416,6 +431,8 @@ class Decided(models.Model):
                 row.decided_at = timezone.now()
                 row.decision_reason = reason
                 row.starts_on, row.ends_on = starts_on, ends_on
+                if approve and (errors := row.problems()):
+                    raise Refused(" ".join(errors.values()))
                 row.save()
         finally:
             self.refresh_from_db()  # as decided, by this decider or the other
@@ -485,6 +502,26 @@ class LearnerExemption(Decided):
     def __str__(self):
         return f"Exemption for {self.learner}"
 
+    def problems(self) -> dict[str, str]:
+        """In force from its start date until its review date (`active_q`): none that never
+        would be."""
+        errors = super().problems()
+        if not self.review_on:
+            return errors
+        never = "an exemption is in force only until its review date, so this one never would be."
+        if self.review_on < SchoolCalendar.today():
+            errors["review_on"] = f"The review date ({self.review_on:%d/%m/%Y}) has passed: {never}"
+        elif self.starts_on and self.starts_on > self.review_on:
+            errors["starts_on"] = (
+                f"The start date is after the review date ({self.review_on:%d/%m/%Y}): {never}"
+            )
+        if self.ends_on:
+            errors["ends_on"] = (
+                f"An exemption is in force until its review date ({self.review_on:%d/%m/%Y}): "
+                "leave the end date empty."
+            )
+        return errors
+
     @classmethod
     def active_q(cls, day, prefix=""):
         """Approved exemptions in force on `day` (the review date not yet passed)."""
@@ -515,6 +552,16 @@ class CurriculumUseRequest(Decided):
 
     def __str__(self):
         return f"{self.activity} ({self.class_name}, {self.date})"
+
+    def problems(self) -> dict[str, str]:
+        """Approved before the lesson, not after it."""
+        errors = super().problems()
+        if self.date and self.date < SchoolCalendar.today():
+            errors["date"] = (
+                f"The lesson's date ({self.date:%d/%m/%Y}) has passed: curriculum use is "
+                "approved before the lesson."
+            )
+        return errors
 
 
 # --------------------------------------------------------------------------------------------

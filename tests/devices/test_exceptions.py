@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -9,6 +9,7 @@ from devices.models import (
     ParentContactException,
     StaffException,
 )
+from people.calendar import SchoolCalendar
 from roper.errors import Refused
 from tests.conftest import session_queries
 
@@ -104,8 +105,9 @@ def test_curriculum_use_needs_a_risk_assessment_and_leadership_approval(
     file(
         as_user(teacher),
         "curriculum",
-        {"activity": "Bird survey app", "date": "2026-12-01", "class_name": "Oak",
-         "risks": "Photos of children", "controls": "No photos of people; staff check"},
+        {"activity": "Bird survey app", "date": str(SchoolCalendar.today() + timedelta(days=7)),
+         "class_name": "Oak", "risks": "Photos of children",
+         "controls": "No photos of people; staff check"},
     )  # fmt: skip
     obj = CurriculumUseRequest.objects.get()
     url = reverse("devices:exception", args=["curriculum", obj.pk])
@@ -114,12 +116,12 @@ def test_curriculum_use_needs_a_risk_assessment_and_leadership_approval(
     assert obj.status == "approved" and obj.decided_by == leadership
 
 
-def _curriculum_request(teacher):
+def _curriculum_request(teacher, on=None):
     return CurriculumUseRequest.objects.create(
         school=teacher.memberships.get().school,
         requested_by=teacher,
         activity="Bird survey app",
-        date=date(2026, 12, 1),
+        date=on or SchoolCalendar.today() + timedelta(days=7),
         class_name="Oak",
         risks="Photos of children",
         controls="No photos of people; staff check",
@@ -208,3 +210,108 @@ def test_deciding_a_request_someone_decided_meanwhile_says_so(as_user, teacher, 
     assert "Record the decision" not in content
     obj.refresh_from_db()
     assert obj.status == "approved" and obj.decided_by == leadership
+
+
+# -- Dates: nothing is approved that would never be in force
+
+
+def _pending_exemption(world, office, review_on):
+    return LearnerExemption.objects.create(
+        school=world.school,
+        requested_by=office,
+        learner=world.learner,
+        reason="medical",
+        details="Glucose monitor",
+        review_on=review_on,
+    )
+
+
+def _decide(client, kind, obj, **data):
+    url = reverse("devices:exception", args=[kind, obj.pk])
+    return client.post(url, {"approve": "yes", "reason": "Care plan", **data}, follow=True)
+
+
+def test_an_exemption_cannot_be_asked_for_with_a_review_date_already_past(as_user, office, world):
+    response = file(
+        as_user(office),
+        "exemptions",
+        {"learner": world.learner.pk, "reason": "medical", "details": "Glucose monitor",
+         "review_on": "2026-12-01"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert (
+        "The review date (01/12/2026) has passed: an exemption is in force only until its "
+        "review date, so this one never would be." in response.content.decode()
+    )
+    assert not LearnerExemption.objects.exists()
+
+
+def test_an_exemption_cannot_be_approved_to_start_after_its_review_date(
+    as_user, office, head, world
+):
+    today = SchoolCalendar.today()
+    obj = _pending_exemption(world, office, review_on=today + timedelta(days=10))
+    starts = today + timedelta(days=20)
+    response = _decide(as_user(head), "exemptions", obj, starts_on=str(starts))
+    assert "The start date is after the review date" in response.content.decode()
+    obj.refresh_from_db()
+    assert obj.is_pending and obj.starts_on is None
+
+
+def test_an_exemption_whose_review_date_passed_while_pending_cannot_be_approved(
+    as_user, office, head, world
+):
+    obj = _pending_exemption(world, office, review_on=SchoolCalendar.today() - timedelta(days=1))
+    client = as_user(head)
+    response = _decide(client, "exemptions", obj)
+    assert "has passed: an exemption is in force only until its review date" in (
+        response.content.decode()
+    )
+    obj.refresh_from_db()
+    assert obj.is_pending
+    _decide(client, "exemptions", obj, approve="no")  # declining it is still possible
+    obj.refresh_from_db()
+    assert obj.status == "declined"
+
+
+def test_an_exemption_is_not_given_an_end_date_the_desk_would_ignore(as_user, office, head, world):
+    """An exemption is in force until its review date (LearnerExemption.active_q): an end
+    date before it was saved, and the learner stayed exempt at the desk past it."""
+    today = SchoolCalendar.today()
+    obj = _pending_exemption(world, office, review_on=today + timedelta(days=30))
+    response = _decide(as_user(head), "exemptions", obj, ends_on=str(today + timedelta(days=5)))
+    assert "An exemption is in force until its review date" in response.content.decode()
+    obj.refresh_from_db()
+    assert obj.is_pending and obj.ends_on is None
+
+
+def test_a_parent_contact_exception_cannot_be_approved_to_end_in_the_past(
+    as_user, teacher, head, world
+):
+    today = SchoolCalendar.today()
+    obj = ParentContactException.objects.create(
+        school=world.school, requested_by=teacher, learner=world.learner, details="Carer"
+    )
+    response = _decide(
+        as_user(head),
+        "parent-contact",
+        obj,
+        starts_on=str(today - timedelta(days=9)),
+        ends_on=str(today - timedelta(days=2)),
+    )
+    assert "has passed: it would never be in force." in response.content.decode()
+    obj.refresh_from_db()
+    assert obj.is_pending
+
+
+def test_curriculum_use_is_not_asked_for_or_approved_after_the_lesson(as_user, teacher, leadership):
+    data = {"activity": "Bird survey app", "class_name": "Oak", "risks": "Photos",
+            "controls": "No photos of people"}  # fmt: skip
+    response = file(as_user(teacher), "curriculum", {**data, "date": "2026-12-01"})
+    assert "The lesson&#x27;s date (01/12/2026) has passed" in response.content.decode()
+    assert not CurriculumUseRequest.objects.exists()
+    obj = _curriculum_request(teacher, on=date(2026, 12, 1))  # not decided before the lesson
+    response = _decide(as_user(leadership), "curriculum", obj)
+    assert "curriculum use is approved before the lesson" in response.content.decode()
+    obj.refresh_from_db()
+    assert obj.is_pending
