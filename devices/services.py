@@ -488,10 +488,13 @@ def class_learners(*, school, class_name: str):
     return Learner.objects.filter(school=school, class_name__iexact=class_name, active=True)
 
 
-def class_check_in(*, school, class_name: str, by) -> tuple[int, int]:
+def class_check_in(*, school, class_name: str, by, reason: str = "") -> tuple[int, int]:
     """Check in every learner of a class who is not already in and not exempt.
-    Returns (checked in, skipped)."""
+    Returns (checked in, skipped). On a day already reconciled, refused without a reason
+    (ReasonNeeded), as a check-in of one learner is; with one, each entry records it."""
     day = SchoolCalendar.today()
+    reason = _reason(reason)
+    _needs_reason(school.pk, day, reason)
     learners = list(class_learners(school=school, class_name=class_name))
     exempt = set(
         LearnerExemption.objects.filter(
@@ -504,16 +507,21 @@ def class_check_in(*, school, class_name: str, by) -> tuple[int, int]:
             skipped += 1
             continue
         try:
-            handover_check_in(learner=learner, by=by)
+            handover_check_in(learner=learner, by=by, reason=reason)
             done += 1
+        except ReasonNeeded:
+            raise  # the day was reconciled meanwhile: not a learner to skip
         except Refused:
             skipped += 1
     return done, skipped
 
 
-def class_check_out(*, school, class_name: str, by) -> tuple[int, int]:
-    """Check out (to the learner) every phone of the class still held today."""
+def class_check_out(*, school, class_name: str, by, reason: str = "") -> tuple[int, int]:
+    """Check out (to the learner) every phone of the class still held today; on a day
+    already reconciled, as `class_check_in`."""
     day = SchoolCalendar.today()
+    reason = _reason(reason)
+    _needs_reason(school.pk, day, reason)
     learners = list(
         class_learners(school=school, class_name=class_name).filter(
             handovers__school_day=day,
@@ -524,8 +532,10 @@ def class_check_out(*, school, class_name: str, by) -> tuple[int, int]:
     done = skipped = 0
     for learner in learners:
         try:
-            handover_check_out(learner=learner, by=by)
+            handover_check_out(learner=learner, by=by, reason=reason)
             done += 1
+        except ReasonNeeded:
+            raise
         except Refused:
             skipped += 1
     return done, skipped

@@ -103,7 +103,7 @@ def _respond(request, school, message, level="success", *, moved=None, changed=T
 
 
 #: What a desk action posts that its retry with a reason sends again.
-RETRIED = ("q", "tag", "guardian", "expect")
+RETRIED = ("q", "tag", "guardian", "expect", "class_name", "action")
 
 
 def _retry(request, refusal: services.ReasonNeeded) -> dict:
@@ -255,14 +255,15 @@ def desk_class(request):
     action = request.POST.get("action")
     if class_name not in desk.class_names(school=school) or action not in ("in", "out"):
         raise Refused("Choose a class and an action.")
+    reason = request.POST.get("reason", "")
     if action == "in":
         done, skipped = services.class_check_in(
-            school=school, class_name=class_name, by=request.user
+            school=school, class_name=class_name, by=request.user, reason=reason
         )
         message = f"{class_name}: {done} phone(s) checked in"
     else:
         done, skipped = services.class_check_out(
-            school=school, class_name=class_name, by=request.user
+            school=school, class_name=class_name, by=request.user, reason=reason
         )
         message = f"{class_name}: {done} phone(s) checked out"
     if skipped:

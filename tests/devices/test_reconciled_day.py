@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from devices import services
 from devices.models import DayReconciliation, DeskEntry, Handover
-from tests.factories import collector
+from tests.factories import LearnerFactory, collector
 from tests.reminders.helpers import at
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -148,3 +148,42 @@ def test_without_script_the_desk_page_asks_for_the_reason(as_user, world, office
         response = client.post(url, {**fields, "reason": "Gran, late"})
     assert response.url == reverse("devices:desk")
     assert DeskEntry.objects.get(kind="out").reason == "Gran, late"
+
+
+def test_a_whole_class_on_a_reconciled_day_asks_why_instead_of_skipping_everyone(
+    as_user, world, office
+):
+    """The class buttons said "0 phone(s) checked in, 2 skipped (already done or exempt)"
+    on a reconciled day: they ask for the reason, as one learner's check-in does."""
+    ben = LearnerFactory(school=world.school, class_name="Oak")
+    client = as_user(office)
+    check_in_and_reconcile(client, world, office)
+    with time_machine.travel(at(TUESDAY, 16, 40), tick=False):
+        refused = client.post(
+            reverse("devices:desk_class"), {"class_name": "Oak", "action": "in"}, **HTMX
+        )
+        assert refused["X-Desk-Level"] == "warning"
+        content = refused.content.decode()
+        assert RECONCILED in content and "skipped" not in content
+        url, fields = reason_form(refused)
+        assert (url, fields) == (
+            reverse("devices:desk_class"),
+            {"class_name": "Oak", "action": "in"},
+        )
+        assert not Handover.objects.filter(learner=ben).exists()
+
+        response = client.post(url, {**fields, "reason": "Oak back from a trip"}, **HTMX)
+        assert "Oak: 1 phone(s) checked in, 1 skipped" in response.content.decode()
+        assert DeskEntry.objects.get(kind="in", handover__learner=ben).reason == (
+            "Oak back from a trip"
+        )
+
+        refused = client.post(url, {"class_name": "Oak", "action": "out"}, **HTMX)
+        assert RECONCILED in refused.content.decode()
+        url, fields = reason_form(refused)
+        response = client.post(url, {**fields, "reason": "Trip late back"}, **HTMX)
+    assert "Oak: 2 phone(s) checked out." in response.content.decode()
+    assert not Handover.objects.filter(out_at__isnull=True).exists()
+    assert set(DeskEntry.objects.filter(kind="out").values_list("reason", flat=True)) == {
+        "Trip late back"
+    }
