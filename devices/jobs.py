@@ -4,10 +4,10 @@
   16:30), on school days only, the office and the DSL are told how many phones handed in today
   are not yet collected, and how many confiscated devices are held longer than the school's
   limit (`confiscation_limit_days` school days). Each person's count leaves out devices linked
-  to a concern concealed from them (`incidents.visibility`). The phones of the last school day
-  before today still not collected are told of too, under that day's key: sent then, nothing
-  more; lost (the scheduler down from before the end of that day until after midnight), sent
-  now.
+  to a concern concealed from them (`incidents.visibility`). The last school day before
+  today is told of too, under that day's keys: its phones still not collected, and the
+  devices still held that had been held too long by its end. Sent then, nothing more; lost
+  (the scheduler down from before the end of that day until after midnight), sent now.
 - exemption-reviews: whoever decides learners' exemptions is told, once per exemption, when
   its review date is two weeks (ten school days) away, and again once it has lapsed.
 
@@ -76,6 +76,49 @@ def _phones_reminder(*, school, day, count, people, today) -> int:
     )
 
 
+def _confiscations_reminder(*, school, day, end, limit, confiscations, calendar, people, today):
+    """Tell each of `people` how many of `confiscations` (open ones: (confiscated at, concern
+    id)) had been held longer than `limit` school days by `end`, the end of `day`, leaving out
+    those linked to a concern concealed from them; once for the day (its key), whenever it is
+    sent. One query a person, and only when a device is linked to a concern."""
+    too_long = [
+        concern_id for at, concern_id in confiscations if calendar.add_school_days(at, limit) <= end
+    ]
+    if not too_long:
+        return 0
+    days = _plural(limit, "school day", "school days")
+    linked = {c for c in too_long if c is not None}
+    sent = 0
+    for person in people:
+        # Devices linked to a concern concealed from this person are not counted for them
+        # (nor is a reminder sent to them because of such a device).
+        hidden = set()
+        if linked:
+            hidden = set(
+                Concern.objects.filter(concealed_q(person), pk__in=linked).values_list(
+                    "pk", flat=True
+                )
+            )
+        count = sum(1 for c in too_long if c not in hidden)
+        if not count:
+            continue
+        title = (
+            f"{_plural(count, 'confiscated device has', 'confiscated devices have')}"
+            f" been held longer than {days}"
+        )
+        if day != today:
+            title = f"End of day {day:%A} {day.day} {day:%B}: {title}"
+        sent += reminder_send(
+            key=f"devices-end-of-day:{school.pk}:{day}:confiscations",
+            recipients=[person],
+            school=school,
+            title=title,
+            url=reverse("devices:confiscations"),
+            urgency=Notification.Urgency.HIGH,
+        )
+    return sent
+
+
 @job("devices-end-of-day")
 def end_of_day_reminders(now: datetime) -> int:
     local = timezone.localtime(now)
@@ -107,53 +150,33 @@ def end_of_day_reminders(now: datetime) -> int:
         settings = DeviceSettings.for_school(school)
         calendar = SchoolCalendar(school)
         people = told[school.pk]
-        # The last school day's phones, when its reminder was lost: its end has passed.
+        confiscations = open_confiscations.get(school.pk, [])
+        limit = settings.confiscation_limit_days
+        # The last school day's reminders, when they were lost: its end has passed. The
+        # devices still held now that were held too long by then.
         before = _last_school_day_before(calendar, today)
-        if before is not None and held.get((school.pk, before)):
-            sent += _phones_reminder(
-                school=school, day=before, count=held[(school.pk, before)], people=people,
-                today=today,
+        if before is not None:
+            if held.get((school.pk, before)):
+                sent += _phones_reminder(
+                    school=school, day=before, count=held[(school.pk, before)], people=people,
+                    today=today,
+                )  # fmt: skip
+            sent += _confiscations_reminder(
+                school=school, day=before, limit=limit, confiscations=confiscations,
+                end=timezone.make_aware(datetime.combine(before, settings.end_of_day_at)),
+                calendar=calendar, people=people, today=today,
             )  # fmt: skip
         if not calendar.is_school_day(today) or local.time() < settings.end_of_day_at:
             continue
-        limit = settings.confiscation_limit_days
-        too_long = [
-            concern_id
-            for at, concern_id in open_confiscations.get(school.pk, [])
-            if calendar.add_school_days(at, limit) <= now
-        ]
         if held.get((school.pk, today)):
             sent += _phones_reminder(
                 school=school, day=today, count=held[(school.pk, today)], people=people,
                 today=today,
             )  # fmt: skip
-        if too_long:
-            days = _plural(limit, "school day", "school days")
-            linked = {c for c in too_long if c is not None}
-            for person in people:
-                # Devices linked to a concern concealed from this person are not counted
-                # for them (nor is a reminder sent to them because of such a device).
-                hidden = set()
-                if linked:
-                    hidden = set(
-                        Concern.objects.filter(concealed_q(person), pk__in=linked).values_list(
-                            "pk", flat=True
-                        )
-                    )
-                count = sum(1 for c in too_long if c not in hidden)
-                if not count:
-                    continue
-                sent += reminder_send(
-                    key=f"devices-end-of-day:{school.pk}:{today}:confiscations",
-                    recipients=[person],
-                    school=school,
-                    title=(
-                        f"{_plural(count, 'confiscated device has', 'confiscated devices have')}"
-                        f" been held longer than {days}"
-                    ),
-                    url=reverse("devices:confiscations"),
-                    urgency=Notification.Urgency.HIGH,
-                )
+        sent += _confiscations_reminder(
+            school=school, day=today, end=now, limit=limit, confiscations=confiscations,
+            calendar=calendar, people=people, today=today,
+        )  # fmt: skip
     return sent
 
 

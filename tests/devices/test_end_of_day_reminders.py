@@ -1,19 +1,22 @@
-"""The end-of-day reminder of phones not collected, when the scheduler was down at the end of
-the day (DESIGN.md: a reminder lost to an outage is sent on the next run)."""
+"""The end-of-day reminders (phones not collected, devices held too long), when the scheduler
+was down at the end of the day (DESIGN.md: a reminder lost to an outage is sent on the next run)."""
 
 from datetime import date, timedelta
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from devices.jobs import end_of_day_reminders
+from devices.models import Confiscation
 from roper.models import Notification, Reminder
-from tests.factories import TermFactory, handovers
+from tests.factories import TermFactory, confiscation, handovers, staff_allegation
 from tests.reminders.helpers import at, told
 
 TUESDAY, WEDNESDAY = date(2026, 11, 24), date(2026, 11, 25)
 LATE = "End of day Tuesday 24 November: 2 phones are still not collected"
 ON_TIME = "End of day: 2 phones are not yet collected"
+HELD = "End of day Friday 27 November: 1 confiscated device has been held longer than 1 school day"
 
 
 def test_phones_left_at_school_are_told_of_after_a_scheduler_outage_past_midnight(world):
@@ -56,3 +59,30 @@ def test_the_job_reads_the_same_number_of_queries_however_many_days_were_missed(
         return len(captured)
 
     assert queries(1) == queries(9)
+
+
+def test_confiscations_held_too_long_are_told_of_after_a_weekend_outage(world):
+    thursday, friday, monday = date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 30)
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    with time_machine.travel(at(thursday, 10)):
+        confiscation(world.learner, by=world.users["teacher"])
+    # Held longer than one school day from Friday 10:00, told at Friday's end of day; the
+    # scheduler was down from Friday 16:00 and comes back on Monday at 08:00.
+    assert end_of_day_reminders(at(monday, 8)) == 2
+    assert told(world) == {"office": [HELD], "dsl": [HELD]}
+    assert end_of_day_reminders(at(monday, 8, 5)) == 0
+    # Sent on time on Friday instead: Monday morning sends nothing more.
+    Reminder.objects.all().delete()
+    Notification.objects.all().delete()
+    assert end_of_day_reminders(at(friday, 16, 45)) == 2
+    assert end_of_day_reminders(at(monday, 8)) == 0
+
+
+def test_a_late_confiscation_reminder_leaves_out_a_device_of_a_concern_concealed(world):
+    thursday, monday = date(2026, 11, 26), date(2026, 11, 30)
+    with time_machine.travel(at(thursday, 10)):
+        allegation = staff_allegation(world, about=world.users["office"])
+        device = confiscation(world.learner, by=world.users["teacher"])
+    Confiscation.objects.filter(pk=device.pk).update(concern=allegation)
+    end_of_day_reminders(at(monday, 8))
+    assert told(world, title=HELD) == {"dsl": [HELD]}  # not the office: the allegation's subject
