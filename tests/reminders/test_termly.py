@@ -38,3 +38,25 @@ def test_a_term_that_ended_long_ago_is_not_announced(world, autumn):
     governor_report_ready(at(date(2026, 12, 19)))
     assert set(Notification.objects.values_list("title", flat=True)) == {READY}
     assert governor_report_ready(at(date(2027, 2, 1))) == 0  # six weeks after autumn ended
+
+
+def test_a_term_is_announced_after_a_summer_holiday_the_scheduler_was_down_for(world):
+    summer = TermFactory(
+        school=world.school, season="summer", starts_on=date(2026, 4, 13), ends_on=date(2026, 7, 21)
+    )
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    # The scheduler was down from the last day of the summer term until the school came back.
+    assert governor_report_ready(at(date(2026, 9, 2))) == 2
+    title = "The governor report for Summer 2026 is ready"
+    assert told(world) == {"chair": [title], "governor": [title]}
+    assert Notification.objects.first().url == f"/reports/governors/?term={summer.pk}"
+    assert governor_report_ready(at(date(2026, 9, 2), 8, 5)) == 0
+
+
+def test_a_term_is_not_announced_three_weeks_into_the_next_one(world):
+    TermFactory(
+        school=world.school, season="summer", starts_on=date(2026, 4, 13), ends_on=date(2026, 7, 21)
+    )
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    assert governor_report_ready(at(date(2026, 9, 24))) == 0
+    assert not Notification.objects.exists()
