@@ -14,7 +14,7 @@
 Counts only, never a child's name: the link shows who, after sign-in.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
@@ -185,11 +185,15 @@ def end_of_day_reminders(now: datetime) -> int:
 
 #: The deciders of an exemption are told this many school days before its review date.
 REVIEW_NOTICE_SCHOOL_DAYS = 10
-#: An exemption that lapsed longer ago than this is not reminded of (the job's first run on an
-#: old register tells of the recent ones, not of every exemption that ever lapsed).
-LAPSED_WITHIN = timedelta(days=30)
-#: Wider than any ten school days (a summer holiday in between): the calendar then decides.
+#: An exemption that lapsed longer ago than this many school days is not reminded of (the
+#: job's first run on an old register tells of the recent ones, not of every exemption that
+#: ever lapsed). School days, so that the holidays do not count: one that lapsed at the end of
+#: a term is told of after the holiday, when the scheduler was down for it.
+LAPSED_WITHIN_SCHOOL_DAYS = 20
+#: Wider than any ten school days ahead, and twenty behind (a summer holiday in between): the
+#: calendar then decides.
 LOOK_AHEAD = timedelta(days=70)
+LOOK_BACK = timedelta(days=100)
 
 
 def _exemption_deciders(schools) -> dict[int, list]:
@@ -204,6 +208,13 @@ def _exemption_deciders(schools) -> dict[int, list]:
     return {school_id: list(users.values()) for school_id, users in found.items()}
 
 
+def _lapsed_recently(calendar: SchoolCalendar, review_on: date, now: datetime) -> bool:
+    """Fewer than LAPSED_WITHIN_SCHOOL_DAYS school days have passed since the exemption whose
+    review date was `review_on` lapsed (at the start of the next day)."""
+    lapsed_at = timezone.make_aware(datetime.combine(review_on + timedelta(days=1), time.min))
+    return now < calendar.add_school_days(lapsed_at, LAPSED_WITHIN_SCHOOL_DAYS)
+
+
 @job("exemption-reviews")
 def exemption_review_reminders(now: datetime) -> int:
     today = SchoolCalendar.day_of(now)
@@ -214,7 +225,7 @@ def exemption_review_reminders(now: datetime) -> int:
     for pk, school_id, review_on in (
         LearnerExemption.objects.filter(
             status=Decision.APPROVED,
-            review_on__gte=today - LAPSED_WITHIN,
+            review_on__gte=today - LOOK_BACK,
             review_on__lte=today + LOOK_AHEAD,
         )
         # A learner whose exemption was renewed (a later review date) needs no reminder.
@@ -229,9 +240,14 @@ def exemption_review_reminders(now: datetime) -> int:
     url = reverse("devices:exceptions") + "#reg-exemptions"
     sent = 0
     for school in schools:
-        horizon = SchoolCalendar(school).add_school_days(now, REVIEW_NOTICE_SCHOOL_DAYS).date()
+        calendar = SchoolCalendar(school)
+        horizon = calendar.add_school_days(now, REVIEW_NOTICE_SCHOOL_DAYS).date()
         rows = upcoming[school.pk]
-        lapsed = [f"exemption-review:{pk}:{on}:lapsed" for pk, on in rows if on < today]
+        lapsed = [
+            f"exemption-review:{pk}:{on}:lapsed"
+            for pk, on in rows
+            if on < today and _lapsed_recently(calendar, on, now)
+        ]
         due = [f"exemption-review:{pk}:{on}:due" for pk, on in rows if today <= on <= horizon]
         people = deciders[school.pk]
         if due:

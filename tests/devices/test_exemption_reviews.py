@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from devices.models import LearnerExemption
 from roper.models import Notification
 from roper.reminders import run_reminders
-from tests.factories import LearnerFactory, exemption
+from tests.factories import LearnerFactory, TermFactory, exemption
 
 JOB = ["exemption-reviews"]
 
@@ -72,3 +72,30 @@ def test_the_reminder_counts_only_the_deciders_own_school(world, head, office):
     assert _titles(head) == []
     outsider = world.users["outsider"]  # the other school's headteacher
     assert _titles(outsider) == ["1 learner exemption is due for review within two weeks"]
+
+
+def test_an_exemption_that_lapsed_on_the_last_day_of_term_is_told_of_after_the_holiday(
+    world, head, office
+):
+    TermFactory(
+        school=world.school, season="summer", starts_on=date(2026, 4, 13), ends_on=date(2026, 7, 21)
+    )
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    exemption(world.learner, by=office, decided_by=head, review_on=date(2026, 7, 21))
+    assert _run(datetime(2026, 7, 8, 9, tzinfo=UTC)) == 1  # due within two weeks, on time
+    # The scheduler was down from the last day of the summer term until the school came back.
+    assert _run(datetime(2026, 9, 2, 9, tzinfo=UTC)) == 1
+    assert _titles(head)[0].startswith("1 learner exemption has lapsed")
+    assert _run(datetime(2026, 9, 2, 9, 5, tzinfo=UTC)) == 0
+
+
+def test_an_exemption_that_lapsed_more_than_four_school_weeks_ago_is_not_told_of(
+    world, head, office
+):
+    # No terms on file: every working day is a school day.
+    exemption(world.learner, by=office, decided_by=head, review_on=date(2026, 10, 30))
+    assert _run(datetime(2026, 11, 30, 9, tzinfo=UTC)) == 0  # lapsed 31 Oct: > 4 school weeks
+    exemption(
+        LearnerFactory(school=world.school), by=office, decided_by=head, review_on=date(2026, 11, 2)
+    )
+    assert _run(datetime(2026, 11, 30, 9, tzinfo=UTC)) == 1  # lapsed 3 Nov: < 4 school weeks
