@@ -481,14 +481,13 @@ def escalation_chain(concern: Concern) -> list[str]:
 
 
 def concerns_escalate(*, now=None) -> int:
-    """Escalate every concern still new past its deadline by one step: to the next role in
-    its chain at the deadline, then to the one after when as long again has passed. Each
+    """Escalate every concern still new past its deadline: to the next role in its chain at
+    the deadline, then to the one after when as long again has passed. A run takes every
+    step already due (after a scheduler outage across both, both are told at once). Each
     step is an entry on the concern's timeline and a reminder under a key per concern and
-    step, so running it twice (or two runs at once) takes and tells each step once."""
+    step, so running it twice (or two runs at once) takes and tells each step once. Returns
+    how many steps were taken."""
     from django.utils import timezone
-
-    from incidents.models import Entry
-    from roper.reminders import reminder_send
 
     now = now or timezone.now()
     due = Concern.objects.filter(
@@ -498,47 +497,49 @@ def concerns_escalate(*, now=None) -> int:
     for pk in list(due):
         # Two runs of the job at once: lock the row so each step is taken once.
         with locked(Concern.objects.filter(pk=pk), related=("category", "school")) as concern:
-            if concern is None:  # destroyed since
+            if concern is None or concern.status != Concern.Status.NEW:  # destroyed, triaged
                 continue
             chain = escalation_chain(concern)
-            step_due = concern.deadline + (concern.deadline - concern.reported_at) * (
-                concern.escalation_level
-            )
-            if (
-                concern.status != Concern.Status.NEW
-                or step_due >= now
-                or concern.escalation_level >= len(chain)
+            span = concern.deadline - concern.reported_at
+            while (
+                concern.escalation_level < len(chain)
+                and concern.deadline + span * concern.escalation_level < now
             ):
-                continue
-            role = chain[concern.escalation_level]
-            subjects = concern.subject_staff_ids
-            people = [
-                u
-                for u in Membership.objects.holders(concern.school, roles=[role])
-                if u.pk not in subjects
-            ]
-            concern.escalation_level += 1
-            concern.save(update_fields=["escalation_level"])
-            names = ", ".join(u.get_full_name() or u.get_username() for u in people)
-            Entry.objects.create(
-                concern=concern,
-                kind=Entry.Kind.ESCALATED,
-                at=now,
-                author=clock_user(),
-                text=(
-                    f"Not triaged by its deadline: escalated to {ROLE_NAMES.get(role, role)}"
-                    + (f" ({names})." if names else "; no one holds that role.")
-                ),
-            )
-            if people:
-                concern.routed_to.add(*people)
-                reminder_send(
-                    key=f"concern-escalation:{concern.pk}:step{concern.escalation_level}",
-                    recipients=people,
-                    school=concern.school,
-                    title="A concern is past its triage deadline",
-                    url=reverse("incidents:detail", args=[concern.pk]),
-                    urgency=Notification.Urgency.URGENT,
-                )
-            escalated += 1
+                _escalate_step(concern, chain[concern.escalation_level], now)
+                escalated += 1
     return escalated
+
+
+def _escalate_step(concern: Concern, role: str, now) -> None:
+    """Take `concern` one step up its chain, to the holders of `role` (never a subject of the
+    concern): a timeline entry, and a reminder to them."""
+    from incidents.models import Entry
+    from roper.reminders import reminder_send
+
+    subjects = concern.subject_staff_ids
+    people = [
+        u for u in Membership.objects.holders(concern.school, roles=[role]) if u.pk not in subjects
+    ]
+    concern.escalation_level += 1
+    concern.save(update_fields=["escalation_level"])
+    names = ", ".join(u.get_full_name() or u.get_username() for u in people)
+    Entry.objects.create(
+        concern=concern,
+        kind=Entry.Kind.ESCALATED,
+        at=now,
+        author=clock_user(),
+        text=(
+            f"Not triaged by its deadline: escalated to {ROLE_NAMES.get(role, role)}"
+            + (f" ({names})." if names else "; no one holds that role.")
+        ),
+    )
+    if people:
+        concern.routed_to.add(*people)
+        reminder_send(
+            key=f"concern-escalation:{concern.pk}:step{concern.escalation_level}",
+            recipients=people,
+            school=concern.school,
+            title="A concern is past its triage deadline",
+            url=reverse("incidents:detail", args=[concern.pk]),
+            urgency=Notification.Urgency.URGENT,
+        )

@@ -91,3 +91,16 @@ def test_the_escalation_shows_on_the_concerns_timeline_but_not_to_the_reporter(w
     assert not author.memberships.exists()
     page = as_user(world.users["teacher"]).get(url).content.decode()
     assert "Escalated" not in page
+
+
+def test_after_an_outage_across_both_steps_the_deputy_and_the_head_are_told_on_the_next_run(
+    world,
+):
+    concern = report(world.school, world.users["teacher"], "abusive_messages")
+    span = concern.deadline - concern.reported_at
+    # The scheduler was down from before the deadline until both steps were due.
+    assert escalate_overdue_concerns(concern.deadline + span * 2 + timedelta(minutes=1)) == 2
+    assert told(world, title=LATE) == {"deputy_dsl": [LATE], "head": [LATE]}
+    assert len(timeline(concern)) == 2
+    assert escalate_overdue_concerns(concern.deadline + span * 2 + timedelta(minutes=6)) == 0
+    assert Reminder.objects.filter(key__startswith=f"concern-escalation:{concern.pk}:").count() == 2
