@@ -43,9 +43,9 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-#: How far back the last school day before today is looked for (a half-term holiday and
-#: the weekends either side): the phones of an earlier day are not reminded of.
-LOOK_BACK_DAYS = 14
+#: How far back the last school day before today is looked for (the longest holiday, the
+#: summer's, and the weekends either side): the phones of an earlier day are not reminded of.
+LOOK_BACK_DAYS = 56
 
 
 def _last_school_day_before(calendar: SchoolCalendar, today: date) -> date | None:

@@ -86,3 +86,21 @@ def test_a_late_confiscation_reminder_leaves_out_a_device_of_a_concern_concealed
     Confiscation.objects.filter(pk=device.pk).update(concern=allegation)
     end_of_day_reminders(at(monday, 8))
     assert told(world, title=HELD) == {"dsl": [HELD]}  # not the office: the allegation's subject
+
+
+def test_the_last_day_of_term_is_told_of_after_a_holiday_the_scheduler_was_down_for(world):
+    last_day, first_day = date(2026, 12, 18), date(2027, 1, 4)  # 17 days apart
+    TermFactory(school=world.school, starts_on=date(2026, 9, 2), ends_on=last_day)
+    TermFactory(
+        school=world.school, season="spring", starts_on=first_day, ends_on=date(2027, 3, 26)
+    )
+    with time_machine.travel(at(date(2026, 12, 16), 10)):
+        confiscation(world.learner, by=world.users["teacher"])
+    handovers(world.school, last_day, 2, uncollected=1)
+    # The scheduler was down from the last afternoon of term until the school came back.
+    assert end_of_day_reminders(at(first_day, 8)) == 4
+    phones = "End of day Friday 18 December: 1 phone is still not collected"
+    held = (
+        "End of day Friday 18 December: 1 confiscated device has been held longer than 1 school day"
+    )
+    assert told(world) == {"office": [phones, held], "dsl": [phones, held]}
