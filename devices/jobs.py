@@ -152,31 +152,26 @@ def end_of_day_reminders(now: datetime) -> int:
         people = told[school.pk]
         confiscations = open_confiscations.get(school.pk, [])
         limit = settings.confiscation_limit_days
-        # The last school day's reminders, when they were lost: its end has passed. The
-        # devices still held now that were held too long by then.
+        # Today's reminders after its end of day, and the last school day's when they were
+        # lost (its end has passed): the devices still held now that were held too long by then.
+        days = []
         before = _last_school_day_before(calendar, today)
         if before is not None:
-            if held.get((school.pk, before)):
+            days.append(
+                (before, timezone.make_aware(datetime.combine(before, settings.end_of_day_at)))
+            )
+        if calendar.is_school_day(today) and local.time() >= settings.end_of_day_at:
+            days.append((today, now))
+        for day, end in days:
+            if held.get((school.pk, day)):
                 sent += _phones_reminder(
-                    school=school, day=before, count=held[(school.pk, before)], people=people,
+                    school=school, day=day, count=held[(school.pk, day)], people=people,
                     today=today,
                 )  # fmt: skip
             sent += _confiscations_reminder(
-                school=school, day=before, limit=limit, confiscations=confiscations,
-                end=timezone.make_aware(datetime.combine(before, settings.end_of_day_at)),
+                school=school, day=day, end=end, limit=limit, confiscations=confiscations,
                 calendar=calendar, people=people, today=today,
             )  # fmt: skip
-        if not calendar.is_school_day(today) or local.time() < settings.end_of_day_at:
-            continue
-        if held.get((school.pk, today)):
-            sent += _phones_reminder(
-                school=school, day=today, count=held[(school.pk, today)], people=people,
-                today=today,
-            )  # fmt: skip
-        sent += _confiscations_reminder(
-            school=school, day=today, end=now, limit=limit, confiscations=confiscations,
-            calendar=calendar, people=people, today=today,
-        )  # fmt: skip
     return sent
 
 
